@@ -1,0 +1,16 @@
+#pragma once
+// Each subcommand lives in its own file and registers itself here. A callback stores the process exit
+// status in `rc`; main() returns it.
+#include <CLI/CLI.hpp>
+
+namespace director::cli {
+
+void add_run(CLI::App& app, int& rc);
+void add_check(CLI::App& app, int& rc);
+void add_status(CLI::App& app, int& rc);
+void add_ipvs(CLI::App& app, int& rc);
+void add_care(CLI::App& app, int& rc);
+void add_realserver(CLI::App& app, int& rc);
+void add_static_pod(CLI::App& app, int& rc);
+
+}  // namespace director::cli

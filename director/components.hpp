@@ -1,0 +1,23 @@
+#pragma once
+// Factories the Daemon calls to build its parts from a validated config. Each returns nullptr when the
+// config has nothing for it (no vrrp_instance, no virtual_server).
+#include <boost/asio/io_context.hpp>
+#include <memory>
+
+#include "director/component.hpp"
+#include "director/config/model.hpp"
+
+namespace director {
+
+struct RunOptions {
+    bool keep_ipvs_on_exit = false;  // --keep-ipvs: leave owned IPVS rules in place on a clean stop
+};
+
+// VRRP instances, their track scripts and notify scripts.
+std::unique_ptr<Component> make_vrrp_component(boost::asio::io_context& io, const config::Config& cfg,
+                                               const RunOptions& opts);
+// IPVS reconciler plus the health checks that drive real-server membership.
+std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const config::Config& cfg,
+                                              const RunOptions& opts);
+
+}  // namespace director

@@ -1,0 +1,70 @@
+#include "director/config/global_defs.hpp"
+
+#include <array>
+#include <string_view>
+
+#include "director/config/values.hpp"
+
+namespace director::config {
+
+namespace {
+constexpr std::array<std::string_view, 24> kIgnored = {
+    "notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout", "smtp_alert",
+    "smtp_alert_vrrp", "smtp_alert_checker", "enable_snmp_vrrp", "enable_snmp_checker", "enable_snmp_rfc",
+    "enable_snmp_keepalived", "enable_traps", "enable_dbus", "snmp_socket", "vrrp_skip_check_adv_addr",
+    "vrrp_iptables", "vrrp_ipsets", "nftables", "dynamic_interfaces", "script_user_security",
+    "vrrp_garp_interval", "vrrp_gna_interval", "max_auto_priority", "lvs_timeouts",
+};
+}  // namespace
+
+bool is_ignored_keepalived_keyword(const std::string& keyword) {
+    for (auto k : kIgnored)
+        if (k == keyword) return true;
+    return false;
+}
+
+void warn_ignored(const Node& n, Diagnostics& diag) {
+    diag.warning(n.where, "'" + n.keyword + "' is a keepalived keyword that director ignores");
+}
+
+void parse_global_defs(const Node& g, GlobalDefs& out, Diagnostics& diag) {
+    for (const Node& n : g.children) {
+        const std::string& k = n.keyword;
+        if (k == "router_id") {
+            if (expect_args(n, 1, diag)) out.router_id = n.args[0];
+        } else if (k == "enable_script_security") {
+            if (auto v = flag_arg(n, diag)) out.enable_script_security = *v;
+        } else if (k == "script_user") {
+            if (n.args.empty() || n.args.size() > 2) diag.error(n.where, "script_user takes USER [GROUP]");
+            else out.script_user = n.args.size() == 2 ? n.args[0] + " " + n.args[1] : n.args[0];
+        } else if (k == "lvs_flush") {
+            if (auto v = flag_arg(n, diag)) out.lvs_flush = *v;
+        } else if (k == "lvs_sync_daemon") {
+            // lvs_sync_daemon INTERFACE VRRP_INSTANCE [id SYNCID] ...
+            if (n.args.size() < 2) {
+                diag.error(n.where, "lvs_sync_daemon takes INTERFACE VRRP_INSTANCE [id N]");
+                continue;
+            }
+            LvsSyncDaemon s{n.args[0], n.args[1], 0, n.where};
+            for (size_t i = 2; i + 1 < n.args.size(); i += 2)
+                if (n.args[i] == "id") {
+                    if (auto v = int_arg(n, diag, 0, 255, i + 1)) s.syncid = static_cast<int>(*v);
+                }
+            out.lvs_sync_daemon = s;
+        } else if (k == "vrrp_garp_master_delay") {
+            if (auto v = int_arg(n, diag, 0, 3600)) out.vrrp_garp_master_delay_s = static_cast<int>(*v);
+        } else if (k == "vrrp_garp_master_repeat") {
+            if (auto v = int_arg(n, diag, 1, 255)) out.vrrp_garp_master_repeat = static_cast<int>(*v);
+        } else if (k == "vrrp_garp_master_refresh") {
+            if (auto v = int_arg(n, diag, 0, 86400)) out.vrrp_garp_master_refresh_s = static_cast<int>(*v);
+        } else if (k == "vrrp_strict") {
+            if (auto v = flag_arg(n, diag)) out.vrrp_strict = *v;
+        } else if (is_ignored_keepalived_keyword(k)) {
+            warn_ignored(n, diag);
+        } else {
+            diag.error(n.where, "unknown keyword '" + k + "' in global_defs");
+        }
+    }
+}
+
+}  // namespace director::config

@@ -1,0 +1,27 @@
+// director: VRRP + IPVS + health checks for a Kubernetes control plane. Invoked as `lvscare`, the same
+// binary takes lvscare's command lines unchanged (`lvscare care --vs ... --rs ...`).
+#include <filesystem>
+
+#include "director/cli/commands.hpp"
+
+int main(int argc, char** argv) {
+    std::string self = std::filesystem::path(argv[0]).filename();
+    CLI::App app{self == "lvscare" ? "lvscare: node-local IPVS load balancer for kube-apiservers (director care)"
+                                   : "director: VRRP, IPVS and health checks for a Kubernetes control plane"};
+    app.require_subcommand(1);
+    int rc = 0;
+    namespace cli = director::cli;
+    cli::add_run(app, rc);
+    cli::add_check(app, rc);
+    cli::add_status(app, rc);
+    cli::add_ipvs(app, rc);
+    cli::add_care(app, rc);
+    cli::add_realserver(app, rc);
+    cli::add_static_pod(app, rc);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    return rc;
+}

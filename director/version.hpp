@@ -1,0 +1,4 @@
+#pragma once
+namespace director {
+const char* version();
+}
