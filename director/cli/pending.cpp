@@ -17,8 +17,6 @@ void pending(CLI::App& app, const char* name, int& rc) {
 }
 }  // namespace
 
-void add_run(CLI::App& app, int& rc) { pending(app, "run", rc); }
-void add_status(CLI::App& app, int& rc) { pending(app, "status", rc); }
 void add_ipvs(CLI::App& app, int& rc) { pending(app, "ipvs", rc); }
 void add_care(CLI::App& app, int& rc) { pending(app, "care", rc); }
 void add_realserver(CLI::App& app, int& rc) { pending(app, "realserver", rc); }

@@ -1,0 +1,50 @@
+// `director run -f FILE`: the daemon, in the foreground (systemd or a supervisor keeps it running).
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "director/cli/commands.hpp"
+#include "director/daemon.hpp"
+#include "director/log.hpp"
+
+namespace director::cli {
+
+void add_run(CLI::App& app, int& rc) {
+    auto* cmd = app.add_subcommand("run", "Run the director in the foreground on a keepalived-style config");
+    struct Args {
+        std::string file = "/etc/director/director.conf";
+        std::string log_level = "info";
+        DaemonOptions opts;
+    };
+    auto a = std::make_shared<Args>();
+    cmd->add_option("-f,--use-file", a->file, "Config file")->capture_default_str();
+    cmd->add_option("--pid-file", a->opts.pid_file, "Pid file (one per instance on a host)")->capture_default_str();
+    cmd->add_option("--control-socket", a->opts.control_socket, "Unix socket `director status` reads")
+        ->capture_default_str();
+    cmd->add_option("--log-level", a->log_level, "debug|info|warn|error")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+        ->capture_default_str();
+    cmd->add_flag("--keep-ipvs", a->opts.run.keep_ipvs_on_exit,
+                  "On a clean stop leave the IPVS rules this config owns in the kernel (a restart adopts them)");
+    cmd->callback([a, &rc] {
+        setup_logging(a->log_level);
+        config::Diagnostics diag;
+        auto cfg = config::load(a->file, diag);
+        for (const auto& w : diag.warnings()) spdlog::warn("{}", w.str());
+        if (!diag.ok()) {
+            for (const auto& e : diag.errors()) std::cerr << e.str() << std::endl;
+            std::cerr << a->file << ": " << diag.errors().size() << " error(s); not starting" << std::endl;
+            rc = 1;
+            return;
+        }
+        try {
+            Daemon d(std::move(cfg), a->opts);
+            rc = d.run();
+        } catch (const std::exception& e) {
+            spdlog::error("{}", e.what());
+            rc = 1;
+        }
+    });
+}
+
+}  // namespace director::cli

@@ -1,0 +1,46 @@
+#pragma once
+// One Daemon per `director run`: it owns the io_context, the components built from the config, the
+// signal handling, the pid file and the control socket. Nothing else in the program is long-lived.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "director/component.hpp"
+#include "director/components.hpp"
+#include "director/config/model.hpp"
+#include "director/control_socket.hpp"
+
+namespace director {
+
+struct DaemonOptions {
+    std::string pid_file = "/run/director/director.pid";
+    std::string control_socket = "/run/director/director.sock";
+    RunOptions run;
+};
+
+class Daemon {
+public:
+    Daemon(config::Config cfg, DaemonOptions opts);
+    ~Daemon();
+    // Runs until SIGTERM/SIGINT and an orderly stop of every component. Returns the process exit code.
+    int run();
+    nlohmann::json status() const;
+
+private:
+    void on_signal(int signo);
+    void stop_next(size_t index);
+
+    config::Config cfg_;
+    DaemonOptions opts_;
+    boost::asio::io_context io_;
+    boost::asio::signal_set signals_;
+    std::vector<std::unique_ptr<Component>> components_;
+    std::unique_ptr<ControlServer> control_;
+    int pid_fd_ = -1;
+    bool stopping_ = false;
+    std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace director
