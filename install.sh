@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Installs lvs-director from this source tree: build dependencies (apt, or dnf/yum), a Release build,
+# /usr/local/sbin/director (+ the lvscare name), example configs in /etc/director/ and a systemd unit.
+# Safe to run again: it rebuilds, replaces the binary, and never overwrites a config you edited.
+set -euo pipefail
+cd "$(dirname "$0")"
+. scripts/packages.sh
+
+prefix=/usr/local
+confdir=/etc/director
+deps=1
+systemd=1
+usage() {
+  cat <<'USAGE'
+Usage: sudo ./install.sh [--prefix DIR] [--confdir DIR] [--no-deps] [--no-systemd]
+
+  --prefix DIR    install the binaries under DIR/sbin (default /usr/local)
+  --confdir DIR   example configs go here (default /etc/director); existing files are kept
+  --no-deps       do not install build dependencies with apt/dnf/yum
+  --no-systemd    do not install the director.service unit
+
+Then: sudo director check -f /etc/director/keepalived-master.conf
+      sudo director run -f /etc/director/keepalived-master.conf     (or: systemctl enable --now director)
+USAGE
+}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) prefix=$2; shift 2 ;;
+    --confdir) confdir=$2; shift 2 ;;
+    --no-deps) deps=0; shift ;;
+    --no-systemd) systemd=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "install.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "install.sh: run as root (sudo ./install.sh)" >&2; exit 1; }
+
+did=()
+if [ $deps -eq 1 ]; then
+  if command -v apt-get >/dev/null; then
+    # shellcheck disable=SC2086
+    apt_install $APT_BUILD_PACKAGES $APT_RUNTIME_PACKAGES
+    did+=("build dependencies present (apt)")
+  elif command -v dnf >/dev/null || command -v yum >/dev/null; then
+    pm=$(command -v dnf || command -v yum)
+    # spdlog, CLI11 and yaml-cpp come from EPEL on RHEL-family systems.
+    if [ -f /etc/redhat-release ] && ! rpm -q epel-release >/dev/null 2>&1; then
+      "$pm" install -y -q epel-release || true
+    fi
+    # shellcheck disable=SC2086
+    "$pm" install -y -q $DNF_BUILD_PACKAGES $DNF_RUNTIME_PACKAGES
+    did+=("build dependencies present ($(basename "$pm"))")
+  else
+    echo "install.sh: no apt-get, dnf or yum; install the build dependencies yourself and use --no-deps" >&2
+    exit 1
+  fi
+fi
+
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+cmake --build build-release -j"$(nproc)"
+install -D -m 0755 build-release/bin/director "$prefix/sbin/director"
+ln -sfn director "$prefix/sbin/lvscare"
+did+=("installed $prefix/sbin/director and $prefix/sbin/lvscare -> director")
+
+install -d -m 0755 "$confdir" /etc/director/scripts
+for f in conf/*.conf; do
+  [ -e "$f" ] || continue
+  dest="$confdir/$(basename "$f")"
+  if [ -e "$dest" ]; then
+    did+=("kept existing $dest")
+  else
+    install -m 0644 "$f" "$dest"
+    did+=("installed $dest")
+  fi
+done
+for f in scripts/check_apiserver.sh scripts/realserver.sh; do
+  [ -e "$f" ] || continue
+  install -m 0755 "$f" "/etc/director/scripts/$(basename "$f")"
+  did+=("installed /etc/director/scripts/$(basename "$f")")
+done
+
+if [ $systemd -eq 1 ]; then
+  sed "s#@SBINDIR@#$prefix/sbin#g; s#@CONFDIR@#$confdir#g" conf/director.service.in >/etc/systemd/system/director.service
+  did+=("installed /etc/systemd/system/director.service (reads $confdir/director.conf)")
+  if [ -d /run/systemd/system ]; then
+    systemctl daemon-reload
+    did+=("systemctl daemon-reload")
+  fi
+fi
+
+echo "install.sh done:"
+for d in "${did[@]}"; do echo "  - $d"; done
+echo "next: copy $confdir/keepalived-master.conf (or -backup) to $confdir/director.conf, adjust interface and"
+echo "      addresses, check it with 'director check -f $confdir/director.conf', then 'systemctl enable --now director'"
