@@ -7,7 +7,7 @@
 namespace director::cli {
 
 namespace {
-void pending(CLI::App& app, const char* name, int& rc) {
+[[maybe_unused]] void pending(CLI::App& app, const char* name, int& rc) {
     auto* cmd = app.add_subcommand(name, "(not available yet)");
     cmd->allow_extras();
     cmd->callback([name, &rc] {
@@ -17,9 +17,5 @@ void pending(CLI::App& app, const char* name, int& rc) {
 }
 }  // namespace
 
-void add_ipvs(CLI::App& app, int& rc) { pending(app, "ipvs", rc); }
-void add_care(CLI::App& app, int& rc) { pending(app, "care", rc); }
-void add_realserver(CLI::App& app, int& rc) { pending(app, "realserver", rc); }
-void add_static_pod(CLI::App& app, int& rc) { pending(app, "static-pod", rc); }
 
 }  // namespace director::cli
