@@ -57,8 +57,8 @@ busybox mount -t devtmpfs devtmpfs "$r/dev"
 busybox mkdir -p "$r/dev/pts" "$r/dev/shm"
 busybox mount -t devpts devpts "$r/dev/pts"
 busybox mount -t tmpfs tmpfs "$r/dev/shm"
-# Fresh /tmp and /run: the host's copies hold its sockets and state, which mean nothing in here.
-busybox mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
+# A fresh /run: the host's holds its sockets and pid files, which mean nothing in here. /tmp stays the
+# overlay's view of the host's /tmp, because a checkout (and its build) may live there, as CI's does.
 busybox mount -t tmpfs -o mode=755 tmpfs "$r/run"
 busybox mkdir -p "$r/run/director-vm"
 busybox cp "/mnt/host$run/cmd.sh" "$r/run/director-vm/cmd.sh" || fail "cannot read $run/cmd.sh"
