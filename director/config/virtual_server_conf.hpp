@@ -1,14 +1,62 @@
 #pragma once
-// virtual_server sections. (Owned by the IPVS work: extend freely.)
+// virtual_server sections, keepalived's grammar:
+//   virtual_server IP PORT | fwmark N { delay_loop, lb_algo|lvs_sched, lb_kind|lvs_method NAT|DR|TUN,
+//     persistence_timeout, persistence_granularity, protocol, quorum, hysteresis, sorry_server IP PORT,
+//     inhibit_on_failure, alpha, omega, virtualhost, ops, sh-port, sh-fallback, quorum_up, quorum_down,
+//     real_server IP PORT { weight, inhibit_on_failure, notify_up, notify_down, uthreshold, lthreshold,
+//                           lb_kind, <TCP_CHECK|HTTP_GET|SSL_GET|MISC_CHECK> } }
+// (Owned by the IPVS work: extend freely.)
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "director/config/checker_conf.hpp"
 #include "director/config/tree.hpp"
+#include "director/ipvs/types.hpp"
 
 namespace director::config {
 
+struct RealServerConf {
+    uint32_t address = 0;  // host byte order
+    uint16_t port = 0;
+    int32_t weight = 1;
+    bool inhibit_on_failure = false;  // inherited from the virtual_server unless set here
+    std::string notify_up, notify_down;
+    std::optional<ipvs::Forward> forward;  // per-server lb_kind; else the virtual_server's
+    uint32_t u_threshold = 0, l_threshold = 0;
+    std::vector<CheckerConf> checkers;
+    Location where;
+};
+
+struct SorryServerConf {
+    uint32_t address = 0;
+    uint16_t port = 0;
+    Location where;
+};
+
 struct VirtualServerConf {
     Location where;
+    ipvs::ServiceKey key;  // fwmark services: protocol TCP, address and port 0 (what the kernel reports)
+    long long delay_loop_ms = 60000;
+    std::string scheduler = "wlc";  // keepalived's default
+    ipvs::Forward forward = ipvs::Forward::Masq;
+    uint32_t persistence_timeout_s = 0;
+    uint32_t persistence_granularity = 0xffffffff;
+    uint32_t sched_flags = 0;  // ops, sh-port, sh-fallback, ... as IP_VS_SVC_F_* bits
+    int quorum = 1;
+    int hysteresis = 0;
+    std::optional<SorryServerConf> sorry_server;
+    bool inhibit_on_failure = false;
+    bool alpha = false;
+    bool omega = false;
+    std::string virtualhost;
+    std::string quorum_up, quorum_down;
+    std::vector<RealServerConf> real_servers;
+
+    // The kernel service this section asks for (flags include PERSISTENT when persistence_timeout is set).
+    ipvs::Service service() const;
+    // "TCP 10.0.0.1:80" / "FWM 7", for logs and errors.
+    std::string name() const;
 };
 
 struct Config;

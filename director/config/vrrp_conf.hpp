@@ -1,5 +1,7 @@
 #pragma once
-// vrrp_script and vrrp_instance sections. (Owned by the VRRP work: extend freely.)
+// vrrp_script and vrrp_instance sections, with keepalived's keywords and defaults.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,16 +11,71 @@ namespace director::config {
 
 struct VrrpScriptConf {
     std::string name;
+    std::vector<std::string> argv;  // `script` split into words; run without a shell
+    long long interval_ms = 1000;
+    long long timeout_ms = 0;       // 0 = same as interval, as keepalived
+    int weight = 0;                 // -253..253; 0 = FAULT while failing
+    bool weight_reverse = false;    // keepalived's `weight N reverse`: applied while succeeding
+    int rise = 1;
+    int fall = 1;
+    bool init_fail = false;         // start as failed instead of up
+    std::string user;               // `user USER [GROUP]`, else global script_user
+    std::string group;
+    Location where;
+};
+
+struct VrrpVipConf {
+    uint32_t address = 0;  // host order
+    int prefix = 32;
+    std::string dev;       // empty = the instance's interface
+    std::string label;
+    bool excluded = false; // virtual_ipaddress_excluded: held but not listed in adverts
+    Location where;
+};
+
+struct VrrpTrackScriptConf {
+    std::string name;
+    std::optional<int> weight;  // overrides the vrrp_script's
+    bool reverse = false;
+    Location where;
+};
+
+struct VrrpTrackInterfaceConf {
+    std::string name;
+    int weight = 0;  // 0 = FAULT while down
     Location where;
 };
 
 struct VrrpInstanceConf {
     std::string name;
     Location where;
+    bool initial_master = false;  // `state MASTER`
+    std::string interface;
+    int vrid = 0;
+    int priority = 100;
+    int advert_int_s = 1;
+    bool preempt = true;
+    long long preempt_delay_ms = 0;
+    enum class Auth { None, Pass } auth = Auth::None;
+    std::string auth_pass;
+    std::vector<VrrpVipConf> vips;
+    std::optional<uint32_t> unicast_src_ip;
+    std::optional<uint32_t> mcast_src_ip;
+    std::vector<uint32_t> unicast_peers;
+    std::vector<VrrpTrackScriptConf> track_scripts;
+    std::vector<VrrpTrackInterfaceConf> track_interfaces;
+    bool dont_track_primary = false;
+    // -1 = inherit from global_defs vrrp_garp_master_*.
+    int garp_master_delay_s = -1;
+    int garp_master_repeat = -1;
+    int garp_master_refresh_s = -1;
+    std::vector<std::string> notify_master, notify_backup, notify_fault, notify_stop, notify;
 };
 
 struct Config;
 void parse_vrrp_script(const Node& n, Config& out, Diagnostics& diag);
 void parse_vrrp_instance(const Node& n, Config& out, Diagnostics& diag);
+// Cross-section rules: track_script names an existing vrrp_script, unique VRIDs per interface, ...
+void validate_vrrp(const Config& cfg, Diagnostics& diag);
 
 }  // namespace director::config

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "director/ipvs/ops.hpp"
 #include "director/ipvs/types.hpp"
 
 namespace director::ipvs {
@@ -24,6 +25,11 @@ public:
     virtual void add_dest(const ServiceKey& k, const Destination& d) = 0;
     virtual void edit_dest(const ServiceKey& k, const Destination& d) = 0;
     virtual void del_dest(const ServiceKey& k, const Destination& d) = 0;
+
+    // Applies `ops` in order and returns one result per op: 0, or the positive errno it failed with. A
+    // failed op does not stop the later ones. The netlink client overrides this to pipeline the requests;
+    // this default issues them one by one through the calls above.
+    virtual std::vector<int> apply(const std::vector<Op>& ops);
 };
 
 }  // namespace director::ipvs

@@ -3,12 +3,21 @@
 // freely; care mode uses these too.)
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace director::ipvs {
 
 enum class Protocol : uint16_t { TCP = 6, UDP = 17, SCTP = 132 };
 enum class Forward : uint32_t { Masq = 0, Local = 1, Tunnel = 2, Route = 3, Bypass = 4 };
+
+// Service flags (IP_VS_SVC_F_* in linux/ip_vs.h).
+inline constexpr uint32_t kFlagPersistent = 0x0001;
+inline constexpr uint32_t kFlagHashed = 0x0002;  // kernel-internal, reported in listings, never sent
+inline constexpr uint32_t kFlagOnePacket = 0x0004;
+inline constexpr uint32_t kFlagSched1 = 0x0008;
+inline constexpr uint32_t kFlagSched2 = 0x0010;
+inline constexpr uint32_t kFlagSched3 = 0x0020;
 
 // A virtual service is identified by (protocol, address, port) or by fwmark. IPv4 only for now; the
 // address is kept in host byte order.
@@ -44,7 +53,7 @@ struct Stats {
 
 struct DestinationState {
     Destination dest;
-    uint32_t active_conns = 0, inactive_conns = 0;
+    uint32_t active_conns = 0, inactive_conns = 0, persistent_conns = 0;
     Stats stats;
 };
 
@@ -53,5 +62,36 @@ struct ServiceState {
     Stats stats;
     std::vector<DestinationState> destinations;
 };
+
+// IPVS_CMD_GET_INFO: the version code (0x010201 = 1.2.1) and the connection table size.
+struct Info {
+    uint32_t version = 0;
+    uint32_t conn_tab_size = 0;
+};
+
+// Connection timeouts in seconds (ipvsadm --set tcp tcpfin udp); 0 in a set request = leave unchanged.
+struct Timeouts {
+    uint32_t tcp = 0, tcp_fin = 0, udp = 0;
+};
+
+// Connection-sync daemon (ipvsadm --start-daemon).
+enum class SyncState : uint32_t { Master = 1, Backup = 2 };
+struct SyncDaemon {
+    SyncState state = SyncState::Master;
+    std::string mcast_ifn;
+    uint32_t syncid = 0;
+    // Reported by newer kernels (0 = not reported); left to the kernel's defaults when starting.
+    uint16_t maxlen = 0;
+    uint32_t mcast_group = 0;  // host byte order
+    uint16_t mcast_port = 0;
+    uint8_t mcast_ttl = 0;
+};
+
+// Scheduler names the kernel ships (ip_vs_<name>.ko); anything else is a config error.
+bool is_known_scheduler(const std::string& name);
+const char* protocol_name(Protocol p);     // "TCP", "UDP", "SCTP"
+const char* forward_name(Forward f);       // ipvsadm's words: "Masq", "Route", "Tunnel", "Local", "Bypass"
+std::string format_addr_port(uint32_t addr, uint16_t port);  // "10.0.0.1:80"
+std::string describe(const ServiceKey& k);                   // "TCP 10.0.0.1:80" or "FWM 7"
 
 }  // namespace director::ipvs

@@ -68,12 +68,14 @@ trap 'exit 130' INT TERM
 
 nonce=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
 log=$run/console.log
+# Created before qemu starts, so the streaming tail below never races the redirection.
+: > "$log"
 start=$(date +%s.%N)
 qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" -nographic -no-reboot -nic none \
     -kernel "$kroot/boot/vmlinux-$version" -initrd "$initrd" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -append "console=ttyS0 quiet panic=-1 director.run=$run director.modules=$kroot/lib/modules/$version director.nonce=$nonce" \
-    < /dev/null > "$log" 2>&1 &
+    < /dev/null >> "$log" 2>&1 &
 qemu_pid=$!
 # Stream the console as it comes, minus the firmware's terminal escapes; tail ends once qemu is gone.
 tail -n +1 -f --pid="$qemu_pid" "$log" | sed -u 's/\r$//; s/\x1bc//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g' &

@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+"""Health-check cost: director against keepalived, SSL_GET on the same local TLS servers, one run.
+
+Run (from the repo, after building build/bin/director; IPVS is needed by both daemons, so in the VM):
+    tests/kernel/run-in-vm.sh --timeout 1500 --env DIRECTOR_BIN=$PWD/build/bin/director -- bench/healthcheck/hc_bench.py
+
+nginx serves HTTPS on N (default 1,000) loopback ports with a test-CA certificate carrying IP SAN
+127.0.0.1. The same keepalived config (one virtual_server, N real servers, SSL_GET /healthz, delay_loop
+DELAY, top-level SSL { ca }) is run by `director run` and then by `keepalived -C` (checker only). For each:
+after WARMUP seconds, CPU seconds (utime+stime of every daemon process) and the number of checks
+(requests nginx logged) over WINDOW seconds give CPU seconds per 1,000 checks; RSS is read at the end.
+director verifies certificates (CA given) and resumes TLS sessions; keepalived does full unverified
+handshakes.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+DIRECTOR = os.environ.get("DIRECTOR_BIN") or os.path.join(ROOT, "build", "bin", "director")
+N = int(os.environ.get("N", "1000"))
+DELAY = int(os.environ.get("DELAY", "10"))
+WARMUP = int(os.environ.get("WARMUP", "15"))
+WINDOW = int(os.environ.get("WINDOW", "40"))
+BASE_PORT = 20000
+WORK = tempfile.mkdtemp(prefix="hc-bench-")
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def children(pid):
+    out = []
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(p))
+            except OSError:
+                pass
+    return out
+
+
+def wait_port(port, timeout=30):
+    import socket
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"port {port} never opened")
+
+
+def log_lines(path):
+    try:
+        with open(path, "rb") as f:
+            return sum(1 for _ in f)
+    except FileNotFoundError:
+        return 0
+
+
+def start_nginx(pki):
+    d = os.path.join(WORK, "nginx")
+    os.makedirs(d)
+    listens = "".join(f"    listen 127.0.0.1:{BASE_PORT + i} ssl;\n" for i in range(N))
+    conf = f"""user root root;
+worker_processes 1;
+worker_rlimit_nofile 8192;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log {d}/access.log;
+  client_body_temp_path {d}/cb; proxy_temp_path {d}/px; fastcgi_temp_path {d}/fc;
+  uwsgi_temp_path {d}/uw; scgi_temp_path {d}/sc;
+  ssl_session_cache shared:hc:10m;
+  server {{
+{listens}    ssl_certificate {pki}/server.crt;
+    ssl_certificate_key {pki}/server.key;
+    location = /healthz {{ return 200 "ok\\n"; }}
+  }}
+}}
+"""
+    with open(os.path.join(d, "nginx.conf"), "w") as f:
+        f.write(conf)
+    p = subprocess.Popen(["nginx", "-p", d, "-c", f"{d}/nginx.conf", "-e", f"{d}/error.log", "-g", "daemon off;"],
+                         start_new_session=True)
+    wait_port(BASE_PORT)
+    wait_port(BASE_PORT + N - 1)
+    return p, os.path.join(d, "access.log")
+
+
+def write_config(pki):
+    path = os.path.join(WORK, "bench.conf")
+    with open(path, "w") as f:
+        f.write(f"SSL {{\n  ca {pki}/ca.crt\n}}\n")
+        f.write(f"virtual_server 198.18.0.1 443 {{\n  delay_loop {DELAY}\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n")
+        for i in range(N):
+            f.write(f"  real_server 127.0.0.1 {BASE_PORT + i} {{\n    weight 1\n"
+                    "    SSL_GET {\n      url {\n        path /healthz\n        status_code 200\n      }\n"
+                    "      connect_timeout 5\n    }\n  }\n")
+        f.write("}\n")
+    return path
+
+
+def measure(name, argv, access_log, pids_of):
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(os.path.join(WORK, name + ".log"), "w"),
+                            start_new_session=True)
+    try:
+        time.sleep(WARMUP)  # startup and the first round (spread over warmup/jitter) are not measured
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited early, see {WORK}/{name}.log")
+        pids = pids_of(proc.pid)
+        cpu0 = sum(cpu_seconds(p) for p in pids)
+        req0 = log_lines(access_log)
+        t0 = time.time()
+        time.sleep(WINDOW)
+        pids = pids_of(proc.pid)
+        cpu1 = sum(cpu_seconds(p) for p in pids)
+        req1 = log_lines(access_log)
+        elapsed = time.time() - t0
+        rss = {p: rss_kib(p) for p in pids}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    checks = req1 - req0
+    cpu = cpu1 - cpu0
+    return {
+        "name": name,
+        "checks": checks,
+        "checks_per_s": checks / elapsed,
+        "cpu_s": cpu,
+        "cpu_s_per_1000": cpu / checks * 1000 if checks else float("nan"),
+        "rss_kib_total": sum(rss.values()),
+        "rss_kib_by_pid": rss,
+    }
+
+
+def main():
+    pki = os.path.join(WORK, "pki")
+    subprocess.run(["sh", os.path.join(ROOT, "tests", "healthcheck", "make_test_pki.sh"), pki], check=True)
+    conf = write_config(pki)
+    nginx, access_log = start_nginx(pki)
+    results = []
+    try:
+        results.append(measure("director",
+                               [DIRECTOR, "run", "-f", conf, "--pid-file", f"{WORK}/d.pid",
+                                "--control-socket", f"{WORK}/d.sock", "--log-level", "warn"],
+                               access_log, lambda pid: [pid]))
+        # keepalived -C: parent + healthcheck child; both counted.
+        results.append(measure("keepalived",
+                               ["keepalived", "-n", "-l", "-C", "-f", conf, "-p", f"{WORK}/k.pid",
+                                "-c", f"{WORK}/kc.pid"],
+                               access_log, lambda pid: [pid] + children(pid)))
+    finally:
+        os.killpg(nginx.pid, signal.SIGKILL)
+        nginx.wait()
+    print(f"\nhealth-check bench: N={N} real servers, SSL_GET, delay_loop={DELAY}s, window={WINDOW}s")
+    print(f"{'daemon':<12}{'checks':>8}{'checks/s':>10}{'CPU s':>9}{'CPU s/1000 checks':>19}{'RSS MiB':>9}")
+    for r in results:
+        print(f"{r['name']:<12}{r['checks']:>8}{r['checks_per_s']:>10.1f}{r['cpu_s']:>9.2f}"
+              f"{r['cpu_s_per_1000']:>19.3f}{r['rss_kib_total'] / 1024:>9.1f}")
+    for r in results:
+        print(f"{r['name']} RSS by pid (KiB): {r['rss_kib_by_pid']}")
+    ok = all(r["checks"] > 0 for r in results)
+    shutil.rmtree(WORK, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+#include "director/care/endpoint.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+
+namespace director::care {
+
+std::optional<uint32_t> parse_ipv4(std::string_view text) {
+    std::string s(text);
+    in_addr a{};
+    if (inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
+    return ntohl(a.s_addr);
+}
+
+std::optional<Endpoint> parse_endpoint(std::string_view text) {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    auto ip = parse_ipv4(text.substr(0, colon));
+    if (!ip) return std::nullopt;
+    auto port_text = text.substr(colon + 1);
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+        return std::nullopt;
+    return Endpoint{*ip, static_cast<uint16_t>(port)};
+}
+
+std::string format_ipv4(uint32_t address) {
+    in_addr a{htonl(address)};
+    char buf[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a, buf, sizeof buf);
+    return buf;
+}
+
+std::string format_endpoint(const Endpoint& e) { return format_ipv4(e.address) + ":" + std::to_string(e.port); }
+
+}  // namespace director::care

@@ -1,0 +1,60 @@
+#pragma once
+// The kernel's IPVS table over the generic-netlink family "IPVS" (libnl-genl-3). Changes are pipelined:
+// a list of ops goes out in a few large sendmsg() calls with up to kWindow requests unacknowledged, and
+// each ack or error is matched to its request by sequence number.
+#include <linux/netlink.h>
+#include <netlink/handlers.h>
+#include <netlink/socket.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "director/ipvs/kernel.hpp"
+
+namespace director::ipvs {
+
+class Netlink final : public Kernel {
+public:
+    // Connects and resolves the family. Without IPVS in the kernel it runs `modprobe ip_vs` once; if the
+    // family is still missing it throws a KernelError whose message says so and what to do.
+    static std::unique_ptr<Netlink> open();
+    ~Netlink() override;
+
+    std::vector<ServiceState> list() override;
+    void add_service(const Service& s) override;
+    void edit_service(const Service& s) override;
+    void del_service(const ServiceKey& k) override;
+    void add_dest(const ServiceKey& k, const Destination& d) override;
+    void edit_dest(const ServiceKey& k, const Destination& d) override;
+    void del_dest(const ServiceKey& k, const Destination& d) override;
+    std::vector<int> apply(const std::vector<Op>& ops) override;
+
+    std::vector<ServiceState> list_services();  // without destinations
+    std::vector<DestinationState> list_dests(const ServiceKey& k);
+    Info info();
+    Timeouts timeouts();
+    void set_timeouts(const Timeouts& t);
+    std::vector<SyncDaemon> sync_daemons();
+    void start_sync_daemon(const SyncDaemon& d);
+    void stop_sync_daemon(SyncState state);
+    void flush();  // every service, ours or not: only for lvs_flush and the CLI
+    void zero();
+
+    static constexpr size_t kWindow = 128;  // acks the socket buffer holds without overflowing
+
+    struct Exchange;  // requests in flight, as libnl's callbacks see them
+
+private:
+    Netlink(nl_sock* sock, int family);
+    // Sends one request and reads until its ack (or, for dumps, NLMSG_DONE), feeding data replies to `each`.
+    void exchange(nl_msg* msg, const std::function<void(nlmsghdr*)>& each, const std::string& what);
+    void one(const Op& op);
+
+    nl_sock* sock_;
+    nl_cb* cb_;
+    int family_;
+    uint32_t seq_ = 1;
+};
+
+}  // namespace director::ipvs

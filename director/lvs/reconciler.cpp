@@ -1,0 +1,165 @@
+#include "director/lvs/reconciler.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+namespace director::lvs {
+
+using ipvs::Op;
+
+std::vector<DesiredService> desired_state(const config::Config& cfg, const HealthSource& health) {
+    std::vector<DesiredService> out;
+    out.reserve(cfg.virtual_servers.size());
+    for (size_t v = 0; v < cfg.virtual_servers.size(); ++v) {
+        const auto& vs = cfg.virtual_servers[v];
+        DesiredService d;
+        d.service = vs.service();
+        d.vs_index = v;
+        for (size_t r = 0; r < vs.real_servers.size(); ++r) {
+            const auto& rs = vs.real_servers[r];
+            RealServerDecision dec = health.decide(v, r, rs.weight);
+            if (!dec.present) continue;
+            ipvs::Destination dst;
+            dst.address = rs.address;
+            dst.port = rs.port;
+            dst.forward = rs.forward.value_or(vs.forward);
+            dst.weight = dec.weight;
+            dst.u_threshold = rs.u_threshold;
+            dst.l_threshold = rs.l_threshold;
+            d.dests.push_back(dst);
+        }
+        if (vs.sorry_server && health.use_sorry_server(v)) {
+            bool listed = false;
+            for (const auto& x : d.dests) listed |= x.address == vs.sorry_server->address && x.port == vs.sorry_server->port;
+            if (!listed) {
+                ipvs::Destination s;
+                s.address = vs.sorry_server->address;
+                s.port = vs.sorry_server->port;
+                s.forward = vs.forward;
+                s.weight = 1;
+                d.dests.push_back(s);
+            }
+        }
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+bool service_differs(const ipvs::Service& want, const ipvs::Service& have) {
+    if (want.scheduler != have.scheduler) return true;
+    if ((want.flags & ~ipvs::kFlagHashed) != (have.flags & ~ipvs::kFlagHashed)) return true;
+    if (want.flags & ipvs::kFlagPersistent)
+        return want.timeout_s != have.timeout_s || want.netmask != have.netmask;
+    return false;
+}
+
+bool dest_differs(const ipvs::Destination& want, const ipvs::Destination& have) {
+    return want.forward != have.forward || want.weight != have.weight || want.u_threshold != have.u_threshold ||
+           want.l_threshold != have.l_threshold;
+}
+
+std::vector<Op> plan(const std::vector<DesiredService>& desired, const std::vector<ipvs::ServiceState>& actual,
+                     const std::set<ipvs::ServiceKey>& owned, bool delete_foreign) {
+    std::map<ipvs::ServiceKey, const ipvs::ServiceState*> have;
+    for (const auto& s : actual) have[s.service.key] = &s;
+    std::set<ipvs::ServiceKey> want;
+    for (const auto& d : desired) want.insert(d.service.key);
+
+    std::vector<Op> ops;
+    for (const auto& s : actual) {
+        const auto& k = s.service.key;
+        if (!want.count(k) && (owned.count(k) || delete_foreign)) ops.push_back(Op::del_service(k));
+    }
+    for (const auto& d : desired) {
+        const auto& k = d.service.key;
+        auto it = have.find(k);
+        if (it == have.end()) {
+            ops.push_back(Op::add_service(d.service));
+            for (const auto& dst : d.dests) ops.push_back(Op::add_dest(k, dst));
+            continue;
+        }
+        const ipvs::ServiceState& cur = *it->second;
+        if (service_differs(d.service, cur.service)) ops.push_back(Op::edit_service(d.service));
+        std::map<std::pair<uint32_t, uint16_t>, const ipvs::Destination*> cur_dests;
+        for (const auto& ds : cur.destinations) cur_dests[ds.dest.key()] = &ds.dest;
+        std::set<std::pair<uint32_t, uint16_t>> want_dests;
+        for (const auto& dst : d.dests) want_dests.insert(dst.key());
+        // Removals first: a weight budget or threshold never briefly covers a server that is leaving.
+        for (const auto& ds : cur.destinations)
+            if (!want_dests.count(ds.dest.key())) ops.push_back(Op::del_dest(k, ds.dest));
+        for (const auto& dst : d.dests) {
+            auto c = cur_dests.find(dst.key());
+            if (c == cur_dests.end())
+                ops.push_back(Op::add_dest(k, dst));
+            else if (dest_differs(dst, *c->second))
+                ops.push_back(Op::edit_dest(k, dst));
+        }
+    }
+    return ops;
+}
+
+ReconcileResult Reconciler::run(const std::vector<Op>& ops) {
+    ReconcileResult r;
+    r.at = std::chrono::system_clock::now();
+    if (ops.empty()) return r;
+    auto results = kernel_.apply(ops);
+    for (size_t i = 0; i < ops.size(); ++i) {
+        int e = results[i];
+        // A delete of something already gone, or an add of something already present, reached the state
+        // we wanted: someone else got there first.
+        bool del = ops[i].kind == Op::Kind::DelService || ops[i].kind == Op::Kind::DelDest;
+        bool add = ops[i].kind == Op::Kind::AddService || ops[i].kind == Op::Kind::AddDest;
+        if (e && !((del && (e == ESRCH || e == ENOENT)) || (add && e == EEXIST))) {
+            ++r.failed;
+            r.ok = false;
+            if (r.errors.size() < 10) r.errors.push_back(ipvs::describe(ops[i]) + ": " + std::strerror(e));
+            continue;
+        }
+        switch (ops[i].kind) {
+            case Op::Kind::AddService:
+            case Op::Kind::AddDest: ++r.added; break;
+            case Op::Kind::EditService:
+            case Op::Kind::EditDest: ++r.edited; break;
+            case Op::Kind::DelService:
+            case Op::Kind::DelDest: ++r.deleted; break;
+        }
+    }
+    return r;
+}
+
+ReconcileResult Reconciler::reconcile(const std::vector<DesiredService>& desired, bool delete_foreign) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto actual = kernel_.list();
+    size_t adopted = 0;
+    if (first_) {
+        std::set<ipvs::ServiceKey> present;
+        for (const auto& s : actual) present.insert(s.service.key);
+        for (const auto& d : desired) adopted += present.count(d.service.key);
+    }
+    auto ops = plan(desired, actual, owned_, delete_foreign);
+    auto r = run(ops);
+    r.adopted = adopted;
+    r.took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    first_ = false;
+    owned_.clear();
+    for (const auto& d : desired) owned_.insert(d.service.key);
+    // Keep the kernel's own counters for status(): patch the listing with what we just applied only when
+    // nothing changed; otherwise list again so status shows the kernel's truth.
+    if (r.changes() || r.failed) actual = kernel_.list();
+    last_seen_.clear();
+    for (auto& s : actual)
+        if (owned_.count(s.service.key)) last_seen_.push_back(std::move(s));
+    return r;
+}
+
+ReconcileResult Reconciler::remove_owned() {
+    std::vector<Op> ops;
+    for (const auto& k : owned_) ops.push_back(Op::del_service(k));
+    auto r = run(ops);
+    owned_.clear();
+    last_seen_.clear();
+    return r;
+}
+
+}  // namespace director::lvs

@@ -1,0 +1,233 @@
+#include "director/lvs_component.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "director/ipvs/format.hpp"
+#include "director/ipvs/netlink.hpp"
+#include "director/ipvs/sysctl.hpp"
+#include "director/lvs/membership.hpp"
+
+namespace director {
+
+LvsComponent::LvsComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts,
+                           KernelFactory kernel, std::unique_ptr<Membership> membership)
+    : io_(io), cfg_(cfg), opts_(opts), make_kernel_(std::move(kernel)), membership_(std::move(membership)), timer_(io) {
+    long long ms = 60000;
+    for (const auto& vs : cfg_.virtual_servers) ms = std::min(ms, vs.delay_loop_ms);
+    if (!cfg_.virtual_servers.empty()) period_ = std::chrono::milliseconds(ms);
+    if (membership_) membership_->on_change = [this] { reconcile_now(); };
+}
+
+LvsComponent::~LvsComponent() {
+    if (membership_) membership_->on_change = nullptr;
+}
+
+const lvs::HealthSource& LvsComponent::health() const {
+    return membership_ ? static_cast<const lvs::HealthSource&>(*membership_) : always_up_;
+}
+
+bool LvsComponent::ensure_kernel() {
+    if (kernel_) return true;
+    try {
+        kernel_ = make_kernel_();
+        reconciler_ = std::make_unique<lvs::Reconciler>(*kernel_);
+        last_error_.clear();
+        return true;
+    } catch (const ipvs::KernelError& e) {
+        ++kernel_errors_;
+        // The same message every delay_loop would drown the log; say it once per distinct error.
+        if (last_error_ != e.what()) spdlog::error("ipvs: {}", e.what());
+        last_error_ = e.what();
+        return false;
+    }
+}
+
+void LvsComponent::set_forwarding_sysctls() {
+    bool nat = false;
+    for (const auto& vs : cfg_.virtual_servers) {
+        nat |= vs.forward == ipvs::Forward::Masq;
+        for (const auto& rs : vs.real_servers) nat |= rs.forward.value_or(vs.forward) == ipvs::Forward::Masq;
+    }
+    if (!nat) return;
+    auto apply = [this](const std::string& name, const char* why) {
+        auto r = ipvs::ensure_sysctl(name, "1");
+        if (!r.error.empty()) {
+            spdlog::warn("ipvs: {} (needed because {})", r.error, why);
+            ++kernel_errors_;
+        } else if (r.changed) {
+            spdlog::info("ipvs: set {}=1 (was {}) because {}", name, r.old_value, why);
+        }
+        sysctls_.push_back({{"name", name}, {"value", r.error.empty() ? "1" : r.old_value}, {"changed", r.changed},
+                            {"error", r.error}});
+    };
+    apply("net.ipv4.ip_forward", "NAT real servers send replies back through this host");
+    if (ipvs::conntrack_loaded())
+        apply("net.ipv4.vs.conntrack",
+              "netfilter conntrack is loaded and NAT replies must match tracked connections to pass stateful rules");
+}
+
+void LvsComponent::sync_daemon(bool start) {
+    const auto& sd = cfg_.global.lvs_sync_daemon;
+    auto* nl = dynamic_cast<ipvs::Netlink*>(kernel_.get());
+    if (!sd || !nl) return;
+    // Both roles run at once (the kernel allows it): whichever node holds the VIP sends, the other receives,
+    // and a VRRP failover needs no restart of either.
+    for (auto state : {ipvs::SyncState::Master, ipvs::SyncState::Backup}) {
+        const char* role = state == ipvs::SyncState::Master ? "master" : "backup";
+        try {
+            if (start) {
+                nl->start_sync_daemon({state, sd->interface, static_cast<uint32_t>(sd->syncid)});
+                spdlog::info("ipvs: started {} sync daemon on {} (syncid {})", role, sd->interface, sd->syncid);
+            } else {
+                nl->stop_sync_daemon(state);
+            }
+        } catch (const ipvs::KernelError& e) {
+            if (start && e.err == EEXIST) continue;  // left running by a previous run
+            ++kernel_errors_;
+            spdlog::warn("ipvs: {} sync daemon: {}", role, e.what());
+        }
+    }
+}
+
+void LvsComponent::start() {
+    started_ = true;
+    if (ensure_kernel()) {
+        set_forwarding_sysctls();
+        sync_daemon(true);
+    }
+    reconcile();
+    if (membership_) membership_->start();
+    schedule();
+}
+
+void LvsComponent::schedule() {
+    if (stopping_) return;
+    timer_.expires_after(period_);
+    timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec || stopping_) return;
+        bool first_success = !kernel_;
+        reconcile();
+        if (first_success && kernel_) {
+            set_forwarding_sysctls();
+            sync_daemon(true);
+        }
+        schedule();
+    });
+}
+
+void LvsComponent::reconcile_now() {
+    if (reconcile_posted_ || stopping_) return;
+    reconcile_posted_ = true;
+    boost::asio::post(io_, [this] {
+        reconcile_posted_ = false;
+        if (!stopping_) reconcile();
+    });
+}
+
+void LvsComponent::reconcile() {
+    if (!ensure_kernel()) return;
+    auto desired = lvs::desired_state(cfg_, health());
+    bool first = reconciles_ == 0;
+    try {
+        auto r = reconciler_->reconcile(desired, first && cfg_.global.lvs_flush);
+        ++reconciles_;
+        op_failures_ += r.failed;
+        if (first) {
+            spdlog::info("ipvs: {} virtual server(s): adopted {} already in the kernel, {} added, {} edited, {} deleted "
+                         "in {:.1f} ms{}",
+                         desired.size(), r.adopted, r.added, r.edited, r.deleted, r.took.count() / 1000.0,
+                         cfg_.global.lvs_flush ? " (lvs_flush: foreign services removed)" : "");
+        } else if (r.changes()) {
+            ++drift_repairs_;
+            spdlog::warn("ipvs: table differed from the desired state: {} added, {} edited, {} deleted in {:.1f} ms",
+                         r.added, r.edited, r.deleted, r.took.count() / 1000.0);
+        }
+        for (const auto& e : r.errors) spdlog::error("ipvs: {}", e);
+        last_ = r;
+        last_error_.clear();
+    } catch (const ipvs::KernelError& e) {
+        ++kernel_errors_;
+        last_error_ = e.what();
+        spdlog::error("ipvs: reconcile failed: {}", e.what());
+        // A broken socket is reopened at the next attempt.
+        reconciler_.reset();
+        kernel_.reset();
+    }
+}
+
+void LvsComponent::stop(std::function<void()> done) {
+    stopping_ = true;
+    timer_.cancel();
+    if (membership_) membership_->stop();
+    if (kernel_ && reconciler_) {
+        if (opts_.keep_ipvs_on_exit) {
+            spdlog::info("ipvs: --keep-ipvs: leaving {} owned service(s) in the kernel", reconciler_->owned().size());
+        } else {
+            try {
+                auto r = reconciler_->remove_owned();
+                spdlog::info("ipvs: removed {} owned service(s)", r.deleted);
+                for (const auto& e : r.errors) spdlog::error("ipvs: {}", e);
+            } catch (const ipvs::KernelError& e) {
+                spdlog::error("ipvs: removing owned services failed: {}", e.what());
+            }
+            sync_daemon(false);
+        }
+    }
+    done();
+}
+
+nlohmann::json LvsComponent::status() const {
+    nlohmann::json services = nlohmann::json::array();
+    if (reconciler_)
+        for (const auto& s : reconciler_->last_seen()) services.push_back(ipvs::to_json(s));
+    size_t dests = 0;
+    for (const auto& s : services) dests += s["destinations"].size();
+    nlohmann::json last = {{"ok", last_.ok && last_error_.empty()},
+                           {"added", last_.added},
+                           {"edited", last_.edited},
+                           {"deleted", last_.deleted},
+                           {"failed", last_.failed},
+                           {"adopted", last_.adopted},
+                           {"took_ms", last_.took.count() / 1000.0},
+                           {"errors", last_.errors},
+                           {"at", std::chrono::duration_cast<std::chrono::milliseconds>(last_.at.time_since_epoch()).count()}};
+    if (!last_error_.empty()) last["error"] = last_error_;
+    nlohmann::json j = {{"kernel", kernel_ ? "connected" : "unavailable"},
+                        {"configured_virtual_servers", cfg_.virtual_servers.size()},
+                        {"owned_services", reconciler_ ? reconciler_->owned().size() : 0},
+                        {"destinations", dests},
+                        {"delay_loop_ms", period_.count()},
+                        {"keep_ipvs_on_exit", opts_.keep_ipvs_on_exit},
+                        {"services", services},
+                        {"last_reconcile", last},
+                        {"counters",
+                         {{"reconciles", reconciles_},
+                          {"drift_repairs", drift_repairs_},
+                          {"kernel_errors", kernel_errors_},
+                          {"op_failures", op_failures_}}},
+                        {"sysctls", sysctls_}};
+    if (membership_) j["membership"] = membership_->status();
+    return j;
+}
+
+std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const config::Config& cfg,
+                                              const RunOptions& opts, KernelFactory kernel,
+                                              MembershipFactory membership) {
+    if (cfg.virtual_servers.empty()) return nullptr;
+    std::unique_ptr<Membership> m;
+    if (membership) m = membership(io, cfg);
+    return std::make_unique<LvsComponent>(io, cfg, opts, std::move(kernel), std::move(m));
+}
+
+std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const config::Config& cfg,
+                                              const RunOptions& opts) {
+    // Health checks decide membership; real servers without checkers stay in service (make_membership
+    // returns null when no server has one).
+    return make_lvs_component(
+        io, cfg, opts, [] { return std::unique_ptr<ipvs::Kernel>(ipvs::Netlink::open()); }, &lvs::make_membership);
+}
+
+}  // namespace director

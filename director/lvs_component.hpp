@@ -1,0 +1,89 @@
+#pragma once
+// The LVS half of `director run`: keeps the kernel's IPVS table equal to the config's virtual_servers,
+// with real-server membership decided by health checks.
+//
+// Lifecycle:
+//  - start(): opens the IPVS netlink family (loading ip_vs if needed), sets ip_forward (NAT) and IPVS
+//    conntrack (NAT with netfilter conntrack loaded), adopts matching rules already in the kernel, applies
+//    the difference, then re-reads the table every delay_loop (the shortest of all virtual_servers) and
+//    repairs any drift: an owned rule deleted or edited by someone else is back within one delay_loop.
+//  - stop(): removes the owned services, as keepalived does on a clean shutdown, unless
+//    RunOptions::keep_ipvs_on_exit (`director run --keep-ipvs`), in which case they stay and the next
+//    start adopts them without dropping a connection. A kill -9 leaves them too.
+//  - status(): services, destinations, weights, the last reconcile and error counters.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+
+#include "director/component.hpp"
+#include "director/components.hpp"
+#include "director/config/model.hpp"
+#include "director/ipvs/kernel.hpp"
+#include "director/lvs/health_view.hpp"
+#include "director/lvs/reconciler.hpp"
+
+namespace director {
+
+// Health-check membership plugs in here. It is a HealthSource with a lifecycle of its own: started after
+// the first reconcile, stopped before owned rules are removed; it calls HealthSource::on_change (set by
+// the component) whenever a decision changed.
+class Membership : public lvs::HealthSource {
+public:
+    virtual void start() = 0;
+    virtual void stop() = 0;
+    virtual nlohmann::json status() const = 0;
+};
+using MembershipFactory =
+    std::function<std::unique_ptr<Membership>(boost::asio::io_context&, const config::Config&)>;
+using KernelFactory = std::function<std::unique_ptr<ipvs::Kernel>()>;
+
+class LvsComponent final : public Component {
+public:
+    // `membership` may be null: every configured real server is then in service (lvs::AlwaysUp).
+    LvsComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts,
+                 KernelFactory kernel, std::unique_ptr<Membership> membership);
+    ~LvsComponent() override;
+
+    void start() override;
+    void stop(std::function<void()> done) override;
+    nlohmann::json status() const override;
+    const char* name() const override { return "lvs"; }
+
+    // Reconciles now instead of at the next delay_loop (health decision changed).
+    void reconcile_now();
+
+private:
+    bool ensure_kernel();
+    void reconcile();
+    void schedule();
+    void set_forwarding_sysctls();
+    void sync_daemon(bool start);
+    const lvs::HealthSource& health() const;
+
+    boost::asio::io_context& io_;
+    config::Config cfg_;  // a copy: the component may outlive the caller's
+    RunOptions opts_;
+    KernelFactory make_kernel_;
+    std::unique_ptr<ipvs::Kernel> kernel_;
+    std::unique_ptr<lvs::Reconciler> reconciler_;
+    std::unique_ptr<Membership> membership_;
+    lvs::AlwaysUp always_up_;
+    boost::asio::steady_timer timer_;
+    std::chrono::milliseconds period_{60000};
+    bool stopping_ = false;
+    bool started_ = false;
+    bool reconcile_posted_ = false;
+
+    lvs::ReconcileResult last_;
+    std::string last_error_;  // kernel unreachable, table unreadable
+    uint64_t reconciles_ = 0, kernel_errors_ = 0, op_failures_ = 0, drift_repairs_ = 0;
+    nlohmann::json sysctls_ = nlohmann::json::array();
+};
+
+// make_lvs_component with its parts chosen by the caller (tests, benchmarks, the membership work).
+std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const config::Config& cfg,
+                                              const RunOptions& opts, KernelFactory kernel,
+                                              MembershipFactory membership);
+
+}  // namespace director

@@ -1,0 +1,167 @@
+#include "director/vrrp_component.hpp"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "vrrp/address.hpp"
+
+namespace director {
+
+namespace {
+
+// "user [group]" from global_defs script_user. Switching users needs root; otherwise scripts run as us.
+void script_identity(const config::GlobalDefs& g, const std::string& user, const std::string& group,
+                     std::optional<std::string>& u, std::optional<std::string>& gr) {
+    if (::geteuid() != 0) return;
+    std::string uu = user, gg = group;
+    if (uu.empty() && !g.script_user.empty()) {
+        auto sp = g.script_user.find(' ');
+        uu = g.script_user.substr(0, sp);
+        if (sp != std::string::npos) gg = g.script_user.substr(sp + 1);
+    }
+    if (!uu.empty()) u = uu;
+    if (!gg.empty()) gr = gg;
+}
+
+}  // namespace
+
+vrrp::ScriptConfig to_script_config(const config::VrrpScriptConf& s, const config::GlobalDefs& g) {
+    vrrp::ScriptConfig c;
+    c.name = s.name;
+    c.argv = s.argv;
+    c.interval = std::chrono::milliseconds(s.interval_ms);
+    c.timeout = std::chrono::milliseconds(s.timeout_ms > 0 ? s.timeout_ms : s.interval_ms);
+    c.weight = s.weight;
+    c.weight_reverse = s.weight_reverse;
+    c.rise = s.rise;
+    c.fall = s.fall;
+    c.init_fail = s.init_fail;
+    c.script_security = g.enable_script_security;
+    script_identity(g, s.user, s.group, c.user, c.group);
+    return c;
+}
+
+vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, const config::GlobalDefs& g) {
+    vrrp::InstanceConfig c;
+    c.name = in.name;
+    c.interface = in.interface;
+    c.vrid = in.vrid;
+    c.priority = in.priority;
+    c.adver_int_s = in.advert_int_s;
+    c.preempt = in.preempt;
+    c.preempt_delay = std::chrono::milliseconds(in.preempt_delay_ms);
+    c.auth_type = in.auth == config::VrrpInstanceConf::Auth::Pass ? vrrp::AuthType::Pass : vrrp::AuthType::None;
+    c.auth_pass = in.auth_pass;
+    for (const auto& v : in.vips)
+        c.vips.push_back({v.address, v.prefix, v.dev.empty() ? in.interface : v.dev, v.label, !v.excluded});
+    c.unicast = !in.unicast_peers.empty();
+    c.peers = in.unicast_peers;
+    c.source_ip = in.unicast_src_ip ? in.unicast_src_ip : in.mcast_src_ip;
+    c.garp_master_repeat = in.garp_master_repeat >= 0 ? in.garp_master_repeat : g.vrrp_garp_master_repeat;
+    c.garp_master_delay =
+        std::chrono::seconds(in.garp_master_delay_s >= 0 ? in.garp_master_delay_s : g.vrrp_garp_master_delay_s);
+    c.garp_master_refresh = std::chrono::seconds(in.garp_master_refresh_s >= 0 ? in.garp_master_refresh_s
+                                                                               : g.vrrp_garp_master_refresh_s);
+    c.notify_master = in.notify_master;
+    c.notify_backup = in.notify_backup;
+    c.notify_fault = in.notify_fault;
+    c.notify_stop = in.notify_stop;
+    c.notify = in.notify;
+    c.dont_track_primary = in.dont_track_primary;
+    for (const auto& t : in.track_interfaces) c.track_interfaces.push_back({t.name, t.weight});
+    c.script_security = g.enable_script_security;
+    script_identity(g, "", "", c.script_user, c.script_group);
+    return c;
+}
+
+VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& cfg) : io_(io) {
+    for (const auto& s : cfg.vrrp_scripts)
+        scripts_[s.name] = std::make_unique<vrrp::TrackScript>(io, to_script_config(s, cfg.global));
+    for (const auto& in : cfg.vrrp_instances) {
+        vrrp::InstanceConfig c = to_instance_config(in, cfg.global);
+        for (const auto& t : in.track_scripts) {
+            auto* script = scripts_.at(t.name).get();  // validate() guarantees it exists
+            int weight = t.weight ? *t.weight : script->config().weight;
+            bool reverse = t.weight ? t.reverse : script->config().weight_reverse;
+            c.track_scripts.push_back({script, weight, reverse});
+        }
+        instances_.push_back(std::make_unique<vrrp::Instance>(io, std::move(c)));
+    }
+}
+
+void VrrpComponent::start() {
+    for (auto& i : instances_) i->start();
+    for (auto& [name, s] : scripts_) s->start();
+}
+
+void VrrpComponent::stop(std::function<void()> done) {
+    for (auto& [name, s] : scripts_) s->stop();
+    if (instances_.empty()) return done();
+    auto remaining = std::make_shared<size_t>(instances_.size());
+    auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+    for (auto& i : instances_)
+        i->stop([remaining, shared_done] {
+            if (--*remaining == 0) (*shared_done)();
+        });
+}
+
+nlohmann::json VrrpComponent::status() const {
+    using nlohmann::json;
+    json out;
+    out["instances"] = json::array();
+    auto now = vrrp::Clock::now();
+    for (const auto& i : instances_) {
+        const auto& c = i->config();
+        const auto& m = i->machine();
+        json j;
+        j["name"] = c.name;
+        j["interface"] = c.interface;
+        j["vrid"] = c.vrid;
+        j["state"] = vrrp::to_string(m.state());
+        j["reason"] = m.last_reason();
+        j["priority"] = m.priority();
+        j["effective_priority"] = m.effective_priority();
+        j["time_in_state_s"] = std::chrono::duration<double>(now - m.state_since()).count();
+        j["address"] = vrrp::format_ip(i->primary_ip());
+        j["master"] = m.master_address() ? json(vrrp::format_ip(*m.master_address())) : json(nullptr);
+        j["master_priority"] = m.master_priority();
+        j["mode"] = c.unicast ? "unicast" : "multicast";
+        json vips = json::array();
+        for (const auto& v : c.vips)
+            vips.push_back(vrrp::format_ip(v.address) + "/" + std::to_string(v.prefix) + " dev " + v.dev +
+                           (v.label.empty() ? "" : " label " + v.label));
+        j["vips"] = vips;
+        json dropped;
+        const auto& k = i->counters();
+        for (size_t r = 0; r < vrrp::kDropReasons; ++r)
+            dropped[vrrp::to_string(static_cast<vrrp::DropReason>(r))] = k.dropped[r];
+        j["dropped"] = dropped;
+        j["address_mismatch"] = k.address_mismatch;
+        j["adverts_received"] = k.accepted;
+        j["adverts_sent"] = i->adverts_sent();
+        j["garps_sent"] = i->garps_sent();
+        json tracked = json::array();
+        for (const auto& t : i->tracked()) tracked.push_back({{"name", t.name}, {"weight", t.weight}, {"up", t.up}});
+        j["tracked"] = tracked;
+        if (!i->last_error().empty()) j["last_error"] = i->last_error();
+        out["instances"].push_back(j);
+    }
+    json scripts = json::array();
+    for (const auto& [name, s] : scripts_) {
+        json j{{"name", name}, {"up", s->up()}, {"runs", s->runs()}, {"failures", s->failures()},
+               {"last_result", s->last_result()}};
+        if (!s->refused().empty()) j["refused"] = s->refused();
+        scripts.push_back(j);
+    }
+    out["scripts"] = scripts;
+    return out;
+}
+
+std::unique_ptr<Component> make_vrrp_component(boost::asio::io_context& io, const config::Config& cfg,
+                                               const RunOptions&) {
+    if (cfg.vrrp_instances.empty()) return nullptr;
+    return std::make_unique<VrrpComponent>(io, cfg);
+}
+
+}  // namespace director

@@ -1,0 +1,59 @@
+#include "healthcheck/tls_client.hpp"
+
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+
+namespace healthcheck {
+
+namespace ssl = boost::asio::ssl;
+
+TlsClient::TlsClient(const TlsOptions& o) : ctx_(ssl::context::tls_client), verify_(!o.ca.empty()) {
+    boost::system::error_code ec;
+    ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
+    SSL_CTX* raw = ctx_.native_handle();
+    // Client-side caching lets SSL_get1_session hand back sessions (and TLS 1.3 tickets) for resumption.
+    SSL_CTX_set_session_cache_mode(raw, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    if (verify_) {
+        ctx_.load_verify_file(o.ca, ec);
+        if (ec) throw std::runtime_error("SSL ca " + o.ca + ": " + ec.message());
+        ctx_.set_verify_mode(ssl::verify_peer);
+    } else {
+        ctx_.set_verify_mode(ssl::verify_none);
+        spdlog::warn("SSL_GET: no SSL ca configured, server certificates are NOT verified");
+    }
+    if (!o.certificate.empty()) {
+        ctx_.use_certificate_chain_file(o.certificate, ec);
+        if (ec) throw std::runtime_error("SSL certificate " + o.certificate + ": " + ec.message());
+        ctx_.use_private_key_file(o.key.empty() ? o.certificate : o.key, ssl::context::pem, ec);
+        if (ec) throw std::runtime_error("SSL key " + (o.key.empty() ? o.certificate : o.key) + ": " + ec.message());
+        if (SSL_CTX_check_private_key(raw) != 1)
+            throw std::runtime_error("SSL key " + o.key + " does not match certificate " + o.certificate);
+    } else if (!o.key.empty()) {
+        throw std::runtime_error("SSL key " + o.key + " given without a certificate");
+    }
+}
+
+TlsSessionCache::~TlsSessionCache() { clear(); }
+
+void TlsSessionCache::clear() {
+    if (session_) SSL_SESSION_free(static_cast<SSL_SESSION*>(session_));
+    session_ = nullptr;
+}
+
+void TlsSessionCache::apply(void* ssl) const {
+    if (session_) SSL_set_session(static_cast<SSL*>(ssl), static_cast<SSL_SESSION*>(session_));
+}
+
+void TlsSessionCache::store(void* ssl) {
+    SSL_SESSION* s = SSL_get1_session(static_cast<SSL*>(ssl));
+    if (!s) return;
+    if (!SSL_SESSION_is_resumable(s)) {
+        SSL_SESSION_free(s);
+        return;
+    }
+    clear();
+    session_ = s;
+}
+
+}  // namespace healthcheck

@@ -1,0 +1,49 @@
+#pragma once
+// The client TLS context shared by every SSL_GET checker of one configuration (keepalived's top-level
+// `SSL { ca, certificate, key }`). With a CA, server chains are verified and their names checked; a
+// client certificate is presented when configured (mTLS). Without a CA checks still run unverified and
+// that is logged once, here, instead of on every check.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/ssl/context.hpp>
+
+namespace healthcheck {
+
+struct TlsOptions {
+    std::string ca;           // CA bundle file; empty: no verification
+    std::string certificate;  // client certificate chain file (PEM)
+    std::string key;          // its private key (PEM)
+};
+
+class TlsClient {
+public:
+    // Throws std::runtime_error naming the file when a CA/cert/key cannot be loaded.
+    explicit TlsClient(const TlsOptions& o);
+    boost::asio::ssl::context& context() { return ctx_; }
+    bool verifies() const { return verify_; }
+
+private:
+    boost::asio::ssl::context ctx_;
+    bool verify_;
+};
+
+// Per-server cache of the last TLS session, so the next check resumes instead of a full handshake.
+class TlsSessionCache {
+public:
+    TlsSessionCache() = default;
+    ~TlsSessionCache();
+    TlsSessionCache(const TlsSessionCache&) = delete;
+    TlsSessionCache& operator=(const TlsSessionCache&) = delete;
+    // Offers the stored session to a new connection.
+    void apply(void* ssl) const;
+    // Keeps the connection's session if it can be resumed.
+    void store(void* ssl);
+    void clear();
+
+private:
+    void* session_ = nullptr;  // SSL_SESSION*
+};
+
+}  // namespace healthcheck

@@ -1,0 +1,81 @@
+#pragma once
+// An in-memory IPVS table with the kernel's error behaviour (EEXIST, ESRCH, ENOENT), for reconciler tests.
+// Every call is counted so tests can prove the minimal set of operations was sent.
+#include <algorithm>
+#include <cerrno>
+#include <map>
+
+#include "director/ipvs/kernel.hpp"
+
+namespace director::ipvs::testing {
+
+class FakeKernel : public Kernel {
+public:
+    std::map<ServiceKey, ServiceState> table;
+    std::vector<Op> log;  // every mutating call, in order
+    size_t lists = 0;
+
+    std::vector<ServiceState> list() override {
+        ++lists;
+        std::vector<ServiceState> out;
+        for (const auto& [k, s] : table) out.push_back(s);
+        return out;
+    }
+    void add_service(const Service& s) override {
+        log.push_back(Op::add_service(s));
+        if (table.count(s.key)) throw KernelError(EEXIST, "exists");
+        ServiceState st;
+        st.service = s;
+        st.service.flags |= kFlagHashed;  // as the kernel reports it
+        table[s.key] = st;
+    }
+    void edit_service(const Service& s) override {
+        log.push_back(Op::edit_service(s));
+        auto it = table.find(s.key);
+        if (it == table.end()) throw KernelError(ESRCH, "no service");
+        it->second.service = s;
+        it->second.service.flags |= kFlagHashed;
+    }
+    void del_service(const ServiceKey& k) override {
+        log.push_back(Op::del_service(k));
+        if (!table.erase(k)) throw KernelError(ESRCH, "no service");
+    }
+    void add_dest(const ServiceKey& k, const Destination& d) override {
+        log.push_back(Op::add_dest(k, d));
+        auto& s = svc(k);
+        if (find(s, d)) throw KernelError(EEXIST, "exists");
+        s.destinations.push_back({d, 0, 0, 0, {}});
+    }
+    void edit_dest(const ServiceKey& k, const Destination& d) override {
+        log.push_back(Op::edit_dest(k, d));
+        auto* x = find(svc(k), d);
+        if (!x) throw KernelError(ENOENT, "no dest");
+        x->dest = d;
+    }
+    void del_dest(const ServiceKey& k, const Destination& d) override {
+        log.push_back(Op::del_dest(k, d));
+        auto& s = svc(k);
+        auto it = std::find_if(s.destinations.begin(), s.destinations.end(),
+                               [&](const DestinationState& x) { return x.dest.key() == d.key(); });
+        if (it == s.destinations.end()) throw KernelError(ENOENT, "no dest");
+        s.destinations.erase(it);
+    }
+
+    size_t count(Op::Kind kind) const {
+        return static_cast<size_t>(std::count_if(log.begin(), log.end(), [&](const Op& o) { return o.kind == kind; }));
+    }
+
+private:
+    ServiceState& svc(const ServiceKey& k) {
+        auto it = table.find(k);
+        if (it == table.end()) throw KernelError(ESRCH, "no service");
+        return it->second;
+    }
+    static DestinationState* find(ServiceState& s, const Destination& d) {
+        for (auto& x : s.destinations)
+            if (x.dest.key() == d.key()) return &x;
+        return nullptr;
+    }
+};
+
+}  // namespace director::ipvs::testing

@@ -1,0 +1,180 @@
+#include "healthcheck/process.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "tests/healthcheck/test_support.hpp"
+
+using namespace healthcheck;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+ProcessResult run_sync(ProcessSpec spec, std::chrono::seconds limit = 10s) {
+    boost::asio::io_context io;
+    std::optional<ProcessResult> out;
+    run_process(io, std::move(spec), [&](const ProcessResult& r) { out = r; });
+    io.run_for(limit);
+    EXPECT_TRUE(out.has_value()) << "process never reported";
+    return out.value_or(ProcessResult{});
+}
+
+}  // namespace
+
+TEST(Process, ReportsExitCode) {
+    auto r = run_sync({{"/bin/sh", "-c", "exit 3"}, 5000ms, {}, {}});
+    EXPECT_EQ(r.outcome, ProcessResult::Exited);
+    EXPECT_EQ(r.code, 3);
+    EXPECT_FALSE(r.success());
+    EXPECT_TRUE(run_sync({{"true"}, 5000ms, {}, {}}).success());
+}
+
+TEST(Process, ReportsKillingSignal) {
+    auto r = run_sync({{"/bin/sh", "-c", "kill -TERM $$"}, 5000ms, {}, {}});
+    EXPECT_EQ(r.outcome, ProcessResult::Signalled);
+    EXPECT_EQ(r.code, SIGTERM);
+}
+
+TEST(Process, MissingProgramIsSpawnFailure) {
+    auto r = run_sync({{"/nonexistent/program"}, 5000ms, {}, {}});
+    EXPECT_EQ(r.outcome, ProcessResult::SpawnFailed);
+    EXPECT_NE(r.error.find("No such file"), std::string::npos) << r.error;
+    auto r2 = run_sync({{"no-such-program-anywhere"}, 5000ms, {}, {}});
+    EXPECT_EQ(r2.outcome, ProcessResult::SpawnFailed);
+    auto r3 = run_sync({{"true"}, 5000ms, std::string("no-such-user-xyz"), {}});
+    EXPECT_EQ(r3.outcome, ProcessResult::SpawnFailed);
+    EXPECT_NE(r3.error.find("no-such-user-xyz"), std::string::npos);
+}
+
+TEST(Process, ArgumentsAreNotInterpretedByAShell) {
+    testsupport::TempDir dir;
+    std::string out = dir.path + "/out";
+    // If a shell were involved, "$HOME" and ";" would be expanded/acted on.
+    auto r = run_sync({{"/bin/sh", "-c", "printf '%s' \"$1\" > \"$2\"", "x", "$HOME; touch bad", out}, 5000ms, {}, {}});
+    ASSERT_TRUE(r.success()) << r.describe();
+    std::ifstream f(out);
+    std::string content((std::istreambuf_iterator<char>(f)), {});
+    EXPECT_EQ(content, "$HOME; touch bad");
+    EXPECT_FALSE(fs::exists("bad"));
+}
+
+TEST(Process, TimeoutKillsTheWholeProcessGroup) {
+    testsupport::TempDir dir;
+    std::string pidfile = dir.path + "/grandchild.pid";
+    // The script starts a grandchild that would outlive it, then hangs.
+    auto start = std::chrono::steady_clock::now();
+    auto r = run_sync({{"/bin/sh", "-c", "sleep 60 & echo $! > \"$0\"; wait", pidfile}, 300ms, {}, {}});
+    auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(r.outcome, ProcessResult::TimedOut);
+    EXPECT_LT(took, 5s);
+    std::ifstream f(pidfile);
+    pid_t grandchild = 0;
+    f >> grandchild;
+    ASSERT_GT(grandchild, 0);
+    // The grandchild was reparented to init (or a subreaper); it must be gone (or a zombie) soon.
+    EXPECT_TRUE(testsupport::poll_until([&] { return !testsupport::process_alive(grandchild); }, 5s))
+        << "grandchild " << grandchild << " survived the timeout";
+}
+
+TEST(Process, RunningProcessDoesNotBlockTheEventLoop) {
+    boost::asio::io_context io;
+    boost::asio::steady_timer t(io);
+    int ticks = 0;
+    std::function<void()> tick = [&] {
+        t.expires_after(20ms);
+        t.async_wait([&](auto ec) {
+            if (!ec && ++ticks < 1000) tick();
+        });
+    };
+    tick();
+    std::optional<ProcessResult> res;
+    run_process(io, {{"sleep", "0.5"}, 5000ms, {}, {}}, [&](const ProcessResult& r) {
+        res = r;
+        t.cancel();
+    });
+    io.run_for(10s);
+    ASSERT_TRUE(res);
+    EXPECT_TRUE(res->success());
+    EXPECT_GE(ticks, 10) << "timers must keep firing while the child runs";
+}
+
+TEST(Process, ManyConcurrentProcessesAllReport) {
+    boost::asio::io_context io;
+    int done = 0, ok = 0;
+    for (int i = 0; i < 50; ++i)
+        run_process(io, {{"/bin/sh", "-c", "exit $0", std::to_string(i % 2)}, 5000ms, {}, {}},
+                    [&, i](const ProcessResult& r) {
+                        ++done;
+                        if (r.outcome == ProcessResult::Exited && r.code == i % 2) ++ok;
+                    });
+    io.run_for(20s);
+    EXPECT_EQ(done, 50);
+    EXPECT_EQ(ok, 50);
+}
+
+TEST(SplitCommandLine, HonoursQuotesAndEscapes) {
+    auto v = split_command_line("/bin/check  'a b' \"c \\\"d\" e\\ f");
+    ASSERT_TRUE(v);
+    EXPECT_EQ(*v, (std::vector<std::string>{"/bin/check", "a b", "c \"d", "e f"}));
+    EXPECT_FALSE(split_command_line("/bin/x 'unterminated"));
+}
+
+TEST(ScriptSecurity, RefusesWorldWritableScriptAndDirectory) {
+    testsupport::TempDir dir;
+    std::string script = dir.path + "/s.sh";
+    testsupport::write_file(script, "#!/bin/sh\nexit 0\n", 0755);
+    chmod(dir.path.c_str(), 0755);
+    // Trusted owner (the test user), nothing writable by others: acceptable.
+    EXPECT_EQ(script_insecurity(script, geteuid()), std::nullopt);
+    chmod(script.c_str(), 0757);
+    auto r = script_insecurity(script, geteuid());
+    ASSERT_TRUE(r);
+    EXPECT_NE(r->find("writable by everyone"), std::string::npos) << *r;
+    chmod(script.c_str(), 0755);
+    chmod(dir.path.c_str(), 0777);
+    r = script_insecurity(script, geteuid());
+    ASSERT_TRUE(r);
+    EXPECT_NE(r->find(dir.path), std::string::npos) << *r;
+    chmod(dir.path.c_str(), 0755);
+}
+
+TEST(ScriptSecurity, RefusesScriptOwnedByAnUntrustedUser) {
+    testsupport::TempDir dir;
+    std::string script = dir.path + "/s.sh";
+    testsupport::write_file(script, "#!/bin/sh\nexit 0\n", 0755);
+    chmod(dir.path.c_str(), 0755);
+    if (geteuid() == 0) {
+        ASSERT_EQ(chown(script.c_str(), 65534, 65534), 0);
+    }
+    // Running as root (trusted_uid 0) a script owned by this non-root user is a privilege escalation.
+    auto r = script_insecurity(script, 0);
+    ASSERT_TRUE(r);
+    EXPECT_NE(r->find("owned by uid"), std::string::npos) << *r;
+}
+
+TEST(ScriptSecurity, RefusesNonExecutableAndMissing) {
+    testsupport::TempDir dir;
+    std::string script = dir.path + "/s.sh";
+    testsupport::write_file(script, "#!/bin/sh\n", 0644);
+    EXPECT_TRUE(script_insecurity(script, geteuid()));
+    EXPECT_TRUE(script_insecurity(dir.path + "/missing", geteuid()));
+}
+
+TEST(Process, RunsAsTheGivenUser) {
+    if (geteuid() != 0) GTEST_SKIP() << "changing user needs root";
+    testsupport::TempDir dir;
+    chmod(dir.path.c_str(), 0777);
+    std::string out = dir.path + "/id";
+    auto r = run_sync({{"/bin/sh", "-c", "id -u > \"$0\"; id -g >> \"$0\"", out}, 5000ms, std::string("nobody"),
+                       std::string("nogroup")});
+    ASSERT_TRUE(r.success()) << r.describe();
+    EXPECT_EQ(testsupport::read_file(out), "65534\n65534\n");
+}

@@ -1,0 +1,194 @@
+// HTTP_GET / SSL_GET against the servers users actually run: nginx (Debian package) for HTTP and HTTPS,
+// and `openssl s_server`, with a test CA whose server certificates carry IP SANs like an apiserver's.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "healthcheck/http_checker.hpp"
+#include "tests/healthcheck/checker_harness.hpp"
+#include "tests/healthcheck/test_server.hpp"
+
+using namespace healthcheck;
+using namespace std::chrono_literals;
+using testsupport::ChildProcess;
+using testsupport::Pki;
+namespace ip = boost::asio::ip;
+
+namespace {
+
+// nginx with an HTTP and an HTTPS server on loopback, all state in a temp dir.
+struct Nginx {
+    testsupport::TempDir dir;
+    uint16_t http_port = testsupport::free_port(), https_port = testsupport::free_port();
+    std::unique_ptr<ChildProcess> proc;
+
+    Nginx(const std::string& cert, const std::string& key, const std::string& client_ca = "") {
+        testsupport::write_file(dir.path + "/healthz", "ok\n");
+        std::string tls = "ssl_certificate " + cert + "; ssl_certificate_key " + key + ";";
+        if (!client_ca.empty()) tls += " ssl_verify_client on; ssl_client_certificate " + client_ca + ";";
+        std::string d = dir.path;
+        std::string conf = std::string(geteuid() == 0 ? "user root root;\n" : "") +
+                           "worker_processes 1;\npid " + d + "/nginx.pid;\nerror_log " + d + "/error.log;\n" +
+                           "events { worker_connections 256; }\nhttp {\n  access_log off;\n" +
+                           "  client_body_temp_path " + d + "/cb; proxy_temp_path " + d + "/px;\n" +
+                           "  fastcgi_temp_path " + d + "/fc; uwsgi_temp_path " + d + "/uw; scgi_temp_path " + d + "/sc;\n" +
+                           "  ssl_session_cache shared:hc:1m;\n" +
+                           "  server {\n    listen 127.0.0.1:" + std::to_string(http_port) + ";\n    listen 127.0.0.1:" +
+                           std::to_string(https_port) + " ssl;\n    " + tls + "\n    root " + d + ";\n" +
+                           "    location = /healthz { default_type text/plain; }\n" +
+                           "    location = /down { return 503; }\n  }\n}\n";
+        testsupport::write_file(d + "/nginx.conf", conf);
+        proc = std::make_unique<ChildProcess>(
+            std::vector<std::string>{"nginx", "-p", d, "-c", d + "/nginx.conf", "-e", d + "/error.log", "-g", "daemon off;"});
+        bool up = testsupport::poll_until(
+            [&] { return testsupport::port_open("127.0.0.1", http_port) && testsupport::port_open("127.0.0.1", https_port); },
+            10s);
+        if (!up) throw std::runtime_error("nginx did not start: " + testsupport::read_file(d + "/error.log"));
+    }
+};
+
+// openssl s_server serving files from a temp dir (-WWW), one connection at a time.
+struct SServer {
+    testsupport::TempDir dir;
+    uint16_t port = testsupport::free_port();
+    std::unique_ptr<ChildProcess> proc;
+    SServer(const std::string& cert, const std::string& key, std::vector<std::string> extra = {}) {
+        testsupport::write_file(dir.path + "/healthz", "ok\n");
+        std::vector<std::string> argv{"openssl", "s_server", "-quiet", "-accept", "127.0.0.1:" + std::to_string(port),
+                                      "-cert", cert, "-key", key, "-WWW"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        proc = std::make_unique<ChildProcess>(argv, dir.path);
+        if (!testsupport::poll_until([&] { return testsupport::port_open("127.0.0.1", port); }, 10s))
+            throw std::runtime_error("openssl s_server did not start");
+    }
+};
+
+std::string md5_of(const std::string& s) {
+    testsupport::TempDir d;
+    testsupport::write_file(d.path + "/f", s);
+    std::string cmd = "openssl dgst -md5 -r " + d.path + "/f > " + d.path + "/sum";
+    if (std::system(cmd.c_str()) != 0) return "";
+    return testsupport::read_file(d.path + "/sum").substr(0, 32);
+}
+
+class RealServers : public ::testing::Test {
+protected:
+    boost::asio::io_context io;
+    const Pki& pki = Pki::get();
+
+    std::vector<Checker::Report> run(HttpTarget t, size_t n = 1) {
+        auto c = std::make_shared<HttpChecker>(io, testsupport::fast_policy(2000), std::move(t));
+        auto r = testsupport::collect(io, c, n);
+        EXPECT_EQ(r.size(), n);
+        return r;
+    }
+    CheckResult one(HttpTarget t) {
+        auto r = run(std::move(t));
+        return r.empty() ? CheckResult{} : r[0].last;
+    }
+    HttpTarget target(uint16_t port, const std::string& path, std::vector<std::string> codes = {},
+                      std::optional<std::string> digest = {}) {
+        HttpTarget t;
+        t.tcp.endpoint = {ip::make_address("127.0.0.1"), port};
+        UrlCheck u;
+        u.path = path;
+        for (auto& w : codes) u.status.ranges.push_back(*StatusCodes::parse_word(w));
+        u.digest = digest;
+        t.urls = {u};
+        return t;
+    }
+    std::shared_ptr<TlsClient> tls(const std::string& ca, bool client_cert = false) {
+        TlsOptions o;
+        o.ca = ca.empty() ? "" : pki.file(ca);
+        if (client_cert) o.certificate = pki.file("client.crt"), o.key = pki.file("client.key");
+        return std::make_shared<TlsClient>(o);
+    }
+};
+
+}  // namespace
+
+TEST_F(RealServers, NginxHttpStatusCodesAndDigest) {
+    Nginx nginx(pki.file("server.crt"), pki.file("server.key"));
+    auto ok = one(target(nginx.http_port, "/healthz", {}, md5_of("ok\n")));
+    EXPECT_TRUE(ok.ok) << ok.reason;
+    EXPECT_FALSE(one(target(nginx.http_port, "/healthz", {}, md5_of("not ok\n"))).ok);
+    auto down = one(target(nginx.http_port, "/down"));
+    EXPECT_FALSE(down.ok);
+    EXPECT_EQ(down.reason, "HTTP 503 not an accepted status_code");
+    EXPECT_TRUE(one(target(nginx.http_port, "/down", {"500-599"})).ok);
+    EXPECT_FALSE(one(target(nginx.http_port, "/missing")).ok);
+    auto t11 = target(nginx.http_port, "/healthz", {"200"}, md5_of("ok\n"));
+    t11.protocol = "1.1";
+    EXPECT_TRUE(one(t11).ok);
+}
+
+TEST_F(RealServers, NginxHttpsVerifiedAgainstTestCaWithIpSanAndResumed) {
+    Nginx nginx(pki.file("server.crt"), pki.file("server.key"));
+    auto t = target(nginx.https_port, "/healthz", {"200"}, md5_of("ok\n"));
+    t.tls = tls("ca.crt");
+    auto r = run(t, 3);
+    ASSERT_EQ(r.size(), 3u);
+    for (auto& x : r) EXPECT_TRUE(x.last.ok) << x.last.reason;
+    EXPECT_FALSE(r[0].last.tls_resumed);
+    EXPECT_TRUE(r[1].last.tls_resumed);
+    EXPECT_TRUE(r[2].last.tls_resumed);
+    t.tls = tls("other-ca.crt");
+    auto bad = one(t);
+    EXPECT_FALSE(bad.ok);
+    EXPECT_NE(bad.reason.find("certificate verify failed"), std::string::npos) << bad.reason;
+}
+
+TEST_F(RealServers, NginxWithCertificateFromAnotherCaFails) {
+    Nginx nginx(pki.file("other-server.crt"), pki.file("other-server.key"));
+    auto t = target(nginx.https_port, "/healthz");
+    t.tls = tls("ca.crt");
+    EXPECT_FALSE(one(t).ok);
+    t.tls = tls("");  // no CA: unverified, still checked
+    EXPECT_TRUE(one(t).ok);
+}
+
+TEST_F(RealServers, NginxRequiringClientCertificate) {
+    Nginx nginx(pki.file("server.crt"), pki.file("server.key"), pki.file("ca.crt"));
+    auto t = target(nginx.https_port, "/healthz");
+    t.tls = tls("ca.crt");
+    auto without = one(t);
+    EXPECT_FALSE(without.ok);
+    EXPECT_EQ(without.reason, "HTTP 400 not an accepted status_code");
+    t.tls = tls("ca.crt", true);
+    auto with = one(t);
+    EXPECT_TRUE(with.ok) << with.reason;
+}
+
+TEST_F(RealServers, OpensslSServerWithIpSanAndSniName) {
+    SServer s(pki.file("server.crt"), pki.file("server.key"));
+    auto t = target(s.port, "/healthz", {"200"}, md5_of("ok\n"));
+    t.tls = tls("ca.crt");
+    auto r = run(t, 2);
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_TRUE(r[0].last.ok) << r[0].last.reason;
+    EXPECT_TRUE(r[1].last.ok) << r[1].last.reason;
+    EXPECT_TRUE(r[1].last.tls_resumed);
+    t.sni_name = "api.test";
+    t.enable_sni = true;
+    EXPECT_TRUE(one(t).ok);
+    t.sni_name = "kubernetes.default";
+    EXPECT_FALSE(one(t).ok);
+}
+
+TEST_F(RealServers, OpensslSServerCertificateWithoutServerIpFails) {
+    SServer s(pki.file("wrongip-server.crt"), pki.file("wrongip-server.key"));
+    auto t = target(s.port, "/healthz");
+    t.tls = tls("ca.crt");
+    auto r = one(t);
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.reason.find("IP address mismatch"), std::string::npos) << r.reason;
+}
+
+TEST_F(RealServers, OpensslSServerRequiringClientCertificate) {
+    SServer s(pki.file("server.crt"), pki.file("server.key"), {"-Verify", "1", "-CAfile", pki.file("ca.crt")});
+    auto t = target(s.port, "/healthz");
+    t.tls = tls("ca.crt", true);
+    auto with = one(t);
+    EXPECT_TRUE(with.ok) << with.reason;
+    t.tls = tls("ca.crt", false);
+    EXPECT_FALSE(one(t).ok);
+}

@@ -1,0 +1,425 @@
+#!/usr/bin/python3
+"""IPVS on a real kernel, in one VM boot: every netlink operation of `director ipvs` checked against ipvsadm,
+traffic through NAT and DR with rr/wrr/sh/lc/wlc, drift repair, foreign services, kill -9 + restart keeping
+counters, and bad configs failing `director check` with file:line.
+
+Run: tests/kernel/run-in-vm.sh -- tests/kernel/ipvs_suite.py   (needs root, ip_vs; ctest label vm)
+Each case prints PASS/FAIL; the exit status is the number of failed cases.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from netns import Topology, sh, wait_until  # noqa: E402
+
+DIRECTOR = os.environ.get("DIRECTOR_BIN") or os.path.join(os.getcwd(), "build", "bin", "director")
+WORK = tempfile.mkdtemp(prefix="ipvs-suite-")
+results = []
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+def run_case(fn):
+    name = fn.__name__
+    t0 = time.monotonic()
+    try:
+        fn()
+        results.append((name, True))
+        print(f"PASS {name} ({time.monotonic() - t0:.1f}s)", flush=True)
+    except Exception:
+        results.append((name, False))
+        print(f"FAIL {name}\n{traceback.format_exc()}", flush=True)
+
+
+def ns_prefix(ns):
+    return ["ip", "netns", "exec", ns] if ns else []
+
+
+def ipvsadm(*args, ns=None, check=True):
+    return sh(ns_prefix(ns) + ["ipvsadm"] + list(args), check=check).stdout
+
+
+def director(*args, ns=None, check=True, stdin=None):
+    return sh(ns_prefix(ns) + [DIRECTOR] + list(args), check=check, input=stdin)
+
+
+ALL_FORMATS = ([], ["--stats"], ["--rate"], ["--thresholds"], ["--persistent-conn"], ["--timeout"], ["--daemon"])
+
+
+def assert_same_listing(ns=None, what="", formats=ALL_FORMATS):
+    for flags in formats:
+        mine = director("ipvs", "list", *flags, ns=ns).stdout
+        theirs = ipvsadm("-Ln", *flags, ns=ns)
+        if mine != theirs:
+            raise AssertionError(f"{what}: director ipvs list {' '.join(flags)} differs from ipvsadm -Ln:\n"
+                                 f"--- ipvsadm\n{theirs}--- director\n{mine}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Netlink round trips: each operation through `director ipvs restore`, then both listings compared.
+
+@case
+def every_netlink_operation_round_trips_against_ipvsadm():
+    with Topology("rt", bridge=False) as t:
+        ns = t.host("d").ns
+        steps = [
+            "-A -t 198.18.0.100:80 -s rr",
+            "-A -u 198.18.0.100:53 -s wlc -p 120 -M 255.255.255.0",
+            "-A --sctp-service 198.18.0.100:9000 -s sh -b sh-port,sh-fallback",
+            "-A -f 7 -s lc -o",
+            "-a -t 198.18.0.100:80 -r 198.18.0.11:8080 -m -w 3 -x 100 -y 10",
+            "-a -t 198.18.0.100:80 -r 198.18.0.12:80 -g -w 0",
+            "-a -t 198.18.0.100:80 -r 198.18.0.13 -i -w 2",
+            "-a -f 7 -r 198.18.0.14:0 -m -w 1",
+            "-E -t 198.18.0.100:80 -s wrr -p 600",
+            "-E -u 198.18.0.100:53 -s mh",
+            "-e -t 198.18.0.100:80 -r 198.18.0.11:8080 -g -w 7 -x 0 -y 0",
+            "-d -t 198.18.0.100:80 -r 198.18.0.12:80",
+            "-D --sctp-service 198.18.0.100:9000",
+            "--set 1000 100 200",
+            "--start-daemon master --mcast-interface lo --syncid 3",
+            "--start-daemon backup --mcast-interface lo --syncid 4",
+            "--stop-daemon master",
+            "--stop-daemon backup",
+            "-Z",
+            "-C",
+        ]
+        assert_same_listing(ns, "empty table")
+        for step in steps:
+            before = ipvsadm("-Ln", "--timeout", ns=ns) + ipvsadm("-Ln", ns=ns) + ipvsadm("-Ln", "--daemon", ns=ns)
+            r = director("ipvs", "restore", ns=ns, stdin=step + "\n", check=False)
+            assert r.returncode == 0, f"{step}: {r.stderr}"
+            after = ipvsadm("-Ln", "--timeout", ns=ns) + ipvsadm("-Ln", ns=ns) + ipvsadm("-Ln", "--daemon", ns=ns)
+            if step not in ("-Z",):
+                assert after != before, f"{step}: the kernel table did not change"
+            # Every layout while the table is at its fullest; the plain one (and the one the step touched)
+            # after every other step, to keep the case short under software emulation.
+            formats = ALL_FORMATS if step.startswith("-E -u") else (
+                [[], ["--timeout"]] if step.startswith("--set") else
+                [[], ["--daemon"]] if "daemon" in step else [[]])
+            assert_same_listing(ns, step, formats)
+        # JSON agrees with the table too.
+        director("ipvs", "restore", ns=ns, stdin="-A -t 198.18.0.1:443 -s rr\n-a -t 198.18.0.1:443 -r 198.18.0.2 -m -w 4\n")
+        j = json.loads(director("ipvs", "list", "--json", ns=ns).stdout)
+        d = j["services"][0]["destinations"][0]
+        assert (d["address"], d["port"], d["forward"], d["weight"]) == ("198.18.0.2", 443, "Masq", 4), j
+        # A failing op is reported with its line, and the ones after it still apply.
+        r = director("ipvs", "restore", ns=ns, stdin="-A -t 198.18.0.1:443 -s rr\n-A -t 198.18.0.1:444 -s rr\n",
+                     check=False)
+        assert r.returncode == 1 and "line 1:" in r.stderr and "File exists" in r.stderr, r.stderr
+        assert "198.18.0.1:444" in ipvsadm("-Ln", ns=ns)
+        # A file with a syntax error applies nothing.
+        r = director("ipvs", "restore", ns=ns, stdin="-A -t 198.18.0.1:445 -s rr\n-A -t 198.18.0.1:446 -s best\n",
+                     check=False)
+        assert r.returncode == 1 and "line 2: unknown scheduler 'best'" in r.stderr, r.stderr
+        assert "198.18.0.1:445" not in ipvsadm("-Ln", ns=ns)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Traffic through a running director.
+
+HTTP_CLIENT = r"""
+import collections, json, socket, sys
+vip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+seen = collections.Counter()
+for _ in range(n):
+    s = socket.create_connection((vip, port), timeout=5)
+    s.sendall(b"GET /id HTTP/1.0\r\nHost: x\r\n\r\n")
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    seen[data.split(b"\r\n\r\n", 1)[1].decode().strip()] += 1
+print(json.dumps(seen))
+"""
+
+HOLDER = r"""
+import socket, sys, time
+vip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+held = [socket.create_connection((vip, port), timeout=5) for _ in range(n)]
+print("held", flush=True)
+time.sleep(3600)
+"""
+
+
+def start_http(host, ident):
+    root = os.path.join(WORK, ident)
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, "id"), "w") as f:
+        f.write(ident + "\n")
+    host.popen(["python3", "-m", "http.server", "--directory", root, "80"],
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Python starts slowly under software emulation; the listening socket is what matters.
+    wait_until(lambda: host.run(["ss", "-Hltn", "sport = :80"]).stdout.strip(), 60, f"http server on {host.name}",
+               interval=0.1)
+
+
+def requests(client, vip, n, port=80):
+    out = client.run(["python3", "-c", HTTP_CLIENT, vip, str(port), str(n)], timeout=300).stdout
+    return json.loads(out)
+
+
+class Director:
+    """`director run` in a namespace, with its log in a file."""
+
+    def __init__(self, host, conf_text, name="d", extra=()):
+        self.host = host
+        self.conf = os.path.join(WORK, f"{host.name}-{name}.conf")
+        with open(self.conf, "w") as f:
+            f.write(conf_text)
+        self.log = os.path.join(WORK, f"{host.name}-{name}.log")
+        self.args = ["run", "-f", self.conf, "--pid-file", os.path.join(WORK, f"{host.name}.pid"),
+                     "--control-socket", os.path.join(WORK, f"{host.name}.sock"), "--log-level", "debug"] + list(extra)
+        self.proc = None
+
+    def start(self):
+        self.logf = open(self.log, "a")
+        self.proc = self.host.popen([DIRECTOR] + self.args, stdout=self.logf, stderr=self.logf)
+        return self
+
+    def text(self):
+        with open(self.log) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig) if sig != signal.SIGKILL else os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self.logf.close()
+        return self.proc.returncode
+
+
+def nat_topology(t):
+    d = t.host("lb", "198.18.0.1/24", extra_cidrs=("198.18.1.1/24", "198.18.1.100/32"))
+    # Both subnets share one link: a redirect would send the real servers' replies around the NAT.
+    d.run(["sysctl", "-qw", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.eth0.send_redirects=0"])
+    client = t.host("cl", "198.18.1.2/24")
+    client.run(["ip", "route", "add", "default", "via", "198.18.1.1"])
+    servers = []
+    for i in (1, 2, 3):
+        rs = t.host(f"rs{i}", f"198.18.0.1{i}/24")
+        rs.run(["ip", "route", "add", "default", "via", "198.18.0.1"])
+        start_http(rs, f"rs{i}")
+        servers.append(rs)
+    return d, client, servers
+
+
+def nat_conf(sched, weights=(1, 1, 1), extra=""):
+    rs = "".join(f"    real_server 198.18.0.1{i + 1} 80 {{\n        weight {w}\n    }}\n" for i, w in enumerate(weights))
+    return (f"virtual_server 198.18.1.100 80 {{\n    delay_loop 1\n    lb_algo {sched}\n    lb_kind NAT\n{extra}"
+            f"{rs}}}\n")
+
+
+def service_listed(ns, needle="198.18.1.100:80"):
+    return needle in ipvsadm("-Ln", ns=ns)
+
+
+def dest_lines(ns):
+    return [l.split() for l in ipvsadm("-Ln", ns=ns).splitlines() if l.strip().startswith("->") and "Masq" in l]
+
+
+@case
+def nat_traffic_follows_each_scheduler():
+    with Topology("nat") as t:
+        d, client, _ = nat_topology(t)
+        for sched, weights, check in [
+            ("rr", (1, 1, 1), lambda c: c == {"rs1": 100, "rs2": 100, "rs3": 100}),
+            ("wrr", (1, 2, 3), lambda c: c == {"rs1": 50, "rs2": 100, "rs3": 150}),
+            ("sh", (1, 1, 1), lambda c: len(c) == 1 and sum(c.values()) == 300),
+        ]:
+            dd = Director(d, nat_conf(sched, weights), name=sched).start()
+            try:
+                wait_until(lambda: len(dest_lines(d.ns)) == 3, 20, f"{sched} service programmed")
+                counts = requests(client, "198.18.1.100", 300)
+                assert check(counts), f"{sched} {weights}: {counts}"
+                print(f"  {sched} {weights}: {counts}", flush=True)
+            finally:
+                assert dd.stop() == 0
+            # A clean stop removes what it owned.
+            assert not service_listed(d.ns), ipvsadm("-Ln", ns=d.ns)
+        # NAT needs forwarding, which a fresh namespace does not have: the director turned it on and said so.
+        assert d.run(["sysctl", "-n", "net.ipv4.ip_forward"]).stdout.strip() == "1"
+        assert "set net.ipv4.ip_forward=1 (was 0)" in open(os.path.join(WORK, "lb-rr.log")).read()
+
+
+@case
+def lc_and_wlc_send_new_connections_to_the_less_busy_servers():
+    with Topology("lc") as t:
+        d, client, _ = nat_topology(t)
+        for sched in ("lc", "wlc"):
+            # rs2 and rs3 quiesced: the held connections can only land on rs1.
+            dd = Director(d, nat_conf(sched, (1, 0, 0)), name=sched).start()
+            try:
+                wait_until(lambda: len(dest_lines(d.ns)) == 3, 20, "service programmed")
+                holder = client.popen(["python3", "-c", HOLDER, "198.18.1.100", "80", "4"], stdout=subprocess.PIPE,
+                                      text=True)
+                assert holder.stdout.readline().strip() == "held"
+                wait_until(lambda: [l[4] for l in dest_lines(d.ns)] == ["4", "0", "0"], 10,
+                           f"4 active connections on rs1: {dest_lines(d.ns)}")
+                # Kill -9 and restart with equal weights: the held connections survive (rules adopted, edited).
+                dd.stop(signal.SIGKILL)
+                dd = Director(d, nat_conf(sched, (1, 1, 1)), name=sched + "2").start()
+                wait_until(lambda: [l[3] for l in dest_lines(d.ns)] == ["1", "1", "1"], 20, "weights edited")
+                assert [l[4] for l in dest_lines(d.ns)] == ["4", "0", "0"], dest_lines(d.ns)
+                counts = requests(client, "198.18.1.100", 12)
+                assert counts.get("rs1", 0) == 0 and counts.get("rs2", 0) > 0 and counts.get("rs3", 0) > 0, counts
+                print(f"  {sched}: rs1 holds 4 open connections; 12 new ones went {counts}", flush=True)
+                holder.kill()
+                holder.wait()
+            finally:
+                dd.stop()
+            assert not service_listed(d.ns)
+
+
+@case
+def drift_is_repaired_within_one_delay_loop_and_foreign_services_are_untouched():
+    with Topology("drift") as t:
+        d, client, _ = nat_topology(t)
+        ipvsadm("-A", "-t", "198.18.9.9:80", "-s", "rr", ns=d.ns)
+        ipvsadm("-a", "-t", "198.18.9.9:80", "-r", "198.18.9.10:80", "-m", "-w", "5", ns=d.ns)
+        foreign = [l for l in ipvsadm("-Ln", ns=d.ns).splitlines() if "198.18.9" in l]
+        dd = Director(d, nat_conf("rr"), name="drift").start()
+        try:
+            wait_until(lambda: len(dest_lines(d.ns)) == 4, 20, "service programmed")
+            delay_loop = 1.0
+            for action, restored in [
+                (["-D", "-t", "198.18.1.100:80"], lambda: len(dest_lines(d.ns)) == 4),
+                (["-d", "-t", "198.18.1.100:80", "-r", "198.18.0.12:80"], lambda: len(dest_lines(d.ns)) == 4),
+                (["-e", "-t", "198.18.1.100:80", "-r", "198.18.0.13:80", "-m", "-w", "9"],
+                 lambda: "9" not in [l[3] for l in dest_lines(d.ns)]),
+                (["-E", "-t", "198.18.1.100:80", "-s", "wlc"], lambda: "198.18.1.100:80 rr" in ipvsadm("-Ln", ns=d.ns)),
+            ]:
+                ipvsadm(*action, ns=d.ns)
+                t0 = time.monotonic()
+                wait_until(restored, 5 * delay_loop, f"repair after ipvsadm {' '.join(action)}")
+                took = time.monotonic() - t0
+                print(f"  ipvsadm {' '.join(action)}: restored in {took:.2f}s", flush=True)
+                # One delay_loop plus the reconcile's own time under software emulation.
+                assert took <= delay_loop + 0.75, f"restore took {took:.2f}s, delay_loop is {delay_loop}s"
+            assert [l for l in ipvsadm("-Ln", ns=d.ns).splitlines() if "198.18.9" in l] == foreign
+        finally:
+            assert dd.stop() == 0
+        assert [l for l in ipvsadm("-Ln", ns=d.ns).splitlines() if "198.18.9" in l] == foreign
+        assert not service_listed(d.ns)
+        log = dd.text()
+        assert "table differed from the desired state" in log, log
+
+
+@case
+def kill_9_and_restart_keep_the_service_counters():
+    with Topology("k9") as t:
+        d, client, _ = nat_topology(t)
+
+        def conns():
+            line = [l for l in ipvsadm("-Ln", "--stats", "--exact", ns=d.ns).splitlines()
+                    if l.startswith("TCP  198.18.1.100:80")]
+            return int(line[0].split()[2]) if line else None
+
+        dd = Director(d, nat_conf("rr"), name="k9").start()
+        wait_until(lambda: len(dest_lines(d.ns)) == 3, 20, "service programmed")
+        requests(client, "198.18.1.100", 30)
+        # The kernel folds per-CPU counters into the totals every 2 s.
+        wait_until(lambda: conns() == 30, 10, "30 connections counted")
+        dd.stop(signal.SIGKILL)
+        assert conns() == 30, "kill -9 must leave the rules in place"
+        dd = Director(d, nat_conf("rr"), name="k9b").start()
+        wait_until(lambda: "adopted 1 already in the kernel, 0 added" in dd.text(), 20, "adoption logged")
+        requests(client, "198.18.1.100", 30)
+        wait_until(lambda: conns() == 60, 10, f"60 connections counted (a restart would show 30): {conns()}")
+        # --keep-ipvs: a clean stop leaves the rules; the next start adopts them.
+        assert dd.stop() == 0
+        assert not service_listed(d.ns)
+        dd = Director(d, nat_conf("rr"), name="keep", extra=["--keep-ipvs"]).start()
+        wait_until(lambda: len(dest_lines(d.ns)) == 3, 20, "service programmed")
+        assert dd.stop() == 0
+        assert service_listed(d.ns), "--keep-ipvs removed the rules"
+
+
+@case
+def dr_real_servers_answer_the_client_directly():
+    with Topology("dr") as t:
+        d = t.host("lb", "198.18.0.1/24", extra_cidrs=("198.18.0.100/32",))
+        client = t.host("cl", "198.18.0.2/24")
+        for i in (1, 2, 3):
+            rs = t.host(f"rs{i}", f"198.18.0.1{i}/24")
+            rs.run(["sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
+                    "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2"])
+            rs.run(["ip", "addr", "add", "198.18.0.100/32", "dev", "lo"])
+            start_http(rs, f"rs{i}")
+        conf = ("virtual_server 198.18.0.100 80 {\n delay_loop 1\n lb_algo rr\n lb_kind DR\n"
+                + "".join(f" real_server 198.18.0.1{i} 80 {{\n }}\n" for i in (1, 2, 3)) + "}\n")
+        dd = Director(d, conf, name="dr").start()
+        try:
+            wait_until(lambda: ipvsadm("-Ln", ns=d.ns).count("Route") == 3, 20, "DR service programmed")
+            counts = requests(client, "198.18.0.100", 60)
+            assert counts == {"rs1": 20, "rs2": 20, "rs3": 20}, counts
+            def stats():
+                return [l for l in ipvsadm("-Ln", "--stats", "--exact", ns=d.ns).splitlines()
+                        if l.startswith("TCP  198.18.0.100:80")][0].split()
+            line = wait_until(lambda: (lambda l: l if int(l[2]) == 60 else None)(stats()), 10, "60 connections counted")
+            conns, inpkts, outpkts = int(line[2]), int(line[3]), int(line[4])
+            # Replies went from the real servers straight to the client: none came back through the director.
+            assert conns == 60 and inpkts > 0 and outpkts == 0, line
+            print(f"  DR: {counts}; director saw {inpkts} packets in, {outpkts} out", flush=True)
+            # Only the director answers ARP for the VIP.
+            neigh = client.run(["ip", "neigh", "show", "198.18.0.100"]).stdout
+            lb_mac = d.run(["cat", "/sys/class/net/eth0/address"]).stdout.strip()
+            assert lb_mac in neigh, (neigh, lb_mac)
+        finally:
+            assert dd.stop() == 0
+
+
+@case
+def bad_configs_fail_director_check_with_file_and_line():
+    cases = {
+        "sched": ("virtual_server 198.18.0.1 80 {\n  lb_algo fastest\n}\n", ":2: lb_algo: unknown scheduler 'fastest'"),
+        "port0": ("virtual_server 198.18.0.1 0 {\n}\n", ":1: virtual_server: 0 is out of range 1..65535"),
+        "dup": ("virtual_server 198.18.0.1 80 {\n real_server 198.18.0.2 80 {\n }\n real_server 198.18.0.2 80 {\n }\n}\n",
+                ":4: real_server 198.18.0.2:80 is listed twice"),
+        "weight": ("virtual_server 198.18.0.1 80 {\n real_server 198.18.0.2 80 {\n  weight 100000\n }\n}\n",
+                   ":3: weight: 100000 is out of range 0..65535"),
+    }
+    for name, (text, expect) in cases.items():
+        path = os.path.join(WORK, f"bad-{name}.conf")
+        with open(path, "w") as f:
+            f.write(text)
+        r = director("check", "-f", path, check=False)
+        assert r.returncode == 1, (name, r.returncode, r.stderr)
+        assert path + expect in r.stderr, (name, r.stderr)
+    # Nothing was applied by a daemon given a bad config either.
+    r = sh([DIRECTOR, "run", "-f", os.path.join(WORK, "bad-sched.conf"), "--pid-file", os.path.join(WORK, "bad.pid"),
+            "--control-socket", os.path.join(WORK, "bad.sock")], check=False, timeout=30)
+    assert r.returncode == 1 and ":2:" in r.stderr, r.stderr
+
+
+@case
+def config_with_only_virtual_servers_is_valid():
+    path = os.path.join(WORK, "only-vs.conf")
+    with open(path, "w") as f:
+        f.write(nat_conf("wlc"))
+    r = director("check", "-f", path)
+    assert "1 virtual_server(s)" in r.stdout, r.stdout
+
+
+if __name__ == "__main__":
+    # IPVS_CASES=name,name runs a subset (debugging); by default every case runs.
+    only = set(filter(None, os.environ.get("IPVS_CASES", "").split(",")))
+    for fn in CASES:
+        if not only or fn.__name__ in only:
+            run_case(fn)
+    failed = [n for n, ok in results if not ok]
+    print(f"ipvs_suite: {len(results) - len(failed)}/{len(results)} passed" + (f"; failed: {failed}" if failed else ""))
+    sys.exit(len(failed))

@@ -1,0 +1,156 @@
+"""Shared pieces of the VRRP namespace suites and the failover benchmark: configs, daemons, probes."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from netns import Topology, wait_until  # noqa: E402,F401
+
+VIP = "198.18.0.100"
+VRID = 51
+
+
+def director_binary():
+    b = os.environ.get("DIRECTOR_BIN")
+    if b:
+        return b
+    for cand in ("build/bin/director",):
+        p = os.path.join(HERE, "..", "..", cand)
+        if os.path.exists(p):
+            return os.path.abspath(p)
+    raise SystemExit("set DIRECTOR_BIN to the director binary")
+
+
+def instance_conf(prio, state="BACKUP", password="k8sHA", extra="", scripts="", track="", advert_int=1,
+                  vrid=VRID, vip=VIP, globals_=""):
+    return f"""
+global_defs {{
+    router_id test
+{globals_}
+}}
+{scripts}
+vrrp_instance VI_1 {{
+    state {state}
+    interface eth0
+    virtual_router_id {vrid}
+    priority {prio}
+    advert_int {advert_int}
+    authentication {{
+        auth_type PASS
+        auth_pass {password}
+    }}
+    virtual_ipaddress {{
+        {vip}/24 dev eth0
+    }}
+{track}
+{extra}
+}}
+"""
+
+
+class Daemon:
+    """A director or keepalived process inside a namespace, with its own pid files and log."""
+
+    def __init__(self, host, workdir, name, conf_text, kind="director"):
+        self.host, self.name, self.kind = host, name, kind
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.conf = os.path.join(self.dir, "vrrp.conf")
+        with open(self.conf, "w") as f:
+            f.write(conf_text)
+        self.sock = os.path.join(self.dir, "ctl.sock")
+        self.log_path = os.path.join(self.dir, "log")
+        self.proc = None
+
+    def start(self):
+        if self.kind == "director":
+            argv = [director_binary(), "run", "-f", self.conf, "--pid-file", os.path.join(self.dir, "pid"),
+                    "--control-socket", self.sock, "--log-level", "debug"]
+        else:
+            # Own pid files so it neither collides with a system keepalived nor with another test instance.
+            argv = ["keepalived", "-n", "-l", "-D", "-f", self.conf, "-p", os.path.join(self.dir, "k.pid"),
+                    "-r", os.path.join(self.dir, "vrrp.pid"), "-c", os.path.join(self.dir, "checkers.pid")]
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = self.host.popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        self.started_at = time.monotonic()
+        return self
+
+    def signal(self, sig):
+        # keepalived forks its VRRP child; signal the whole group so kill -9 really kills everything.
+        if self.kind == "keepalived" and sig == signal.SIGKILL:
+            os.killpg(self.proc.pid, sig)
+        elif self.kind == "keepalived":
+            # `ip netns exec` execs, so proc.pid is keepalived's parent process itself.
+            os.kill(self.proc.pid, sig)
+        else:
+            os.kill(self.proc.pid, sig)
+
+    def wait_exit(self, timeout=10):
+        return self.proc.wait(timeout=timeout)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def status(self):
+        if self.kind != "director":
+            raise RuntimeError("status() is for director daemons")
+        r = subprocess.run([director_binary(), "status", "--control-socket", self.sock, "--json"],
+                           capture_output=True, text=True, timeout=5)
+        if r.returncode != 0:
+            return None
+        try:
+            return json.loads(r.stdout)
+        except ValueError:
+            return None
+
+    def instance(self):
+        s = self.status()
+        if not s or "vrrp" not in s:
+            return None
+        return s["vrrp"]["instances"][0]
+
+    def state(self):
+        i = self.instance()
+        return i["state"] if i else None
+
+    def has_vip(self):
+        return self.host.has_address(VIP, "eth0")
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+
+class Capture:
+    """tcpdump on a namespace's eth0, line-buffered text, for asserting what went on the wire."""
+
+    def __init__(self, host, workdir, name, expr, extra=()):
+        self.path = os.path.join(workdir, f"{name}.tcpdump")
+        with open(self.path, "w") as out:
+            self.proc = host.popen(["tcpdump", "-i", "eth0", "-n", "-l", "-e", "-v", *extra, expr], stdout=out,
+                                   stderr=subprocess.DEVNULL)
+        # tcpdump prints nothing when it is ready; give it a moment by waiting for the process to settle.
+        time.sleep(0.3)
+
+    def lines(self):
+        with open(self.path, errors="replace") as f:
+            return f.read().splitlines()
+
+    def text(self):
+        return "\n".join(self.lines())
+
+
+def make_workdir(prefix):
+    d = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(d, 0o755)
+    return d
+
+
+def remove_workdir(d):
+    shutil.rmtree(d, ignore_errors=True)

@@ -1,0 +1,295 @@
+#include "vrrp/instance.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "healthcheck/process.hpp"
+#include "vrrp/address.hpp"
+#include "vrrp/link.hpp"
+
+namespace vrrp {
+
+namespace {
+constexpr auto kLinkPoll = std::chrono::milliseconds(500);
+constexpr auto kDropLogEvery = std::chrono::seconds(10);
+}  // namespace
+
+Instance::Instance(boost::asio::io_context& io, InstanceConfig cfg)
+    : io_(io), cfg_(std::move(cfg)), timer_(io), link_timer_(io) {
+    auth_data_ = make_auth_data(cfg_.auth_type == AuthType::Pass ? cfg_.auth_pass : "");
+    expect_.vrid = static_cast<uint8_t>(cfg_.vrid);
+    expect_.auth_type = cfg_.auth_type;
+    expect_.auth_data = auth_data_;
+    expect_.adver_int = static_cast<uint8_t>(cfg_.adver_int_s);
+    for (const auto& v : cfg_.vips)
+        if (v.advertised) expect_.addresses.push_back(v.address);
+    expect_.unicast = cfg_.unicast;
+    expect_.peers = cfg_.peers;
+    for (const auto& t : cfg_.track_interfaces) link_up_.push_back({t.name, false});
+    if (!cfg_.dont_track_primary) link_up_.push_back({cfg_.interface, false});
+    for (const auto& ref : cfg_.track_scripts)
+        ref.script->subscribe([this] {
+            if (!stopping_) retrack();
+        });
+}
+
+Instance::~Instance() = default;
+
+void Instance::error(const std::string& msg) {
+    last_error_ = msg;
+    spdlog::error("VRRP_Instance({}) {}", cfg_.name, msg);
+}
+
+std::vector<TrackedItem> Instance::tracked() const {
+    std::vector<TrackedItem> items;
+    for (const auto& ref : cfg_.track_scripts)
+        items.push_back({"vrrp_script " + ref.script->config().name, ref.weight, ref.script->up() != ref.reverse});
+    for (const auto& t : cfg_.track_interfaces) {
+        auto it = std::find_if(link_up_.begin(), link_up_.end(), [&](auto& p) { return p.first == t.name; });
+        items.push_back({"interface " + t.name, t.weight, it != link_up_.end() && it->second});
+    }
+    if (!cfg_.dont_track_primary) items.push_back({"interface " + cfg_.interface, 0, link_up_.back().second});
+    if (primary_ip_ == 0) items.push_back({"IPv4 address on " + cfg_.interface, 0, false});
+    return items;
+}
+
+bool Instance::try_open_socket() {
+    if (socket_ && socket_->is_open()) return true;
+    auto link = read_link(cfg_.interface);
+    if (!link || primary_ip_ == 0) return false;
+    SocketSpec spec{cfg_.interface, link->ifindex, primary_ip_, cfg_.unicast, cfg_.peers};
+    socket_ = std::make_unique<VrrpSocket>(io_, spec);
+    if (auto err = socket_->open([this](std::span<const uint8_t> p) { on_packet(p); }); !err.empty()) {
+        error("cannot open VRRP socket on " + cfg_.interface + ": " + err);
+        socket_.reset();
+        return false;
+    }
+    return true;
+}
+
+void Instance::start() {
+    std::vector<uint32_t> vip_addrs;
+    for (const auto& v : cfg_.vips) vip_addrs.push_back(v.address);
+    if (cfg_.source_ip) primary_ip_ = *cfg_.source_ip;
+    else if (auto ip = primary_ipv4(cfg_.interface, vip_addrs)) primary_ip_ = *ip;
+    expect_.own_address = primary_ip_;
+
+    // A kill -9 of an earlier run leaves its VIPs configured; nobody else owns them, so drop them before
+    // the election (an address owner's VIP is its real address and stays).
+    for (const auto& v : cfg_.vips) {
+        if (v.address == primary_ip_) continue;
+        if (auto err = vips_.remove(v); !err.empty())
+            spdlog::warn("VRRP_Instance({}) removing stale {}: {}", cfg_.name, format_ip(v.address), err);
+    }
+
+    MachineParams p;
+    p.name = cfg_.name;
+    p.primary_ip = primary_ip_;
+    p.priority = cfg_.priority;
+    p.adver_int_s = cfg_.adver_int_s;
+    p.preempt = cfg_.preempt;
+    p.preempt_delay = cfg_.preempt_delay;
+    p.garp_master_repeat = cfg_.garp_master_repeat;
+    p.garp_master_delay = cfg_.garp_master_delay;
+    p.garp_master_refresh = cfg_.garp_master_refresh;
+    sm_ = std::make_unique<StateMachine>(p);
+
+    for (auto& [name, up] : link_up_) {
+        auto l = read_link(name);
+        up = l && l->up;
+    }
+    if (primary_ip_ == 0) error("no IPv4 address on " + cfg_.interface + " (set unicast_src_ip or add one)");
+    try_open_socket();
+    TrackResult r = compute_priority(cfg_.priority, tracked());
+    run(sm_->set_effective_priority(Clock::now(), r.effective_priority));
+    spdlog::info("VRRP_Instance({}) starting on {} from {}: vrid {}, priority {} (effective {}), {}", cfg_.name,
+                 cfg_.interface, format_ip(primary_ip_), cfg_.vrid, cfg_.priority, r.effective_priority,
+                 cfg_.unicast ? "unicast" : "multicast 224.0.0.18");
+    run(sm_->start(Clock::now(), r.fault));
+    if (r.fault) spdlog::warn("VRRP_Instance({}) in FAULT: {}", cfg_.name, r.fault_reason);
+    poll_links();
+}
+
+void Instance::poll_links() {
+    bool changed = false;
+    for (auto& [name, up] : link_up_) {
+        auto l = read_link(name);
+        bool now_up = l && l->up;
+        if (now_up != up) {
+            spdlog::info("VRRP_Instance({}) interface {} is {}", cfg_.name, name, now_up ? "up" : "down");
+            up = now_up;
+            changed = true;
+        }
+    }
+    if (primary_ip_ == 0 && !cfg_.source_ip) {
+        std::vector<uint32_t> vip_addrs;
+        for (const auto& v : cfg_.vips) vip_addrs.push_back(v.address);
+        if (auto ip = primary_ipv4(cfg_.interface, vip_addrs)) {
+            // The machine was built without a source address and is in FAULT: rebuild it with one.
+            primary_ip_ = *ip;
+            expect_.own_address = *ip;
+            socket_.reset();
+            stopping_ = true;  // keeps retrack quiet while the machine is replaced
+            Instance::start();
+            stopping_ = false;
+            return;
+        }
+    }
+    if (!socket_ || !socket_->is_open()) changed |= try_open_socket();
+    if (changed) retrack();
+    link_timer_.expires_after(kLinkPoll);
+    link_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec && !stopping_) poll_links();
+    });
+}
+
+void Instance::retrack() {
+    if (!sm_ || sm_->state() == State::Init || sm_->state() == State::Stopped) return;
+    TrackResult r = compute_priority(cfg_.priority, tracked());
+    auto now = Clock::now();
+    run(sm_->set_effective_priority(now, r.effective_priority));
+    run(sm_->set_fault(now, r.fault, r.fault ? r.fault_reason : "every tracked interface and script is up"));
+}
+
+void Instance::on_packet(std::span<const uint8_t> pkt) {
+    if (!sm_ || stopping_) return;
+    Verdict v = check_received(pkt, expect_);
+    counters_.record(v);
+    auto now = Clock::now();
+    auto rate_limited = [&](size_t slot, auto&& log) {
+        if (now - last_drop_log_[slot] >= kDropLogEvery || last_drop_log_[slot] == TimePoint{}) {
+            last_drop_log_[slot] = now;
+            log();
+        }
+    };
+    if (!v.accepted) {
+        // Our own echoes and other routers' VRIDs are normal on a shared segment: count silently.
+        if (v.reason == DropReason::OwnPacket || v.reason == DropReason::UnknownVrid) return;
+        size_t slot = static_cast<size_t>(v.reason);
+        rate_limited(slot, [&] {
+            spdlog::warn("VRRP_Instance({}) dropped advert from {}: {} ({} so far)", cfg_.name, format_ip(v.source),
+                         to_string(v.reason), counters_.dropped[slot]);
+        });
+        return;
+    }
+    if (v.address_mismatch)
+        rate_limited(kDropReasons, [&] {
+            spdlog::warn("VRRP_Instance({}) advert from {} lists other virtual addresses than ours; accepted "
+                         "({} so far)",
+                         cfg_.name, format_ip(v.source), counters_.address_mismatch);
+        });
+    run(sm_->advert_received(now, v.source, v.advert.priority));
+}
+
+void Instance::run(const Actions& actions) {
+    for (const Action& a : actions) {
+        switch (a.kind) {
+            case Action::Kind::SendAdvert: {
+                if (!socket_) break;
+                Advert ad;
+                ad.vrid = static_cast<uint8_t>(cfg_.vrid);
+                ad.priority = static_cast<uint8_t>(a.priority);
+                ad.auth_type = cfg_.auth_type;
+                ad.auth_data = auth_data_;
+                ad.adver_int = static_cast<uint8_t>(cfg_.adver_int_s);
+                ad.addresses = expect_.addresses;
+                if (auto err = socket_->send(encode(ad)); !err.empty())
+                    error("sending advert: " + err);
+                else
+                    ++adverts_sent_;
+                break;
+            }
+            case Action::Kind::AddVips:
+                for (const auto& v : cfg_.vips)
+                    if (auto err = vips_.add(v); !err.empty())
+                        error("adding " + format_ip(v.address) + " to " + v.dev + ": " + err);
+                break;
+            case Action::Kind::RemoveVips:
+                for (const auto& v : cfg_.vips) {
+                    if (v.address == primary_ip_) continue;
+                    if (auto err = vips_.remove(v); !err.empty())
+                        error("removing " + format_ip(v.address) + " from " + v.dev + ": " + err);
+                }
+                break;
+            case Action::Kind::SendGarp:
+                for (const auto& v : cfg_.vips)
+                    if (auto err = garp_.send(v.dev, v.address, a.count); !err.empty())
+                        error("gratuitous ARP for " + format_ip(v.address) + ": " + err);
+                break;
+            case Action::Kind::Notify:
+                notify(a.state, a.priority);
+                break;
+        }
+    }
+    arm_timer();
+}
+
+void Instance::arm_timer() {
+    auto next = sm_ ? sm_->next_deadline() : std::nullopt;
+    if (!next) {
+        timer_.cancel();
+        return;
+    }
+    timer_.expires_at(*next);
+    timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec && sm_) run(sm_->timers_expired(Clock::now()));
+    });
+}
+
+void Instance::notify(State s, int priority) {
+    const char* word = s == State::Master ? "MASTER" : s == State::Backup ? "BACKUP" : s == State::Fault ? "FAULT" : "STOP";
+    const auto& specific = s == State::Master   ? cfg_.notify_master
+                           : s == State::Backup ? cfg_.notify_backup
+                           : s == State::Fault  ? cfg_.notify_fault
+                                                : cfg_.notify_stop;
+    if (!specific.empty()) run_script(specific, "notify script");
+    if (!cfg_.notify.empty()) {
+        auto argv = cfg_.notify;
+        argv.insert(argv.end(), {"INSTANCE", cfg_.name, word, std::to_string(priority)});
+        run_script(argv, "notify");
+    }
+}
+
+void Instance::run_script(const std::vector<std::string>& argv, const char* what) {
+    if (cfg_.script_security) {
+        if (auto why = healthcheck::script_insecurity(argv[0])) {
+            error(std::string(what) + " " + argv[0] + " refused by enable_script_security: " + *why);
+            return;
+        }
+    }
+    healthcheck::ProcessSpec spec;
+    spec.argv = argv;
+    spec.timeout = cfg_.notify_timeout;
+    spec.user = cfg_.script_user;
+    spec.group = cfg_.script_group;
+    ++notify_pending_;
+    std::string name = cfg_.name, prog = argv[0];
+    healthcheck::run_process(io_, spec, [this, name, prog, what](const healthcheck::ProcessResult& r) {
+        if (!r.success()) spdlog::warn("VRRP_Instance({}) {} {}: {}", name, what, prog, r.describe());
+        if (--notify_pending_ == 0 && stop_done_) {
+            auto done = std::move(stop_done_);
+            stop_done_ = nullptr;
+            done();
+        }
+    });
+}
+
+void Instance::stop(std::function<void()> done) {
+    stopping_ = true;
+    link_timer_.cancel();
+    if (sm_) {
+        // Actions run synchronously: the priority-0 advert is on the wire before the socket closes.
+        Actions a = sm_->shutdown(Clock::now());
+        run(a);
+    }
+    timer_.cancel();
+    if (socket_) socket_->close();
+    if (notify_pending_ == 0) {
+        done();
+        return;
+    }
+    stop_done_ = std::move(done);
+}
+
+}  // namespace vrrp

@@ -1,0 +1,112 @@
+#pragma once
+// One vrrp_instance at run time: the pure StateMachine plus the thin drivers that carry out its actions
+// (raw socket, timer, VIPs, gratuitous ARP, notify scripts) and feed it events (adverts, timer expiry,
+// track scripts, interface state).
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <array>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vrrp/garp.hpp"
+#include "vrrp/packet.hpp"
+#include "vrrp/receive_rules.hpp"
+#include "vrrp/socket.hpp"
+#include "vrrp/state_machine.hpp"
+#include "vrrp/track_script.hpp"
+#include "vrrp/vip.hpp"
+
+namespace vrrp {
+
+struct TrackInterface {
+    std::string name;
+    int weight = 0;
+};
+
+struct TrackScriptRef {
+    TrackScript* script = nullptr;  // owned by the component, outlives the instance
+    int weight = 0;
+    bool reverse = false;
+};
+
+struct InstanceConfig {
+    std::string name;
+    std::string interface;
+    int vrid = 0;
+    int priority = 100;
+    int adver_int_s = 1;
+    bool preempt = true;
+    Duration preempt_delay{0};
+    AuthType auth_type = AuthType::None;
+    std::string auth_pass;
+    std::vector<VipSpec> vips;            // dev already resolved
+    std::optional<uint32_t> source_ip;    // unicast_src_ip / mcast_src_ip; else the interface's first IPv4
+    bool unicast = false;
+    std::vector<uint32_t> peers;
+    int garp_master_repeat = 5;
+    Duration garp_master_delay = std::chrono::seconds(5);
+    Duration garp_master_refresh{0};
+    std::vector<std::string> notify_master, notify_backup, notify_fault, notify_stop, notify;
+    std::chrono::milliseconds notify_timeout{30000};
+    bool dont_track_primary = false;
+    std::vector<TrackInterface> track_interfaces;
+    std::vector<TrackScriptRef> track_scripts;
+    bool script_security = false;
+    std::optional<std::string> script_user, script_group;
+};
+
+class Instance {
+public:
+    Instance(boost::asio::io_context& io, InstanceConfig cfg);
+    ~Instance();
+    void start();
+    // SIGTERM path: priority-0 advert if master, VIPs removed, notify_stop run; `done` once finished.
+    void stop(std::function<void()> done);
+
+    // Status.
+    const InstanceConfig& config() const { return cfg_; }
+    const StateMachine& machine() const { return *sm_; }
+    const ReceiveCounters& counters() const { return counters_; }
+    uint32_t primary_ip() const { return primary_ip_; }
+    uint64_t adverts_sent() const { return adverts_sent_; }
+    uint64_t garps_sent() const { return garp_.sent(); }
+    std::vector<TrackedItem> tracked() const;
+    const std::string& last_error() const { return last_error_; }
+
+private:
+    void run(const Actions& actions);
+    void arm_timer();
+    void on_packet(std::span<const uint8_t> pkt);
+    void retrack();
+    void poll_links();
+    bool try_open_socket();
+    void notify(State s, int priority);
+    void run_script(const std::vector<std::string>& argv, const char* what);
+    void error(const std::string& msg);
+
+    boost::asio::io_context& io_;
+    InstanceConfig cfg_;
+    std::unique_ptr<StateMachine> sm_;
+    std::unique_ptr<VrrpSocket> socket_;
+    VipManager vips_;
+    GarpSender garp_;
+    boost::asio::steady_timer timer_;
+    boost::asio::steady_timer link_timer_;
+    ReceiveExpect expect_;
+    ReceiveCounters counters_;
+    AuthData auth_data_{};
+    uint32_t primary_ip_ = 0;
+    uint64_t adverts_sent_ = 0;
+    std::vector<std::pair<std::string, bool>> link_up_;  // tracked interfaces, last seen state
+    bool stopping_ = false;
+    int notify_pending_ = 0;
+    std::function<void()> stop_done_;
+    std::string last_error_;
+    // Rate-limited logging of drops: at most one line per reason per 10 s.
+    std::array<TimePoint, kDropReasons + 1> last_drop_log_{};
+};
+
+}  // namespace vrrp

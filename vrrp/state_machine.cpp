@@ -1,0 +1,207 @@
+#include "vrrp/state_machine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "vrrp/address.hpp"
+
+namespace vrrp {
+
+const char* to_string(State s) {
+    switch (s) {
+        case State::Init: return "INIT";
+        case State::Backup: return "BACKUP";
+        case State::Master: return "MASTER";
+        case State::Fault: return "FAULT";
+        case State::Stopped: return "STOPPED";
+    }
+    return "?";
+}
+
+StateMachine::StateMachine(MachineParams p) : params_(std::move(p)), effective_(params_.priority) {}
+
+Duration StateMachine::skew_time() const {
+    // (256 - Priority) / 256 seconds, exact in microseconds.
+    return Duration((256 - effective_) * 1000000LL / 256);
+}
+
+Duration StateMachine::master_down_interval() const { return 3 * advertisement_interval() + skew_time(); }
+
+void StateMachine::clear_timers() {
+    adver_timer_.reset();
+    master_down_timer_.reset();
+    garp_delay_timer_.reset();
+    garp_refresh_timer_.reset();
+    lower_master_since_.reset();
+    master_left_ = false;
+}
+
+void StateMachine::transition(State to, TimePoint now, const std::string& reason, Actions& out) {
+    spdlog::info("VRRP_Instance({}) {} -> {} ({})", params_.name, to_string(state_), to_string(to), reason);
+    state_ = to;
+    since_ = now;
+    last_reason_ = reason;
+    out.push_back({Action::Kind::Notify, effective_, 0, to});
+}
+
+void StateMachine::send_advert(TimePoint now, Actions& out) {
+    out.push_back({Action::Kind::SendAdvert, effective_, 0, State::Init});
+    adver_timer_ = now + advertisement_interval();
+}
+
+void StateMachine::become_master(TimePoint now, const std::string& reason, Actions& out) {
+    clear_timers();
+    transition(State::Master, now, reason, out);
+    master_address_ = params_.primary_ip;
+    master_priority_ = effective_;
+    send_advert(now, out);
+    out.push_back({Action::Kind::AddVips, 0, 0, State::Init});
+    out.push_back({Action::Kind::SendGarp, 0, params_.garp_master_repeat, State::Init});
+    if (params_.garp_master_delay.count() > 0) garp_delay_timer_ = now + params_.garp_master_delay;
+    if (params_.garp_master_refresh.count() > 0) garp_refresh_timer_ = now + params_.garp_master_refresh;
+}
+
+void StateMachine::become_backup(TimePoint now, const std::string& reason, Actions& out) {
+    if (state_ == State::Master) out.push_back({Action::Kind::RemoveVips, 0, 0, State::Init});
+    clear_timers();
+    transition(State::Backup, now, reason, out);
+    master_down_timer_ = now + master_down_interval();
+}
+
+Actions StateMachine::start(TimePoint now, bool faulted) {
+    Actions out;
+    faulted_ = faulted;
+    if (faulted)
+        transition(State::Fault, now, "a tracked interface or script is down at startup", out);
+    else if (params_.priority == 255)
+        become_master(now, "address owner (priority 255) starts as master", out);
+    else
+        become_backup(now, "startup: waiting Master_Down_Interval for a better master", out);
+    return out;
+}
+
+Actions StateMachine::advert_received(TimePoint now, uint32_t source, int priority) {
+    Actions out;
+    const bool better = priority > effective_ || (priority == effective_ && source > params_.primary_ip);
+    if (state_ == State::Backup) {
+        if (priority == 0) {
+            // The master is leaving: take over after Skew_Time rather than the whole down interval.
+            master_down_timer_ = now + skew_time();
+            master_left_ = true;
+            return out;
+        }
+        if (!params_.preempt || priority >= effective_) {
+            master_address_ = source;
+            master_priority_ = priority;
+            master_down_timer_ = now + master_down_interval();
+            lower_master_since_.reset();
+            master_left_ = false;
+            return out;
+        }
+        // A lower-priority master and we may preempt. With preempt_delay, keep accepting it until the
+        // delay (counted from the first such advert) has run out, then let the down timer fire.
+        if (params_.preempt_delay.count() > 0) {
+            if (!lower_master_since_) lower_master_since_ = now;
+            const TimePoint preempt_at = *lower_master_since_ + params_.preempt_delay;
+            if (now < preempt_at) {
+                master_address_ = source;
+                master_priority_ = priority;
+                master_down_timer_ = std::min(now + master_down_interval(), preempt_at);
+            }
+        }
+        return out;
+    }
+    if (state_ == State::Master) {
+        if (priority == 0) {
+            // A backup-to-be is handing over or a peer stopped: assert ourselves at once.
+            send_advert(now, out);
+        } else if (better) {
+            become_backup(now,
+                          "higher priority advert from " + format_ip(source) + " (priority " +
+                              std::to_string(priority) + ")",
+                          out);
+            master_address_ = source;
+            master_priority_ = priority;
+        } else {
+            // A lower-priority master exists (it just started or lost our adverts): tell it now.
+            send_advert(now, out);
+        }
+    }
+    return out;
+}
+
+Actions StateMachine::timers_expired(TimePoint now) {
+    Actions out;
+    if (state_ == State::Backup && master_down_timer_ && *master_down_timer_ <= now) {
+        become_master(now, master_left_ ? "Master_Down_Timer expired after the master's priority-0 advert"
+                                        : "Master_Down_Timer expired",
+                      out);
+        return out;
+    }
+    if (state_ != State::Master) return out;
+    if (adver_timer_ && *adver_timer_ <= now) send_advert(now, out);
+    if (garp_delay_timer_ && *garp_delay_timer_ <= now) {
+        out.push_back({Action::Kind::SendGarp, 0, params_.garp_master_repeat, State::Init});
+        garp_delay_timer_.reset();
+    }
+    if (garp_refresh_timer_ && *garp_refresh_timer_ <= now) {
+        out.push_back({Action::Kind::SendGarp, 0, 1, State::Init});
+        garp_refresh_timer_ = now + params_.garp_master_refresh;
+    }
+    return out;
+}
+
+Actions StateMachine::shutdown(TimePoint now) {
+    Actions out;
+    if (state_ == State::Stopped) return out;
+    if (state_ == State::Master) {
+        out.push_back({Action::Kind::SendAdvert, 0, 0, State::Init});
+        out.push_back({Action::Kind::RemoveVips, 0, 0, State::Init});
+    }
+    clear_timers();
+    transition(State::Stopped, now, "shutdown", out);
+    return out;
+}
+
+Actions StateMachine::set_effective_priority(TimePoint now, int priority) {
+    Actions out;
+    if (priority == effective_) return out;
+    spdlog::info("VRRP_Instance({}) effective priority {} -> {}", params_.name, effective_, priority);
+    effective_ = priority;
+    // A master tells the peers at once so a now-better backup can preempt without waiting.
+    if (state_ == State::Master) {
+        master_priority_ = priority;
+        send_advert(now, out);
+    }
+    return out;
+}
+
+Actions StateMachine::set_fault(TimePoint now, bool fault, const std::string& reason) {
+    Actions out;
+    if (fault == faulted_) return out;
+    faulted_ = fault;
+    if (state_ == State::Init || state_ == State::Stopped) return out;
+    if (fault) {
+        if (state_ == State::Master) {
+            // Hand over like a shutdown so the backup need not wait out the down interval.
+            out.push_back({Action::Kind::SendAdvert, 0, 0, State::Init});
+            out.push_back({Action::Kind::RemoveVips, 0, 0, State::Init});
+        }
+        clear_timers();
+        master_address_.reset();
+        transition(State::Fault, now, reason, out);
+    } else if (state_ == State::Fault) {
+        become_backup(now, reason, out);
+    }
+    return out;
+}
+
+std::optional<TimePoint> StateMachine::next_deadline() const {
+    std::optional<TimePoint> best;
+    for (const auto& t : {adver_timer_, master_down_timer_, garp_delay_timer_, garp_refresh_timer_})
+        if (t && (!best || *t < *best)) best = t;
+    return best;
+}
+
+}  // namespace vrrp

@@ -1,0 +1,99 @@
+#pragma once
+// The VRRP router state machine of RFC 3768 section 6.4, with keepalived's additions (preempt_delay,
+// FAULT, gratuitous ARP schedule). Pure: events and the current time go in, actions come out. It owns its
+// timers as deadlines; the driver sleeps until next_deadline() and then calls timers_expired().
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vrrp {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+using Duration = std::chrono::microseconds;
+
+enum class State { Init, Backup, Master, Fault, Stopped };
+const char* to_string(State s);
+
+struct MachineParams {
+    std::string name;              // for log lines
+    uint32_t primary_ip = 0;       // host order; the tie-breaker at equal priority
+    int priority = 100;            // configured, 1..255
+    int adver_int_s = 1;
+    bool preempt = true;
+    Duration preempt_delay{0};
+    int garp_master_repeat = 5;
+    Duration garp_master_delay = std::chrono::seconds(5);  // 0 = no second burst
+    Duration garp_master_refresh{0};                        // 0 = no periodic refresh
+};
+
+struct Action {
+    enum class Kind { SendAdvert, AddVips, RemoveVips, SendGarp, Notify };
+    Kind kind;
+    int priority = 0;            // SendAdvert
+    int count = 0;               // SendGarp: how many per VIP
+    State state = State::Init;   // Notify: the state entered (Stopped = notify_stop)
+    bool operator==(const Action&) const = default;
+};
+using Actions = std::vector<Action>;
+
+class StateMachine {
+public:
+    explicit StateMachine(MachineParams p);
+
+    // `faulted`: a tracked interface or script already says FAULT.
+    Actions start(TimePoint now, bool faulted = false);
+    // An advert that passed every receive rule.
+    Actions advert_received(TimePoint now, uint32_t source, int priority);
+    // Handles every deadline at or before `now`.
+    Actions timers_expired(TimePoint now);
+    // SIGTERM: a master hands over at once with a priority-0 advert.
+    Actions shutdown(TimePoint now);
+    // Track scripts / interfaces changed the effective priority (already clamped by the caller).
+    Actions set_effective_priority(TimePoint now, int priority);
+    Actions set_fault(TimePoint now, bool fault, const std::string& reason);
+
+    std::optional<TimePoint> next_deadline() const;
+
+    State state() const { return state_; }
+    int priority() const { return params_.priority; }
+    int effective_priority() const { return effective_; }
+    // RFC 3768 6.1 names.
+    Duration skew_time() const;
+    Duration master_down_interval() const;
+    Duration advertisement_interval() const { return std::chrono::seconds(params_.adver_int_s); }
+    std::optional<uint32_t> master_address() const { return master_address_; }
+    int master_priority() const { return master_priority_; }
+    TimePoint state_since() const { return since_; }
+    const std::string& last_reason() const { return last_reason_; }
+    std::optional<TimePoint> adver_timer() const { return adver_timer_; }
+    std::optional<TimePoint> master_down_timer() const { return master_down_timer_; }
+
+private:
+    // The one place a state changes; logs "OLD -> NEW (reason)" and emits the notify action.
+    void transition(State to, TimePoint now, const std::string& reason, Actions& out);
+    void become_master(TimePoint now, const std::string& reason, Actions& out);
+    void become_backup(TimePoint now, const std::string& reason, Actions& out);
+    void send_advert(TimePoint now, Actions& out);
+    void clear_timers();
+
+    MachineParams params_;
+    State state_ = State::Init;
+    int effective_;
+    bool faulted_ = false;
+    TimePoint since_{};
+    std::string last_reason_;
+    std::optional<uint32_t> master_address_;
+    int master_priority_ = 0;
+    std::optional<TimePoint> adver_timer_;
+    std::optional<TimePoint> master_down_timer_;
+    std::optional<TimePoint> garp_delay_timer_;
+    std::optional<TimePoint> garp_refresh_timer_;
+    // When we first heard the current lower-priority master; preemption waits preempt_delay from then.
+    std::optional<TimePoint> lower_master_since_;
+    bool master_left_ = false;  // the down timer was shortened by a priority-0 advert (for the log reason)
+};
+
+}  // namespace vrrp

@@ -1,0 +1,65 @@
+#include "vrrp/track_script.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "healthcheck/process.hpp"
+
+namespace vrrp {
+
+TrackScript::TrackScript(boost::asio::io_context& io, ScriptConfig cfg)
+    : io_(io), cfg_(std::move(cfg)), health_(cfg_.rise, cfg_.fall), timer_(io) {
+    // init_fail: start down and need `rise` successes, for checks that must prove health first.
+    if (cfg_.init_fail)
+        for (int i = 0; i < cfg_.fall; ++i) health_.record(false);
+}
+
+void TrackScript::start() {
+    if (cfg_.script_security && !cfg_.argv.empty()) {
+        if (auto why = healthcheck::script_insecurity(cfg_.argv[0])) {
+            refused_ = *why;
+            spdlog::error("vrrp_script {}: refused by enable_script_security: {}", cfg_.name, *why);
+            return;
+        }
+    }
+    schedule(std::chrono::milliseconds(0));
+}
+
+void TrackScript::stop() {
+    stopped_ = true;
+    timer_.cancel();
+}
+
+void TrackScript::schedule(std::chrono::milliseconds after) {
+    timer_.expires_after(after);
+    timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec && !stopped_) run_once();
+    });
+}
+
+void TrackScript::run_once() {
+    if (running_) return;
+    running_ = true;
+    auto started = std::chrono::steady_clock::now();
+    healthcheck::ProcessSpec spec;
+    spec.argv = cfg_.argv;
+    spec.timeout = cfg_.timeout;
+    spec.user = cfg_.user;
+    spec.group = cfg_.group;
+    healthcheck::run_process(io_, spec, [this, started](const healthcheck::ProcessResult& r) {
+        running_ = false;
+        if (stopped_) return;
+        ++runs_;
+        if (!r.success()) ++failures_;
+        last_result_ = r.describe();
+        if (health_.record(r.success())) {
+            spdlog::info("vrrp_script {} is now {} ({})", cfg_.name, health_.up() ? "up" : "down", last_result_);
+            for (auto& f : listeners_) f();
+        }
+        // The next run starts `interval` after this one started, not after it ended.
+        auto next = cfg_.interval - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::steady_clock::now() - started);
+        schedule(std::max(next, std::chrono::milliseconds(0)));
+    });
+}
+
+}  // namespace vrrp

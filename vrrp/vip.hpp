@@ -1,0 +1,35 @@
+#pragma once
+// Adds and removes the virtual addresses through rtnetlink (libnl-route-3), with the prefix, device and
+// label from the config: the same result as `ip addr add VIP/PREFIX dev DEV label LABEL`.
+#include <cstdint>
+#include <string>
+
+struct nl_sock;
+
+namespace vrrp {
+
+struct VipSpec {
+    uint32_t address = 0;  // host order
+    int prefix = 32;
+    std::string dev;       // resolved: never empty here
+    std::string label;
+    bool advertised = true;  // false for virtual_ipaddress_excluded
+};
+
+class VipManager {
+public:
+    VipManager();
+    ~VipManager();
+    VipManager(const VipManager&) = delete;
+    VipManager& operator=(const VipManager&) = delete;
+
+    // Both return "" on success, else why. Adding a present address and removing an absent one succeed.
+    std::string add(const VipSpec& v);
+    std::string remove(const VipSpec& v);
+
+private:
+    std::string change(const VipSpec& v, bool add);
+    nl_sock* sock_ = nullptr;
+};
+
+}  // namespace vrrp
