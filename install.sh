@@ -62,7 +62,7 @@ install -D -m 0755 build-release/bin/director "$prefix/sbin/director"
 ln -sfn director "$prefix/sbin/lvscare"
 did+=("installed $prefix/sbin/director and $prefix/sbin/lvscare -> director")
 
-install -d -m 0755 "$confdir" /etc/director/scripts
+install -d -m 0755 "$confdir"
 for f in conf/*.conf; do
   [ -e "$f" ] || continue
   dest="$confdir/$(basename "$f")"
@@ -75,8 +75,9 @@ for f in conf/*.conf; do
 done
 for f in scripts/check_apiserver.sh scripts/realserver.sh; do
   [ -e "$f" ] || continue
-  install -m 0755 "$f" "/etc/director/scripts/$(basename "$f")"
-  did+=("installed /etc/director/scripts/$(basename "$f")")
+  # Root-owned and not group/world-writable: the example configs set enable_script_security.
+  install -o root -g root -m 0755 "$f" "$confdir/$(basename "$f")"
+  did+=("installed $confdir/$(basename "$f")")
 done
 
 if [ $systemd -eq 1 ]; then
