@@ -39,7 +39,7 @@ struct CheckerConf {
     std::optional<long long> delay_loop_ms;       // default: the virtual_server's delay_loop
     std::optional<unsigned> retry;                // default 1 (0 for MISC_CHECK)
     std::optional<long long> delay_before_retry_ms;  // default 1 s
-    std::optional<long long> warmup_ms;           // random start delay; default: delay_loop
+    std::optional<long long> warmup_ms;           // random start delay; default: min(delay_loop, 2 s)
     unsigned rise = 1, fall = 1;                  // director extension: consecutive results to change state
 
     // HTTP_GET / SSL_GET.

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -154,3 +155,64 @@ def make_workdir(prefix):
 
 def remove_workdir(d):
     shutil.rmtree(d, ignore_errors=True)
+
+
+ADVER_INT = 1.0
+# Polls run every 20 ms and status round trips take a few ms; this is what "within X" may overrun by.
+SLACK = 0.35
+
+
+def skew(prio):
+    """RFC 3768 Skew_Time in seconds."""
+    return (256 - prio) / 256.0
+
+
+def master_down(prio):
+    """RFC 3768 Master_Down_Interval in seconds, for advert_int 1."""
+    return 3 * ADVER_INT + skew(prio)
+
+
+class ThreeHostCase(unittest.TestCase):
+    """Hosts a (198.18.0.1), b (198.18.0.2) and an observer c (198.18.0.3) on one bridge, shared by every
+    case of the class; each case gets a fresh work directory and leaves no daemon or VIP behind."""
+
+    PREFIX = "vrrp"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.topo = Topology(cls.PREFIX).__enter__()
+        cls.a = cls.topo.host("a", "198.18.0.1/24")
+        cls.b = cls.topo.host("b", "198.18.0.2/24")
+        cls.c = cls.topo.host("c", "198.18.0.3/24")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.topo.__exit__(None, None, None)
+
+    def setUp(self):
+        self.wd = make_workdir(f"/tmp/{self.PREFIX}-")
+        self.daemons = []
+
+    def tearDown(self):
+        for d in self.daemons:
+            if d.alive():
+                d.signal(signal.SIGKILL)
+                d.wait_exit()
+        for h in (self.a, self.b):
+            h.kill_all()
+            h.run(["ip", "addr", "del", f"{VIP}/24", "dev", "eth0"], check=False)
+        self.c.kill_all()
+        if self._outcome_failed():
+            for d in self.daemons:
+                sys.stderr.write(f"--- {d.name} log ---\n{d.log()[-4000:]}\n")
+        remove_workdir(self.wd)
+
+    def _outcome_failed(self):
+        res = getattr(self, "_outcome", None)
+        errors = getattr(res, "errors", None) or getattr(getattr(res, "result", None), "errors", [])
+        return bool(errors) or bool(getattr(getattr(res, "result", None), "failures", []))
+
+    def daemon(self, host, name, conf, kind="director"):
+        d = Daemon(host, self.wd, name, conf, kind)
+        self.daemons.append(d)
+        return d.start()

@@ -9,51 +9,11 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vrrp_harness import VIP, Capture, Daemon, Topology, instance_conf, make_workdir, remove_workdir, wait_until  # noqa: E402
+from vrrp_harness import SLACK, VIP, Capture, ThreeHostCase, instance_conf, master_down, skew, wait_until  # noqa: E402
 
 
-def skew(prio):
-    return (256 - prio) / 256.0
-
-
-def master_down(prio):
-    return 3 + skew(prio)
-
-
-SLACK = 0.35
-
-
-class KeepalivedInterop(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.topo = Topology("vrka").__enter__()
-        cls.a = cls.topo.host("a", "198.18.0.1/24")
-        cls.b = cls.topo.host("b", "198.18.0.2/24")
-        cls.c = cls.topo.host("c", "198.18.0.3/24")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.topo.__exit__(None, None, None)
-
-    def setUp(self):
-        self.wd = make_workdir("/tmp/vrrp-interop-")
-        self.daemons = []
-
-    def tearDown(self):
-        for d in self.daemons:
-            if d.alive():
-                d.signal(signal.SIGKILL)
-                d.wait_exit()
-        for h in (self.a, self.b, self.c):
-            h.kill_all()
-        for h in (self.a, self.b):
-            h.run(["ip", "addr", "del", f"{VIP}/24", "dev", "eth0"], check=False)
-        remove_workdir(self.wd)
-
-    def daemon(self, host, name, conf, kind="director"):
-        d = Daemon(host, self.wd, name, conf, kind)
-        self.daemons.append(d)
-        return d.start()
+class KeepalivedInterop(ThreeHostCase):
+    PREFIX = "vrka"
 
     def assert_no_drops(self, d):
         dropped = {k: v for k, v in d.instance()["dropped"].items() if v and k not in ("own_packet", "unknown_vrid")}

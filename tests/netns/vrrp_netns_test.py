@@ -9,62 +9,11 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vrrp_harness import VIP, Capture, Daemon, Topology, instance_conf, make_workdir, remove_workdir, wait_until  # noqa: E402
-
-ADVER_INT = 1.0
+from vrrp_harness import SLACK, VIP, Capture, ThreeHostCase, instance_conf, master_down, skew, wait_until  # noqa: E402
 
 
-def skew(prio):
-    return (256 - prio) / 256.0
-
-
-def master_down(prio):
-    return 3 * ADVER_INT + skew(prio)
-
-
-# Polls run every 20 ms and status round trips take a few ms; this is what "within X" may overrun by.
-SLACK = 0.35
-
-
-class VrrpNamespaces(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.topo = Topology("vrrp").__enter__()
-        cls.a = cls.topo.host("a", "198.18.0.1/24")
-        cls.b = cls.topo.host("b", "198.18.0.2/24")
-        cls.c = cls.topo.host("c", "198.18.0.3/24")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.topo.__exit__(None, None, None)
-
-    def setUp(self):
-        self.wd = make_workdir("/tmp/vrrp-netns-")
-        self.daemons = []
-
-    def tearDown(self):
-        for d in self.daemons:
-            if d.alive():
-                d.signal(signal.SIGKILL)
-                d.wait_exit()
-        for h in (self.a, self.b):
-            h.kill_all()
-            h.run(["ip", "addr", "del", f"{VIP}/24", "dev", "eth0"], check=False)
-        self.c.kill_all()
-        if self._outcome_failed():
-            for d in self.daemons:
-                sys.stderr.write(f"--- {d.name} log ---\n{d.log()[-4000:]}\n")
-        remove_workdir(self.wd)
-
-    def _outcome_failed(self):
-        res = getattr(self, "_outcome", None)
-        errors = getattr(res, "errors", None) or getattr(getattr(res, "result", None), "errors", [])
-        return bool(errors) or bool(getattr(getattr(res, "result", None), "failures", []))
-
-    def daemon(self, host, name, conf, kind="director"):
-        d = Daemon(host, self.wd, name, conf, kind)
-        self.daemons.append(d)
-        return d.start()
+class VrrpNamespaces(ThreeHostCase):
+    PREFIX = "vrrp"
 
     def elect(self, prio_a=110, prio_b=100, conf_a=None, conf_b=None):
         """a (MASTER 110) and b (BACKUP 100) as in seed 004; returns both once a holds the VIP."""
