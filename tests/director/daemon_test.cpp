@@ -8,17 +8,13 @@
 
 #include "director/control_socket.hpp"
 #include "director/daemon.hpp"
+#include "tests/director/temp_dir.hpp"
 
 using namespace director;
 namespace fs = std::filesystem;
+using director::testing::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("daemon-test-" + std::to_string(::getpid()));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() { fs::remove_all(path); }
-};
 
 config::Config empty_config() {
     config::Diagnostics d;
@@ -44,8 +40,8 @@ nlohmann::json poll_status(const std::string& sock) {
 TEST(Daemon, AnswersStatusOnItsSocketAndCleansUpOnSigterm) {
     TempDir dir;
     DaemonOptions opts;
-    opts.pid_file = (dir.path / "d.pid").string();
-    opts.control_socket = (dir.path / "d.sock").string();
+    opts.pid_file = (dir.path() / "d.pid").string();
+    opts.control_socket = (dir.path() / "d.sock").string();
     // The daemon's signal_set installs a process-wide handler, so the SIGTERM below reaches it whichever
     // thread the kernel picks, and does not kill the test.
     auto done = std::async(std::launch::async, [&] {

@@ -8,23 +8,13 @@
 
 #include "director/realserver/state.hpp"
 #include "director/realserver/sysctl.hpp"
+#include "tests/director/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace director::realserver;
 
 namespace {
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "realserver-test.XXXXXX").string();
-        path_ = mkdtemp(tmpl.data());
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using director::testing::TempDir;
 }  // namespace
 
 TEST(RealServerState, SavedValuesRoundTripPerVip) {

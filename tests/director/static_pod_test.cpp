@@ -12,6 +12,7 @@
 #include "director/staticpod/atomic_file.hpp"
 #include "director/staticpod/lvscare_pod.hpp"
 #include "director/staticpod/yaml_emit.hpp"
+#include "tests/director/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using director::staticpod::LvscarePod;
@@ -42,18 +43,7 @@ std::string slurp(const fs::path& p) {
     return s.str();
 }
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "static-pod-test.XXXXXX").string();
-        path_ = mkdtemp(tmpl.data());
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using director::testing::TempDir;
 
 }  // namespace
 
