@@ -5,8 +5,10 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
 
 #include "healthcheck/checker.hpp"
+#include "healthcheck/http_checker.hpp"
 
 namespace testsupport {
 
@@ -34,6 +36,20 @@ inline std::vector<healthcheck::Checker::Report> collect(boost::asio::io_context
     checker->stop();
     io.poll();
     return out;
+}
+
+// Runs an HttpChecker on `target` until it reported `count` times; a missing report fails the test.
+inline std::vector<healthcheck::Checker::Report> http_checks(boost::asio::io_context& io, healthcheck::HttpTarget target,
+                                                             size_t count = 1, healthcheck::Policy p = fast_policy(2000)) {
+    auto c = std::make_shared<healthcheck::HttpChecker>(io, p, std::move(target));
+    auto r = collect(io, c, count);
+    EXPECT_EQ(r.size(), count);
+    return r;
+}
+
+// The first report's result, or a failed empty one when nothing was reported.
+inline healthcheck::CheckResult first_result(const std::vector<healthcheck::Checker::Report>& reports) {
+    return reports.empty() ? healthcheck::CheckResult{} : reports[0].last;
 }
 
 }  // namespace testsupport

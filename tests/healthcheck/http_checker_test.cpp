@@ -35,10 +35,7 @@ class HttpCheck : public ::testing::Test {
 protected:
     boost::asio::io_context io;
     CheckResult check(HttpTarget t, Policy p = testsupport::fast_policy()) {
-        auto c = std::make_shared<HttpChecker>(io, p, std::move(t));
-        auto reports = testsupport::collect(io, c, 1);
-        EXPECT_EQ(reports.size(), 1u);
-        return reports.empty() ? CheckResult{} : reports[0].last;
+        return testsupport::first_result(testsupport::http_checks(io, std::move(t), 1, p));
     }
 };
 

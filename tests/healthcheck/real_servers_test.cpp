@@ -75,16 +75,8 @@ protected:
     boost::asio::io_context io;
     const Pki& pki = Pki::get();
 
-    std::vector<Checker::Report> run(HttpTarget t, size_t n = 1) {
-        auto c = std::make_shared<HttpChecker>(io, testsupport::fast_policy(2000), std::move(t));
-        auto r = testsupport::collect(io, c, n);
-        EXPECT_EQ(r.size(), n);
-        return r;
-    }
-    CheckResult one(HttpTarget t) {
-        auto r = run(std::move(t));
-        return r.empty() ? CheckResult{} : r[0].last;
-    }
+    std::vector<Checker::Report> run(HttpTarget t, size_t n = 1) { return testsupport::http_checks(io, std::move(t), n); }
+    CheckResult one(HttpTarget t) { return testsupport::first_result(run(std::move(t))); }
     HttpTarget target(uint16_t port, const std::string& path, std::vector<std::string> codes = {},
                       std::optional<std::string> digest = {}) {
         HttpTarget t;

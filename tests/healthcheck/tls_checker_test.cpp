@@ -38,16 +38,8 @@ protected:
         t.tls = std::move(tls);
         return t;
     }
-    std::vector<Checker::Report> checks(HttpTarget t, size_t n = 1) {
-        auto c = std::make_shared<HttpChecker>(io, testsupport::fast_policy(2000), std::move(t));
-        auto r = testsupport::collect(io, c, n);
-        EXPECT_EQ(r.size(), n);
-        return r;
-    }
-    CheckResult check(HttpTarget t) {
-        auto r = checks(std::move(t));
-        return r.empty() ? CheckResult{} : r[0].last;
-    }
+    std::vector<Checker::Report> checks(HttpTarget t, size_t n = 1) { return testsupport::http_checks(io, std::move(t), n); }
+    CheckResult check(HttpTarget t) { return testsupport::first_result(checks(std::move(t))); }
 };
 
 TEST_F(TlsCheck, RightCaAndIpSanPasses) {
