@@ -1,10 +1,15 @@
 #include "director/control_socket.hpp"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
+#include <cstring>
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
@@ -13,46 +18,145 @@ namespace director {
 namespace asio = boost::asio;
 using stream = asio::local::stream_protocol;
 
+struct ControlServer::Shared {
+    std::string path;
+    Handler handler;
+    ControlLimits limits;
+    ControlCounters counters;
+};
+
+std::string dump_json(const nlohmann::json& j, int indent) {
+    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 namespace {
 
-// One connection: read a request line, write the JSON reply, close. Requests are tiny; a client that
-// sends nothing is dropped when it closes, and never blocks other clients because all I/O is async.
+std::string error_line(const std::string& msg) { return dump_json({{"error", msg}}) + "\n"; }
+
+// One connection: read a request line, write the JSON reply, close. All I/O is async, so a slow client
+// never blocks another; the timer drops one that stalls in either direction.
 struct Session : std::enable_shared_from_this<Session> {
-    Session(stream::socket s, ControlServer::Handler& h) : sock(std::move(s)), handler(h) {}
+    Session(stream::socket s, std::shared_ptr<ControlServer::Shared> sh)
+        : sock(std::move(s)), shared(std::move(sh)), timer(sock.get_executor()), buf(shared->limits.max_request) {
+        ++shared->counters.clients;
+    }
+    ~Session() { --shared->counters.clients; }
+
     void start() {
+        arm_timer();
         auto self = shared_from_this();
-        asio::async_read_until(sock, buf, '\n', [self](boost::system::error_code ec, size_t n) {
-            if (ec && ec != asio::error::eof) return;
-            std::string line(asio::buffers_begin(self->buf.data()), asio::buffers_begin(self->buf.data()) + n);
-            while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-            nlohmann::json reply;
-            try {
-                reply = self->handler(line);
-            } catch (const std::exception& e) {
-                reply = {{"error", e.what()}};
-            }
-            self->out = reply.dump() + "\n";
-            asio::async_write(self->sock, asio::buffer(self->out), [self](boost::system::error_code, size_t) {
-                boost::system::error_code ignored;
-                self->sock.shutdown(stream::socket::shutdown_both, ignored);
-            });
+        asio::async_read_until(sock, buf, '\n',
+                               [self](boost::system::error_code ec, size_t n) { self->on_read(ec, n); });
+    }
+
+    void on_read(boost::system::error_code ec, size_t n) {
+        if (ec == asio::error::not_found) {  // the buffer filled up before a newline came
+            ++shared->counters.oversize;
+            spdlog::warn("control socket {}: refused a request longer than {} bytes", shared->path,
+                         shared->limits.max_request);
+            return reply(error_line("request longer than " + std::to_string(shared->limits.max_request) + " bytes"));
+        }
+        if (ec && ec != asio::error::eof) return;  // dropped by the idle timer, or the client went away
+        if (ec && buf.size() == 0) return;         // closed without asking anything
+        // At EOF the request is whatever came, newline or not (`printf status | socat - UNIX:...`).
+        std::string line(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + (ec ? buf.size() : n));
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+        reply(serve(line));
+    }
+
+    std::string serve(const std::string& line) {
+        try {
+            auto text = dump_json(shared->handler(line)) + "\n";
+            ++shared->counters.served;
+            return text;
+        } catch (const std::exception& e) {
+            ++shared->counters.handler_errors;
+            spdlog::warn("control socket {}: request failed: {}", shared->path, e.what());
+            return error_line(e.what());
+        }
+    }
+
+    void reply(std::string text) {
+        out = std::move(text);
+        arm_timer();  // a client that never reads its reply is dropped as well
+        auto self = shared_from_this();
+        asio::async_write(sock, asio::buffer(out), [self](boost::system::error_code, size_t) {
+            self->timer.cancel();
+            boost::system::error_code ignored;
+            self->sock.shutdown(stream::socket::shutdown_both, ignored);
         });
     }
+
+    void arm_timer() {
+        timer.expires_after(shared->limits.idle_timeout);
+        std::weak_ptr<Session> weak = shared_from_this();
+        timer.async_wait([weak](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self) return;
+            ++self->shared->counters.idle_timeouts;
+            spdlog::info("control socket {}: dropped a client idle for {} ms", self->shared->path,
+                         self->shared->limits.idle_timeout.count());
+            boost::system::error_code ignored;
+            self->sock.close(ignored);  // completes the pending read or write with an error
+        });
+    }
+
     stream::socket sock;
-    ControlServer::Handler& handler;
-    asio::streambuf buf{64 * 1024};
+    std::shared_ptr<ControlServer::Shared> shared;
+    asio::steady_timer timer;
+    asio::streambuf buf;
     std::string out;
 };
 
+// A socket file left by a killed run is replaced; anything else at the path is not ours to delete.
+void remove_stale_socket(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return;
+        throw std::runtime_error("control socket " + path + ": " + std::strerror(errno));
+    }
+    if (!S_ISSOCK(st.st_mode))
+        throw std::runtime_error("control socket " + path + " exists and is not a socket; refusing to replace it");
+    asio::io_context io;
+    stream::socket probe(io);
+    boost::system::error_code ec;
+    probe.connect(stream::endpoint(path), ec);
+    if (!ec)
+        throw std::runtime_error("another process answers on control socket " + path +
+                                 "; give each director its own --control-socket");
+    ::unlink(path.c_str());
+}
+
+void check_path_length(const std::string& path) {
+    if (path.size() >= sizeof(sockaddr_un::sun_path))
+        throw std::runtime_error("control socket path " + path + " is longer than " +
+                                 std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes");
+}
+
 }  // namespace
 
-ControlServer::ControlServer(asio::io_context& io, std::string path, Handler handler)
-    : acceptor_(io), path_(std::move(path)), handler_(std::move(handler)) {
-    std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
-    ::unlink(path_.c_str());  // a socket file left by a killed run would make bind fail
+ControlServer::ControlServer(asio::io_context& io, std::string path, Handler handler, ControlLimits limits)
+    : acceptor_(io), path_(std::move(path)), shared_(std::make_shared<Shared>()) {
+    shared_->path = path_;
+    shared_->handler = std::move(handler);
+    shared_->limits = limits;
+    check_path_length(path_);
+    auto dir = std::filesystem::path(path_).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir);
+    remove_stale_socket(path_);
     acceptor_.open(stream());
-    acceptor_.bind(stream::endpoint(path_));
-    ::chmod(path_.c_str(), 0600);
+    // bind() creates the file with 0777 & ~umask: under umask 0177 it is born 0600, with no moment in
+    // which another user could connect. Nothing else runs yet, so the process-wide umask is ours to borrow.
+    mode_t old = ::umask(0177);
+    boost::system::error_code ec;
+    acceptor_.bind(stream::endpoint(path_), ec);
+    ::umask(old);
+    if (ec) throw std::runtime_error("control socket " + path_ + ": bind: " + ec.message());
+    struct stat st {};
+    if (::lstat(path_.c_str(), &st) != 0 || (st.st_mode & 07777) != 0600) {
+        close();
+        throw std::runtime_error("control socket " + path_ + ": not created with mode 0600");
+    }
     acceptor_.listen();
     accept();
 }
@@ -66,25 +170,91 @@ void ControlServer::close() {
     ::unlink(path_.c_str());
 }
 
+nlohmann::json ControlServer::status() const {
+    const auto& c = shared_->counters;
+    const auto& l = shared_->limits;
+    return {{"path", path_},
+            {"clients", c.clients},
+            {"accepted", c.accepted},
+            {"served", c.served},
+            {"refused_peer", c.refused_peer},
+            {"refused_busy", c.refused_busy},
+            {"idle_timeouts", c.idle_timeouts},
+            {"oversize", c.oversize},
+            {"handler_errors", c.handler_errors},
+            {"limits",
+             {{"idle_timeout_ms", l.idle_timeout.count()},
+              {"max_request_bytes", l.max_request},
+              {"max_clients", l.max_clients}}}};
+}
+
 void ControlServer::accept() {
     acceptor_.async_accept([this](boost::system::error_code ec, stream::socket s) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        if (!ec) std::make_shared<Session>(std::move(s), handler_)->start();
-        else spdlog::warn("control socket {}: accept: {}", path_, ec.message());
+        if (ec) {
+            spdlog::warn("control socket {}: accept: {}", path_, ec.message());
+            return accept();
+        }
+        auto& c = shared_->counters;
+        ++c.accepted;
+        if (c.clients >= shared_->limits.max_clients) {
+            ++c.refused_busy;
+            spdlog::warn("control socket {}: {} clients connected; refused one more", path_, c.clients);
+            auto line = error_line("busy: " + std::to_string(c.clients) + " clients connected; try again");
+            // Best effort and never blocking: the point is to let go of the connection at once.
+            (void)::send(s.native_handle(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+            return accept();
+        }
+        // The socket's mode already keeps other users out; SO_PEERCRED makes that hold even if the mode
+        // was loosened or a connected descriptor was handed on.
+        ucred cred{};
+        socklen_t len = sizeof cred;
+        bool known = ::getsockopt(s.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0;
+        auto session = std::make_shared<Session>(std::move(s), shared_);
+        if (!known || (cred.uid != 0 && cred.uid != ::geteuid())) {
+            ++c.refused_peer;
+            spdlog::warn("control socket {}: refused a client with uid {} (pid {}): only root and uid {} are served",
+                         path_, known ? std::to_string(cred.uid) : "?", cred.pid, ::geteuid());
+            session->reply(error_line("permission denied: only root and uid " + std::to_string(::geteuid()) +
+                                      " may use this socket"));
+        } else {
+            session->start();
+        }
         accept();
     });
 }
 
-nlohmann::json control_request(const std::string& path, const std::string& request) {
+nlohmann::json control_request(const std::string& path, const std::string& request,
+                               std::chrono::milliseconds timeout) {
+    check_path_length(path);
     asio::io_context io;
     stream::socket sock(io);
-    boost::system::error_code ec;
-    sock.connect(stream::endpoint(path), ec);
-    if (ec) throw std::runtime_error("cannot reach the director at " + path + ": " + ec.message());
-    asio::write(sock, asio::buffer(request + "\n"), ec);
     asio::streambuf buf;
-    asio::read_until(sock, buf, '\n', ec);
-    if (ec && ec != asio::error::eof) throw std::runtime_error("reading from " + path + ": " + ec.message());
+    const std::string out = request + "\n";
+    boost::system::error_code connect_ec, read_ec;
+    bool done = false;
+    sock.async_connect(stream::endpoint(path), [&](boost::system::error_code ec) {
+        if (ec) {
+            connect_ec = ec;
+            done = true;
+            return;
+        }
+        // A write error is not final: a daemon that refuses us (busy, permission) has already sent why.
+        asio::async_write(sock, asio::buffer(out), [&](boost::system::error_code, size_t) {
+            asio::async_read_until(sock, buf, '\n', [&](boost::system::error_code ec, size_t) {
+                read_ec = ec;
+                done = true;
+            });
+        });
+    });
+    io.run_for(timeout);
+    if (connect_ec) throw std::runtime_error("cannot reach the director at " + path + ": " + connect_ec.message());
+    if (!done)
+        throw std::runtime_error("no reply from the director at " + path + " within " +
+                                 std::to_string(timeout.count()) + " ms");
+    if (buf.size() == 0)
+        throw std::runtime_error("reading from " + path + ": " +
+                                 (read_ec ? read_ec.message() : std::string("empty reply")));
     std::string text(asio::buffers_begin(buf.data()), asio::buffers_end(buf.data()));
     try {
         return nlohmann::json::parse(text);
