@@ -2,24 +2,43 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
+#include "director/daemon_signals.hpp"
+#include "director/guarded_loop.hpp"
+#include "director/status_view.hpp"
 #include "director/version.hpp"
 
 namespace director {
 
 namespace {
 
+// This many internal errors within the window mean the loop is not recovering: stop in order while the
+// components can still send their priority-0 adverts. Twice as many while stopping: give up waiting.
+constexpr unsigned kErrorBurst = 50;
+constexpr auto kErrorWindow = std::chrono::seconds(10);
+
 // An flock()ed pid file: a second director with the same pid file refuses to start, and a pid file
-// left by a killed run (no lock holder) is simply taken over.
+// left by a killed run (no lock holder) is simply taken over. O_NOFOLLOW: a symlink planted at the path
+// must not make root truncate whatever it points to.
 int lock_pid_file(const std::string& path) {
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 && errno == ELOOP)
+        throw std::runtime_error("pid file " + path + " is a symbolic link; refusing to follow it");
     if (fd < 0) throw std::runtime_error("pid file " + path + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw std::runtime_error("pid file " + path + " is not a regular file");
+    }
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         char buf[32] = {};
         ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
@@ -35,10 +54,20 @@ int lock_pid_file(const std::string& path) {
     return fd;
 }
 
+// Asio installs its handlers without SA_RESTART; with it, a signal arriving during a blocking netlink
+// call does not turn into a spurious EINTR error.
+void restart_interrupted_calls(int signo) {
+    struct sigaction sa {};
+    if (::sigaction(signo, nullptr, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
+        sa.sa_flags |= SA_RESTART;
+        ::sigaction(signo, &sa, nullptr);
+    }
+}
+
 }  // namespace
 
 Daemon::Daemon(config::Config cfg, DaemonOptions opts)
-    : cfg_(std::move(cfg)), opts_(std::move(opts)), signals_(io_, SIGTERM, SIGINT) {}
+    : cfg_(std::move(cfg)), opts_(std::move(opts)), signals_(io_) {}
 
 Daemon::~Daemon() {
     components_.clear();
@@ -51,9 +80,14 @@ Daemon::~Daemon() {
 
 int Daemon::run() {
     started_ = std::chrono::steady_clock::now();
+    // Caught, never SIG_IGN: a caught signal is back to its default in the scripts we exec, an ignored
+    // one would stay ignored there.
+    for (int s : daemon_signals()) {
+        signals_.add(s);
+        restart_interrupted_calls(s);
+    }
+    block_reserved_signals();
     pid_fd_ = lock_pid_file(opts_.pid_file);
-    // Scripts we start must not inherit a blocked SIGPIPE or die with us on a terminal hangup.
-    std::signal(SIGPIPE, SIG_IGN);
 
     if (auto c = make_vrrp_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
     if (auto c = make_lvs_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
@@ -62,29 +96,58 @@ int Daemon::run() {
         if (req == "status" || req.empty()) return status();
         return nlohmann::json{{"error", "unknown request '" + req + "' (known: status)"}};
     });
-    signals_.async_wait([this](boost::system::error_code ec, int signo) {
-        if (!ec) on_signal(signo);
-    });
+    wait_signal();
 
     spdlog::info("director {} starting: config {}, {} vrrp_instance(s), {} virtual_server(s)", version(), cfg_.path,
                  cfg_.vrrp_instances.size(), cfg_.virtual_servers.size());
     for (auto& c : components_) c->start();
-    io_.run();
+    run_guarded(io_, [this](const std::string& what) { on_internal_error(what); });
     spdlog::info("director stopped");
     return 0;
 }
 
+void Daemon::wait_signal() {
+    signals_.async_wait([this](boost::system::error_code ec, int signo) {
+        if (ec) return;
+        wait_signal();  // first, so a handler that throws cannot leave later signals unanswered
+        on_signal(signo);
+    });
+}
+
 void Daemon::on_signal(int signo) {
+    const std::string name = signal_name(signo);
+    ++signals_received_[name];
+    switch (daemon_signal_action(signo)) {
+        case SignalAction::Stop:
+            if (!stopping_) return begin_stop("received " + name);
+            // A second stop signal means "now": skip whatever orderly work is still pending.
+            spdlog::warn("{} while stopping: exiting without finishing the orderly stop", name);
+            io_.stop();
+            return;
+        case SignalAction::Reload:
+            return on_sighup();
+        case SignalAction::DumpStatus:
+            spdlog::info("{}: status {}", name, dump_json(status()));
+            return;
+        case SignalAction::DumpCounters:
+            spdlog::info("{}: counters {}", name, dump_json(counters_view(status())));
+            return;
+        case SignalAction::Ignore:
+            // SIGPIPE is routine (a reader went away); the others deserve a line saying nothing happened.
+            if (signo == SIGPIPE) spdlog::debug("received {}: ignored", name);
+            else spdlog::warn("received {}: ignored (SIGTERM or SIGINT stop the director)", name);
+            return;
+    }
+}
+
+void Daemon::on_sighup() {
+    spdlog::warn("SIGHUP: reload is not supported yet; restart to apply a config change");
+}
+
+void Daemon::begin_stop(const std::string& why) {
     if (stopping_) return;
     stopping_ = true;
-    spdlog::info("received {}, stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
-    // A second signal while stopping means "now": skip whatever orderly work is still pending.
-    signals_.async_wait([this](boost::system::error_code ec, int) {
-        if (!ec) {
-            spdlog::warn("second signal: exiting without finishing the orderly stop");
-            io_.stop();
-        }
-    });
+    spdlog::info("{}, stopping", why);
     if (control_) control_->close();
     stop_next(0);
 }
@@ -97,7 +160,32 @@ void Daemon::stop_next(size_t index) {
         io_.stop();
         return;
     }
-    components_[index]->stop([this, index] { boost::asio::post(io_, [this, index] { stop_next(index + 1); }); });
+    try {
+        components_[index]->stop([this, index] { boost::asio::post(io_, [this, index] { stop_next(index + 1); }); });
+    } catch (const std::exception& e) {
+        // One component failing to stop must not keep the next from stopping.
+        spdlog::error("stopping {}: {}", components_[index]->name(), e.what());
+        boost::asio::post(io_, [this, index] { stop_next(index + 1); });
+    }
+}
+
+void Daemon::on_internal_error(const std::string& what) {
+    ++internal_errors_;
+    last_internal_error_ = what;
+    auto now = std::chrono::steady_clock::now();
+    if (now - burst_start_ > kErrorWindow) {
+        burst_start_ = now;
+        burst_ = 0;
+    }
+    ++burst_;
+    spdlog::error("internal error #{} (the director carries on): {}", internal_errors_, what);
+    if (burst_ >= 2 * kErrorBurst) {
+        spdlog::critical("{} internal errors within {} s while stopping: exiting now", burst_, kErrorWindow.count());
+        io_.stop();
+    } else if (burst_ >= kErrorBurst && !stopping_) {
+        spdlog::critical("{} internal errors within {} s: stopping in order", burst_, kErrorWindow.count());
+        begin_stop("too many internal errors");
+    }
 }
 
 nlohmann::json Daemon::status() const {
@@ -106,6 +194,10 @@ nlohmann::json Daemon::status() const {
     j["version"] = version();
     j["config"] = cfg_.path;
     j["uptime_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    j["internal_errors"] = internal_errors_;
+    if (!last_internal_error_.empty()) j["last_internal_error"] = last_internal_error_;
+    j["signals"] = signals_received_;
+    if (control_) j["control_socket"] = control_->status();
     for (const auto& c : components_) j[c->name()] = c->status();
     return j;
 }

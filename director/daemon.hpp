@@ -3,6 +3,8 @@
 // signal handling, the pid file and the control socket. Nothing else in the program is long-lived.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,13 +26,19 @@ class Daemon {
 public:
     Daemon(config::Config cfg, DaemonOptions opts);
     ~Daemon();
-    // Runs until SIGTERM/SIGINT and an orderly stop of every component. Returns the process exit code.
+    // Runs until a stop signal (daemon_signals.hpp) and an orderly stop of every component. Returns the
+    // process exit code.
     int run();
     nlohmann::json status() const;
 
 private:
+    void wait_signal();
     void on_signal(int signo);
+    // SIGHUP. Live reload replaces this function; until then the daemon says so and keeps running.
+    void on_sighup();
+    void begin_stop(const std::string& why);
     void stop_next(size_t index);
+    void on_internal_error(const std::string& what);
 
     config::Config cfg_;
     DaemonOptions opts_;
@@ -41,6 +49,12 @@ private:
     int pid_fd_ = -1;
     bool stopping_ = false;
     std::chrono::steady_clock::time_point started_;
+
+    std::map<std::string, uint64_t> signals_received_;
+    uint64_t internal_errors_ = 0;
+    std::string last_internal_error_;
+    std::chrono::steady_clock::time_point burst_start_;
+    unsigned burst_ = 0;
 };
 
 }  // namespace director

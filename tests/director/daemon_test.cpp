@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -35,15 +36,35 @@ nlohmann::json poll_status(const std::string& sock) {
     }
 }
 
+DaemonOptions options_in(const TempDir& dir) {
+    DaemonOptions opts;
+    opts.pid_file = (dir.path() / "d.pid").string();
+    opts.control_socket = (dir.path() / "d.sock").string();
+    return opts;
+}
+
+// The daemon's signal_set installs process-wide handlers, so a signal sent to this process reaches it
+// whichever thread the kernel picks, and does not kill the test.
+std::future<int> start_daemon(const DaemonOptions& opts) {
+    auto done = std::async(std::launch::async, [opts] {
+        Daemon d(empty_config(), opts);
+        return d.run();
+    });
+    poll_status(opts.control_socket);
+    return done;
+}
+
+void stop_daemon(std::future<int>& done) {
+    ::kill(::getpid(), SIGTERM);
+    ASSERT_EQ(done.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_EQ(done.get(), 0);
+}
+
 }  // namespace
 
 TEST(Daemon, AnswersStatusOnItsSocketAndCleansUpOnSigterm) {
     TempDir dir;
-    DaemonOptions opts;
-    opts.pid_file = (dir.path() / "d.pid").string();
-    opts.control_socket = (dir.path() / "d.sock").string();
-    // The daemon's signal_set installs a process-wide handler, so the SIGTERM below reaches it whichever
-    // thread the kernel picks, and does not kill the test.
+    DaemonOptions opts = options_in(dir);
     auto done = std::async(std::launch::async, [&] {
         Daemon d(empty_config(), opts);
         return d.run();
@@ -71,4 +92,56 @@ TEST(ControlSocket, UnreachableDaemonIsAnErrorNamingTheSocket) {
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find("/nonexistent/director.sock"), std::string::npos);
     }
+}
+
+TEST(Daemon, SignalsWhoseDefaultWouldKillItAreHandledAndCounted) {
+    TempDir dir;
+    DaemonOptions opts = options_in(dir);
+    auto done = start_daemon(opts);
+    const std::vector<std::pair<int, const char*>> sent = {
+        {SIGHUP, "SIGHUP"},   {SIGUSR1, "SIGUSR1"}, {SIGUSR2, "SIGUSR2"},     {SIGPIPE, "SIGPIPE"},
+        {SIGALRM, "SIGALRM"}, {SIGXFSZ, "SIGXFSZ"}, {SIGVTALRM, "SIGVTALRM"}, {SIGRTMIN + 2, "SIGRTMIN+2"}};
+    for (const auto& [signo, name] : sent) {
+        ::kill(::getpid(), signo);
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        nlohmann::json s;
+        do {
+            s = poll_status(opts.control_socket);
+        } while (!s["signals"].contains(name) && std::chrono::steady_clock::now() < deadline);
+        EXPECT_EQ(s["signals"].value(name, 0), 1) << name;
+    }
+    EXPECT_TRUE(fs::exists(opts.pid_file));
+    stop_daemon(done);
+    EXPECT_FALSE(fs::exists(opts.pid_file));
+}
+
+TEST(Daemon, RequestWithAnInvalidUtf8ByteIsAnsweredAndTheDaemonLives) {
+    TempDir dir;
+    DaemonOptions opts = options_in(dir);
+    auto done = start_daemon(opts);
+    auto reply = control_request(opts.control_socket, "st\xff" "atus");
+    EXPECT_NE(reply.value("error", "").find("unknown request"), std::string::npos) << reply;
+    EXPECT_EQ(done.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout) << "the daemon exited";
+    EXPECT_EQ(poll_status(opts.control_socket)["pid"], ::getpid());
+    stop_daemon(done);
+}
+
+TEST(Daemon, RefusesAPidFileThatIsASymlink) {
+    TempDir dir;
+    DaemonOptions opts = options_in(dir);
+    auto victim = dir.path() / "victim";
+    { std::ofstream(victim) << "keep me\n"; }
+    fs::create_symlink(victim, opts.pid_file);
+    Daemon d(empty_config(), opts);
+    try {
+        d.run();
+        FAIL() << "followed the symlink";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("symbolic link"), std::string::npos) << e.what();
+    }
+    std::ifstream in(victim);
+    std::string line;
+    std::getline(in, line);
+    EXPECT_EQ(line, "keep me");
+    EXPECT_FALSE(fs::exists(opts.control_socket));
 }

@@ -1,0 +1,20 @@
+#include "director/guarded_loop.hpp"
+
+#include <exception>
+
+namespace director {
+
+void run_guarded(boost::asio::io_context& io, const std::function<void(const std::string&)>& on_error) {
+    for (;;) {
+        try {
+            io.run();
+            return;
+        } catch (const std::exception& e) {
+            on_error(e.what());
+        } catch (...) {
+            on_error("unknown exception");
+        }
+    }
+}
+
+}  // namespace director

@@ -1,0 +1,154 @@
+#include "director/status_view.hpp"
+
+#include <cstdio>
+#include <string>
+
+namespace director {
+
+using nlohmann::json;
+
+namespace {
+
+std::string text(const json& v) {
+    if (v.is_string()) return v.get<std::string>();
+    return v.is_null() ? "-" : v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+const json& at(const json& j, const char* key) {
+    static const json null;
+    return j.is_object() && j.contains(key) ? j[key] : null;
+}
+
+size_t count(const json& j) { return j.is_array() ? j.size() : 0; }
+
+std::string duration(double seconds) {
+    auto s = static_cast<long>(seconds);
+    char buf[32];
+    if (s >= 86400) std::snprintf(buf, sizeof buf, "%ldd%02ldh", s / 86400, s % 86400 / 3600);
+    else if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, s % 3600 / 60);
+    else if (s >= 60) std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+    else std::snprintf(buf, sizeof buf, "%lds", s);
+    return buf;
+}
+
+void render_instance(const json& in, std::ostream& out) {
+    out << "vrrp_instance " << text(at(in, "name")) << ": " << text(at(in, "state")) << ", priority "
+        << text(at(in, "effective_priority")) << "/" << text(at(in, "priority"));
+    const json& vips = at(in, "vips");
+    // vips_held is what the instance has put on its interfaces; daemons that do not report it only say
+    // what is configured.
+    if (at(in, "vips_held").is_array()) out << ", VIPs held " << count(at(in, "vips_held")) << "/" << count(vips);
+    else out << ", VIPs configured " << count(vips);
+    const json& master = at(in, "master");
+    out << ", master " << (master.is_string() ? master.get<std::string>() : std::string("unknown"));
+    if (master.is_string() && master == at(in, "address")) out << " (this node)";
+    out << "\n";
+    if (at(in, "last_error").is_string()) out << "  error: " << text(at(in, "last_error")) << "\n";
+}
+
+std::string service_name(const json& svc) {
+    if (at(svc, "fwmark").is_number()) return "fwmark " + text(at(svc, "fwmark"));
+    return text(at(svc, "address")) + " " + text(at(svc, "port")) + " " + text(at(svc, "protocol"));
+}
+
+void render_lvs(const json& lvs, std::ostream& out) {
+    const json& membership = at(lvs, "membership");
+    if (membership.is_array()) {
+        // Health checks decide membership: "up" is a real server in service, not draining or removed.
+        for (const auto& vs : membership) {
+            size_t up = 0;
+            for (const auto& rs : at(vs, "real_servers"))
+                if (at(rs, "state") == "up") ++up;
+            out << "virtual_server " << text(at(vs, "virtual_server")) << ": real servers " << up << "/"
+                << count(at(vs, "real_servers")) << " up";
+            if (at(vs, "sorry_server_active") == true) out << ", sorry server in use";
+            out << "\n";
+        }
+    } else {
+        // No health checks: every configured real server is in service; the kernel's table says which.
+        for (const auto& svc : at(lvs, "services")) {
+            size_t up = 0;
+            for (const auto& d : at(svc, "destinations"))
+                if (at(d, "weight").is_number() && at(d, "weight").get<long>() > 0) ++up;
+            out << "virtual_server " << service_name(svc) << ": real servers " << up << "/"
+                << count(at(svc, "destinations")) << " up\n";
+        }
+    }
+    if (at(lvs, "kernel") == "unavailable") out << "IPVS: kernel unavailable\n";
+    const json& err = at(at(lvs, "last_reconcile"), "error");
+    if (err.is_string()) out << "IPVS: last reconcile failed: " << text(err) << "\n";
+}
+
+// Copies the listed keys of `from` that exist.
+json pick(const json& from, std::initializer_list<const char*> keys) {
+    json out = json::object();
+    for (const char* k : keys)
+        if (from.is_object() && from.contains(k)) out[k] = from[k];
+    return out;
+}
+
+}  // namespace
+
+void render_summary(const json& s, std::ostream& out) {
+    out << "director " << text(at(s, "version")) << ", pid " << text(at(s, "pid"));
+    if (at(s, "uptime_s").is_number()) out << ", up " << duration(at(s, "uptime_s").get<double>());
+    out << ", config " << text(at(s, "config")) << "\n";
+    for (const auto& in : at(at(s, "vrrp"), "instances")) render_instance(in, out);
+    if (at(s, "lvs").is_object()) render_lvs(at(s, "lvs"), out);
+    for (const auto& sc : at(at(s, "vrrp"), "scripts"))
+        if (at(sc, "refused").is_string()) out << "vrrp_script " << text(at(sc, "name")) << ": refused: "
+                                               << text(at(sc, "refused")) << "\n";
+    if (at(s, "internal_errors").is_number() && at(s, "internal_errors").get<long>() > 0)
+        out << "internal errors: " << text(at(s, "internal_errors")) << " (last: " << text(at(s, "last_internal_error"))
+            << ")\n";
+}
+
+void render_tree(const json& j, std::ostream& out) {
+    struct Walk {
+        std::ostream& out;
+        void operator()(const json& j, int indent) {
+            std::string pad(static_cast<size_t>(indent) * 2, ' ');
+            if (j.is_object()) {
+                for (const auto& [k, v] : j.items()) {
+                    if (v.is_structured() && !v.empty()) {
+                        out << pad << k << ":\n";
+                        (*this)(v, indent + 1);
+                    } else {
+                        out << pad << k << ": " << text(v) << "\n";
+                    }
+                }
+            } else if (j.is_array()) {
+                for (const auto& v : j) {
+                    if (v.is_structured()) {
+                        out << pad << "-\n";
+                        (*this)(v, indent + 1);
+                    } else {
+                        out << pad << "- " << text(v) << "\n";
+                    }
+                }
+            }
+        }
+    };
+    Walk{out}(j, 0);
+}
+
+json counters_view(const json& s) {
+    json out = pick(s, {"internal_errors", "signals"});
+    const json& control = at(s, "control_socket");
+    if (control.is_object())
+        out["control_socket"] = pick(control, {"accepted", "served", "refused_peer", "refused_busy", "idle_timeouts",
+                                               "oversize", "handler_errors"});
+    if (at(s, "vrrp").is_object()) {
+        json instances = json::array();
+        for (const auto& in : at(at(s, "vrrp"), "instances"))
+            instances.push_back(pick(in, {"name", "adverts_sent", "adverts_received", "garps_sent",
+                                          "address_mismatch", "dropped"}));
+        json scripts = json::array();
+        for (const auto& sc : at(at(s, "vrrp"), "scripts")) scripts.push_back(pick(sc, {"name", "runs", "failures"}));
+        out["vrrp"] = {{"instances", instances}, {"scripts", scripts}};
+    }
+    if (at(s, "lvs").is_object()) out["lvs"] = at(at(s, "lvs"), "counters");
+    return out;
+}
+
+}  // namespace director
