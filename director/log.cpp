@@ -1,21 +1,35 @@
 #include "director/log.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 namespace director {
 
+std::optional<spdlog::level::level_enum> parse_log_level(const std::string& name) {
+    std::string n = name;
+    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
+    using L = spdlog::level::level_enum;
+    if (n == "trace") return L::trace;
+    if (n == "debug" || n == "debg") return L::debug;
+    if (n == "info") return L::info;
+    if (n == "warn" || n == "warning") return L::warn;
+    if (n == "err" || n == "error" || n == "eror") return L::err;
+    if (n == "critical" || n == "crit") return L::critical;
+    if (n == "off") return L::off;
+    return std::nullopt;
+}
+
+const char* log_level_names() { return "trace|debug|info|warn|warning|err|error|critical|off"; }
+
 bool setup_logging(const std::string& level) {
-    spdlog::level::level_enum lvl;
-    if (level == "debug" || level == "DEBG" || level == "DEBUG") lvl = spdlog::level::debug;
-    else if (level == "info" || level == "INFO") lvl = spdlog::level::info;
-    else if (level == "warn" || level == "WARN" || level == "warning") lvl = spdlog::level::warn;
-    else if (level == "error" || level == "EROR" || level == "ERROR") lvl = spdlog::level::err;
-    else return false;
+    auto lvl = parse_log_level(level);
+    if (!lvl) return false;
     auto logger = spdlog::stderr_logger_mt("director");
     spdlog::set_default_logger(logger);
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-    spdlog::set_level(lvl);
+    spdlog::set_level(*lvl);
     spdlog::flush_on(spdlog::level::trace);
     return true;
 }

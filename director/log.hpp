@@ -1,8 +1,18 @@
 #pragma once
+#include <optional>
 #include <string>
 
+#include <spdlog/common.h>
+
 namespace director {
-// stderr logger with timestamps. Level names: debug, info, warn, error (lvscare's DEBG/INFO/WARN/EROR
-// are accepted too). Returns false for an unknown name.
+
+// Level names as spdlog, keepalived and lvscare users write them, in any case: trace, debug, info,
+// warn/warning, err/error, critical/crit, off, and lvscare's DEBG and EROR. nullopt for anything else.
+std::optional<spdlog::level::level_enum> parse_log_level(const std::string& name);
+// The names parse_log_level accepts, for help and error messages.
+const char* log_level_names();
+
+// stderr logger with timestamps. Returns false for a level name parse_log_level rejects.
 bool setup_logging(const std::string& level);
+
 }  // namespace director

@@ -2,6 +2,7 @@
 // Each subcommand lives in its own file and registers itself here. A callback stores the process exit
 // status in `rc`; main() returns it.
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace director::cli {
 
@@ -12,5 +13,7 @@ void add_ipvs(CLI::App& app, int& rc);
 void add_care(CLI::App& app, int& rc);
 void add_realserver(CLI::App& app, int& rc);
 void add_static_pod(CLI::App& app, int& rc);
+// `program` is the name the binary was invoked as (director or lvscare), for the printed line.
+void add_version(CLI::App& app, int& rc, const std::string& program);
 
 }  // namespace director::cli

@@ -1,4 +1,5 @@
 // `director run -f FILE`: the daemon, in the foreground (systemd or a supervisor keeps it running).
+#include <filesystem>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -18,11 +19,18 @@ void add_run(CLI::App& app, int& rc) {
     };
     auto a = std::make_shared<Args>();
     cmd->add_option("-f,--use-file", a->file, "Config file")->capture_default_str();
-    cmd->add_option("--pid-file", a->opts.pid_file, "Pid file (one per instance on a host)")->capture_default_str();
+    // Absolute from the start: `--control-socket d.sock` means the current directory, whatever happens later.
+    auto absolute = [](const std::string& p) { return std::filesystem::absolute(p).lexically_normal().string(); };
+    cmd->add_option("--pid-file", a->opts.pid_file, "Pid file (one per instance on a host)")
+        ->capture_default_str()
+        ->transform(absolute);
     cmd->add_option("--control-socket", a->opts.control_socket, "Unix socket `director status` reads")
-        ->capture_default_str();
-    cmd->add_option("--log-level", a->log_level, "debug|info|warn|error")
-        ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+        ->capture_default_str()
+        ->transform(absolute);
+    cmd->add_option("--log-level", a->log_level, log_level_names())
+        ->check([](const std::string& v) {
+            return parse_log_level(v) ? std::string() : v + " is not one of " + log_level_names();
+        })
         ->capture_default_str();
     cmd->add_flag("--keep-ipvs", a->opts.run.keep_ipvs_on_exit,
                   "On a clean stop leave the IPVS rules this config owns in the kernel (a restart adopts them)");

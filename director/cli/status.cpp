@@ -1,51 +1,31 @@
-// `director status`: what the running daemon reports over its control socket.
+// `director status`: what the running daemon reports over its control socket. The default is a short
+// summary for people; --verbose is every field, --json the document itself for scripts.
 #include <iostream>
 
 #include "director/cli/commands.hpp"
 #include "director/control_socket.hpp"
+#include "director/status_view.hpp"
 
 namespace director::cli {
 
-namespace {
-
-// Indented "key: value" lines: readable without knowing every component's fields in advance.
-void render(const nlohmann::json& j, int indent, std::ostream& out) {
-    std::string pad(static_cast<size_t>(indent) * 2, ' ');
-    if (j.is_object()) {
-        for (const auto& [k, v] : j.items()) {
-            if (v.is_structured() && !v.empty()) {
-                out << pad << k << ":\n";
-                render(v, indent + 1, out);
-            } else {
-                out << pad << k << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
-            }
-        }
-    } else if (j.is_array()) {
-        for (const auto& v : j) {
-            if (v.is_structured()) {
-                out << pad << "-\n";
-                render(v, indent + 1, out);
-            } else {
-                out << pad << "- " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
-            }
-        }
-    }
-}
-
-}  // namespace
-
 void add_status(CLI::App& app, int& rc) {
     auto* cmd = app.add_subcommand("status", "Show the running director's instances, VIPs, real servers and counters");
-    auto socket = std::make_shared<std::string>("/run/director/director.sock");
-    auto json = std::make_shared<bool>(false);
-    cmd->add_option("--control-socket", *socket, "The daemon's control socket")->capture_default_str();
-    cmd->add_flag("--json", *json, "Print the raw JSON document");
-    cmd->callback([socket, json, &rc] {
+    struct Args {
+        std::string socket = "/run/director/director.sock";
+        bool json = false, verbose = false;
+    };
+    auto a = std::make_shared<Args>();
+    cmd->add_option("--control-socket", a->socket, "The daemon's control socket")->capture_default_str();
+    auto* json = cmd->add_flag("--json", a->json, "Print the raw JSON document");
+    cmd->add_flag("-v,--verbose", a->verbose, "Print every field, indented")->excludes(json);
+    cmd->callback([a, &rc] {
         try {
-            auto j = control_request(*socket, "status");
-            if (*json) std::cout << j.dump(2) << std::endl;
-            else render(j, 0, std::cout);
+            auto j = control_request(a->socket, "status");
             rc = j.contains("error") ? 1 : 0;
+            if (a->json) std::cout << dump_json(j, 2) << std::endl;
+            else if (rc != 0) std::cerr << "director status: " << a->socket << ": " << dump_json(j["error"]) << std::endl;
+            else if (a->verbose) render_tree(j, std::cout);
+            else render_summary(j, std::cout);
         } catch (const std::exception& e) {
             std::cerr << "director status: " << e.what() << std::endl;
             rc = 1;
