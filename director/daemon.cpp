@@ -67,7 +67,7 @@ void restart_interrupted_calls(int signo) {
 }  // namespace
 
 Daemon::Daemon(config::Config cfg, DaemonOptions opts)
-    : cfg_(std::move(cfg)), opts_(std::move(opts)), signals_(io_) {}
+    : cfg_(std::move(cfg)), opts_(std::move(opts)), signals_(io_), burst_(kErrorWindow) {}
 
 Daemon::~Daemon() {
     components_.clear();
@@ -103,7 +103,7 @@ int Daemon::run() {
     for (auto& c : components_) c->start();
     run_guarded(io_, [this](const std::string& what) { on_internal_error(what); });
     spdlog::info("director stopped");
-    return 0;
+    return exit_code_;
 }
 
 void Daemon::wait_signal() {
@@ -172,18 +172,16 @@ void Daemon::stop_next(size_t index) {
 void Daemon::on_internal_error(const std::string& what) {
     ++internal_errors_;
     last_internal_error_ = what;
-    auto now = std::chrono::steady_clock::now();
-    if (now - burst_start_ > kErrorWindow) {
-        burst_start_ = now;
-        burst_ = 0;
-    }
-    ++burst_;
+    unsigned burst = burst_.note(std::chrono::steady_clock::now());
     spdlog::error("internal error #{} (the director carries on): {}", internal_errors_, what);
-    if (burst_ >= 2 * kErrorBurst) {
-        spdlog::critical("{} internal errors within {} s while stopping: exiting now", burst_, kErrorWindow.count());
+    if (burst >= 2 * kErrorBurst) {
+        spdlog::critical("{} internal errors within {} s while stopping: exiting now", burst, kErrorWindow.count());
+        exit_code_ = 1;
         io_.stop();
-    } else if (burst_ >= kErrorBurst && !stopping_) {
-        spdlog::critical("{} internal errors within {} s: stopping in order", burst_, kErrorWindow.count());
+    } else if (burst >= kErrorBurst && !stopping_) {
+        // A non-zero exit status lets systemd (Restart=on-failure) start a fresh daemon.
+        spdlog::critical("{} internal errors within {} s: stopping in order", burst, kErrorWindow.count());
+        exit_code_ = 1;
         begin_stop("too many internal errors");
     }
 }

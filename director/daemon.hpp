@@ -13,6 +13,7 @@
 #include "director/components.hpp"
 #include "director/config/model.hpp"
 #include "director/control_socket.hpp"
+#include "director/guarded_loop.hpp"
 
 namespace director {
 
@@ -53,8 +54,8 @@ private:
     std::map<std::string, uint64_t> signals_received_;
     uint64_t internal_errors_ = 0;
     std::string last_internal_error_;
-    std::chrono::steady_clock::time_point burst_start_;
-    unsigned burst_ = 0;
+    ErrorBurst burst_;
+    int exit_code_ = 0;
 };
 
 }  // namespace director

@@ -17,4 +17,12 @@ void run_guarded(boost::asio::io_context& io, const std::function<void(const std
     }
 }
 
+unsigned ErrorBurst::note(Clock::time_point now) {
+    if (count_ == 0 || now - start_ > window_) {
+        start_ = now;
+        count_ = 0;
+    }
+    return ++count_;
+}
+
 }  // namespace director

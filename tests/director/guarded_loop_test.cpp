@@ -28,3 +28,14 @@ TEST(GuardedLoop, ReturnsOnceStopped) {
     director::run_guarded(io, [](const std::string&) { FAIL(); });
     EXPECT_TRUE(io.stopped());
 }
+
+TEST(ErrorBurst, CountsErrorsWithinTheWindowAndStartsAfreshAfterAQuietSpell) {
+    using namespace std::chrono_literals;
+    director::ErrorBurst burst(10s);
+    auto t = director::ErrorBurst::Clock::time_point{} + 1h;
+    EXPECT_EQ(burst.note(t), 1u);
+    EXPECT_EQ(burst.note(t + 4s), 2u);
+    EXPECT_EQ(burst.note(t + 9s), 3u);
+    EXPECT_EQ(burst.note(t + 11s), 1u);  // the window started at t
+    EXPECT_EQ(burst.note(t + 12s), 2u);
+}
