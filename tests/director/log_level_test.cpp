@@ -7,18 +7,12 @@ using director::parse_log_level;
 using L = spdlog::level::level_enum;
 
 TEST(LogLevel, AcceptsSpdlogKeepalivedAndLvscareNames) {
-    EXPECT_EQ(parse_log_level("warning"), L::warn);
-    EXPECT_EQ(parse_log_level("warn"), L::warn);
-    EXPECT_EQ(parse_log_level("WARN"), L::warn);
-    EXPECT_EQ(parse_log_level("err"), L::err);
-    EXPECT_EQ(parse_log_level("error"), L::err);
-    EXPECT_EQ(parse_log_level("EROR"), L::err);
-    EXPECT_EQ(parse_log_level("debug"), L::debug);
-    EXPECT_EQ(parse_log_level("DEBG"), L::debug);
-    EXPECT_EQ(parse_log_level("info"), L::info);
-    EXPECT_EQ(parse_log_level("trace"), L::trace);
-    EXPECT_EQ(parse_log_level("critical"), L::critical);
-    EXPECT_EQ(parse_log_level("crit"), L::critical);
+    const std::pair<const char*, L> names[] = {
+        {"warning", L::warn}, {"warn", L::warn},         {"WARN", L::warn},        {"err", L::err},
+        {"error", L::err},    {"EROR", L::err},          {"debug", L::debug},      {"DEBG", L::debug},
+        {"info", L::info},    {"trace", L::trace},       {"critical", L::critical}, {"crit", L::critical},
+        {"off", L::off}};
+    for (const auto& [name, level] : names) EXPECT_EQ(parse_log_level(name), level) << name;
 }
 
 TEST(LogLevel, RejectsUnknownNames) {

@@ -14,7 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vrrp_harness import (SLACK, Daemon, ThreeHostCase, director_binary, instance_conf, master_down,  # noqa: E402
-                          skew, wait_until)
+                          skew, wait_until, write_script)
 
 # Handled without stopping: logged, counted in status["signals"], the master keeps advertising.
 SURVIVED = [signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGPIPE, signal.SIGALRM, signal.SIGXFSZ,
@@ -149,10 +149,7 @@ class DaemonSignals(ThreeHostCase):
 
     def test_scripts_still_start_with_default_signal_dispositions(self):
         out = os.path.join(self.wd, "sig")
-        script = os.path.join(self.wd, "sig.sh")
-        with open(script, "w") as f:
-            f.write(f"#!/bin/sh\ngrep -E '^Sig(Blk|Ign):' /proc/$$/status > {out}.tmp && mv {out}.tmp {out}\n")
-        os.chmod(script, 0o755)
+        script = write_script(self.wd, "sig.sh", f"grep -E '^Sig(Blk|Ign):' /proc/$$/status > {out}.tmp && mv {out}.tmp {out}\n")
         scripts = f"vrrp_script sig {{\n    script \"{script}\"\n    interval 1\n}}"
         track = "    track_script {\n        sig\n    }"
         da = self.daemon(self.a, "a", instance_conf(110, "MASTER", scripts=scripts, track=track))

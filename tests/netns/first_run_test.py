@@ -17,7 +17,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
-from vrrp_harness import SLACK, Topology, director_binary, make_workdir, master_down, remove_workdir, wait_until  # noqa: E402
+from vrrp_harness import SLACK, Topology, director_binary, make_workdir, master_down, remove_workdir  # noqa: E402
 
 EXAMPLES = ("keepalived-master.conf", "keepalived-backup.conf")
 EXAMPLE_VIP = "10.120.100.100"

@@ -216,3 +216,12 @@ class ThreeHostCase(unittest.TestCase):
         d = Daemon(host, self.wd, name, conf, kind)
         self.daemons.append(d)
         return d.start()
+
+
+def write_script(workdir, name, body):
+    """An executable /bin/sh script `name` in workdir running `body`; returns its path."""
+    path = os.path.join(workdir, name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + body)
+    os.chmod(path, 0o755)
+    return path
