@@ -49,7 +49,7 @@ def changed(i, j):
 def write_config(path, weight_of):
     with open(path, "w") as f:
         for i in range(SERVICES):
-            f.write(f"virtual_server {vip(i)} 80 {{\n  delay_loop 600\n  lb_algo rr\n  lb_kind NAT\n")
+            f.write(f"virtual_server {vip(i)} 80 {{\n  delay_loop 600\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n")
             for j in range(REALS):
                 f.write(f"  real_server {rip(i, j)} 80 {{\n    weight {weight_of(i, j)}\n  }}\n")
             f.write("}\n")

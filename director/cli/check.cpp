@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "director/cli/commands.hpp"
+#include "director/config/host_check.hpp"
 #include "director/config/model.hpp"
 
 namespace director::cli {
@@ -13,6 +14,8 @@ void add_check(CLI::App& app, int& rc) {
     cmd->callback([path, &rc] {
         config::Diagnostics diag;
         auto cfg = config::load(*path, diag);
+        if (diag.ok()) config::require_work(cfg, diag);
+        if (diag.ok()) config::check_host(cfg, diag, /*as_errors=*/false);
         for (const auto& w : diag.warnings()) std::cerr << w.str() << ": warning" << std::endl;
         if (!diag.ok()) {
             for (const auto& e : diag.errors()) std::cerr << e.str() << std::endl;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "director/cli/commands.hpp"
+#include "director/config/host_check.hpp"
 #include "director/daemon.hpp"
 #include "director/log.hpp"
 
@@ -38,6 +39,8 @@ void add_run(CLI::App& app, int& rc) {
         setup_logging(a->log_level);
         config::Diagnostics diag;
         auto cfg = config::load(a->file, diag);
+        if (diag.ok()) config::require_work(cfg, diag);
+        if (diag.ok()) config::check_host(cfg, diag, /*as_errors=*/true);
         for (const auto& w : diag.warnings()) spdlog::warn("{}", w.str());
         if (!diag.ok()) {
             for (const auto& e : diag.errors()) std::cerr << e.str() << std::endl;

@@ -9,7 +9,8 @@ namespace director::config {
 struct Location {
     std::string file;
     int line = 0;
-    std::string str() const { return file + ":" + std::to_string(line); }
+    // Line 0 means the file as a whole (it cannot be opened, it is empty, ...).
+    std::string str() const { return line > 0 ? file + ":" + std::to_string(line) : file; }
 };
 
 struct Diagnostic {

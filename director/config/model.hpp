@@ -27,5 +27,8 @@ Config load(const std::string& path, Diagnostics& diag);
 Config load_text(const std::string& text, const std::string& name, Diagnostics& diag);
 // Cross-section checks (a track_script naming an undefined vrrp_script, ...); run by load().
 void validate(Config& cfg, Diagnostics& diag);
+// What `director check` and `director run` add for a file meant to run: it must configure something.
+// Separate from validate() so a model with nothing in it stays loadable (tests, tools).
+void require_work(const Config& cfg, Diagnostics& diag);
 
 }  // namespace director::config

@@ -1,10 +1,17 @@
 #include "director/config/tree.hpp"
 
+#include <fcntl.h>
 #include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <optional>
+#include <set>
 
 namespace director::config {
 
@@ -14,6 +21,12 @@ const std::string& Node::arg(size_t i) const {
 }
 
 namespace {
+
+// Inside a line every whitespace byte separates words; a newline also ends the statement. The skip
+// and the word loop must agree on this set, or a byte neither consumes stops the tokenizer making
+// progress (a form feed once did).
+bool is_blank(char c) { return c != '\n' && std::isspace(static_cast<unsigned char>(c)); }
+bool ends_word(char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '{' || c == '}' || c == '"'; }
 
 struct Token {
     enum Kind { Word, Open, Close, End } kind;
@@ -31,7 +44,7 @@ std::vector<Token> tokenize(const std::string& text, const std::string& name, Di
     while (i < text.size()) {
         char c = text[i];
         if (c == '\n') { ++line; nl = true; ++i; continue; }
-        if (c == ' ' || c == '\t' || c == '\r') { ++i; continue; }
+        if (is_blank(c)) { ++i; continue; }
         if (c == '#' || c == '!') {
             while (i < text.size() && text[i] != '\n') ++i;
             continue;
@@ -59,11 +72,11 @@ std::vector<Token> tokenize(const std::string& text, const std::string& name, Di
             }
             if (!closed) diag.error({name, start_line}, "unterminated quoted string");
         } else {
-            while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])) && text[i] != '{' &&
-                   text[i] != '}' && text[i] != '"') {
-                // A comment character glued to a word ("a#b") is part of the word, as in keepalived.
+            // A comment character glued to a word ("a#b") is part of the word, as in keepalived. The
+            // first byte is never a word end (every such byte is handled above), so this always advances.
+            do {
                 word += text[i++];
-            }
+            } while (i < text.size() && !ends_word(text[i]));
         }
         out.push_back({Token::Word, word, line, nl});
         nl = false;
@@ -72,20 +85,120 @@ std::vector<Token> tokenize(const std::string& text, const std::string& name, Di
     return out;
 }
 
+// Limits that keep any input, hostile or broken, to a bounded answer: a config is a few hundred lines,
+// so these are far above real use and far below what exhausts memory or time.
+constexpr int kMaxBlockDepth = 64;
+constexpr size_t kMaxIncludeDepth = 8;
+constexpr size_t kMaxFiles = 1000;                   // the main file plus every include, in total
+constexpr size_t kMaxBytes = size_t{16} << 20;       // summed over those files
+
+// Shared by one top-level parse and every file it includes.
+struct Budget {
+    size_t files = 0;
+    size_t bytes = 0;
+    bool files_exhausted = false;
+    std::set<std::string> loops_reported;  // include sites: a glob bomb would repeat each one many times
+    std::vector<std::string> chain;  // canonical paths of the files being read, outermost first
+};
+
+const char* file_kind(mode_t m) {
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISCHR(m) || S_ISBLK(m)) return "a device";
+    if (S_ISFIFO(m)) return "a pipe";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a regular file";
+}
+
+// Reads a whole config file, refusing what is not a regular file (a directory, /dev/zero, a fifo that
+// would block) and anything past the byte budget. Errors are reported at `at` (the include line, or
+// the file itself for the top-level one).
+std::optional<std::string> read_config(const std::string& path, const Location& at, Budget& budget,
+                                       Diagnostics& diag) {
+    // An include line names the file in the message; the top-level file is already the location.
+    const std::string what = at.line == 0 && at.file == path ? "" : path + ": ";
+    // O_NONBLOCK: opening a fifo must not wait for a writer; it is refused below anyway.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        diag.error(at, what + "cannot open config file: " + std::strerror(errno));
+        return std::nullopt;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        diag.error(at, what + "is " + file_kind(st.st_mode) + ", not a config file");
+        ::close(fd);
+        return std::nullopt;
+    }
+    std::string text;
+    char buf[65536];
+    while (true) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            diag.error(at, what + "read error: " + std::strerror(errno));
+            ::close(fd);
+            return std::nullopt;
+        }
+        if (n == 0) break;
+        budget.bytes += static_cast<size_t>(n);
+        if (budget.bytes > kMaxBytes) {
+            diag.error(at, what + "config too large (more than " + std::to_string(kMaxBytes >> 20) +
+                               " MiB with its includes)");
+            ::close(fd);
+            return std::nullopt;
+        }
+        text.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return text;
+}
+
 class Parser {
 public:
-    Parser(Diagnostics& diag, int depth) : diag_(diag), depth_(depth) {}
+    Parser(Diagnostics& diag, Budget& budget) : diag_(diag), budget_(budget) {}
 
     std::vector<Node> parse(const std::string& text, const std::string& name) {
         name_ = name;
         toks_ = tokenize(text, name, diag_);
         pos_ = 0;
-        auto nodes = block(false);
+        return block(false, 0);
+    }
+
+    // `at`: where the file was named (an include line), for errors about the file itself.
+    std::vector<Node> parse_file_at(const std::string& path, const Location& at) {
+        std::error_code ec;
+        std::string canonical = std::filesystem::weakly_canonical(path, ec).string();
+        if (ec) canonical = path;
+        auto loop = std::find(budget_.chain.begin(), budget_.chain.end(), canonical);
+        if (loop != budget_.chain.end()) {
+            if (!budget_.loops_reported.insert(at.str()).second) return {};
+            std::string route;
+            for (auto it = loop; it != budget_.chain.end(); ++it) route += *it + " -> ";
+            diag_.error(at, "include loop: " + route + canonical);
+            return {};
+        }
+        if (budget_.chain.size() > kMaxIncludeDepth) {
+            diag_.error(at, "include nested more than " + std::to_string(kMaxIncludeDepth) + " files deep");
+            return {};
+        }
+        if (++budget_.files > kMaxFiles) {
+            if (!budget_.files_exhausted)
+                diag_.error(at, "more than " + std::to_string(kMaxFiles) + " config files included in total");
+            budget_.files_exhausted = true;
+            return {};
+        }
+        auto text = read_config(path, at, budget_, diag_);
+        if (!text) return {};
+        budget_.chain.push_back(canonical);
+        Parser sub(diag_, budget_);
+        auto nodes = sub.parse(*text, path);
+        budget_.chain.pop_back();
         return nodes;
     }
 
 private:
-    std::vector<Node> block(bool nested) {
+    // Statements up to the matching '}' (nested) or the end of the file. `depth` counts the enclosing
+    // blocks; past kMaxBlockDepth the block is skipped without recursing, so nesting costs no stack.
+    std::vector<Node> block(bool nested, int depth) {
         std::vector<Node> nodes;
         while (true) {
             const Token& t = toks_[pos_];
@@ -104,7 +217,7 @@ private:
             if (t.kind == Token::Open) {
                 diag_.error({name_, t.line}, "'{' without a keyword before it");
                 ++pos_;
-                block(true);
+                child_block(depth, t.line);
                 continue;
             }
             Node n;
@@ -113,9 +226,10 @@ private:
             ++pos_;
             while (toks_[pos_].kind == Token::Word && !toks_[pos_].newline_before) n.args.push_back(toks_[pos_++].text);
             if (toks_[pos_].kind == Token::Open) {
+                int line = toks_[pos_].line;
                 ++pos_;
                 n.has_block = true;
-                n.children = block(true);
+                n.children = child_block(depth, line);
             }
             if (n.keyword == "include") {
                 include(n, nodes);
@@ -125,13 +239,21 @@ private:
         }
     }
 
+    // The block after an opening brace (already consumed) at `line`.
+    std::vector<Node> child_block(int depth, int line) {
+        if (depth + 1 <= kMaxBlockDepth) return block(true, depth + 1);
+        diag_.error({name_, line}, "blocks nested more than " + std::to_string(kMaxBlockDepth) + " deep");
+        for (int open = 1; open > 0 && toks_[pos_].kind != Token::End; ++pos_) {
+            if (toks_[pos_].kind == Token::Open) ++open;
+            if (toks_[pos_].kind == Token::Close) --open;
+        }
+        if (toks_[pos_].kind == Token::End) diag_.error({name_, toks_[pos_].line}, "missing '}' at end of file");
+        return {};
+    }
+
     void include(const Node& n, std::vector<Node>& into) {
         if (n.args.size() != 1) {
             diag_.error(n.where, "include needs exactly one path or glob");
-            return;
-        }
-        if (depth_ >= 8) {
-            diag_.error(n.where, "include nested too deeply (include loop?)");
             return;
         }
         std::filesystem::path pattern = n.args[0];
@@ -145,44 +267,32 @@ private:
         } else if (rc != 0) {
             diag_.error(n.where, "include: cannot expand " + pattern.string());
         } else {
-            for (size_t i = 0; i < g.gl_pathc; ++i) {
-                auto sub = parse_file_depth(g.gl_pathv[i], depth_ + 1);
+            for (size_t i = 0; i < g.gl_pathc && !budget_.files_exhausted; ++i) {
+                auto sub = parse_file_at(g.gl_pathv[i], n.where);
                 for (auto& s : sub) into.push_back(std::move(s));
             }
         }
         globfree(&g);
     }
 
-    std::vector<Node> parse_file_depth(const std::string& path, int depth) {
-        std::ifstream in(path);
-        if (!in) {
-            diag_.error({path, 0}, "cannot open config file");
-            return {};
-        }
-        std::stringstream ss;
-        ss << in.rdbuf();
-        Parser sub(diag_, depth);
-        return sub.parse(ss.str(), path);
-    }
-
     Diagnostics& diag_;
-    int depth_;
+    Budget& budget_;
     std::string name_;
     std::vector<Token> toks_;
     size_t pos_ = 0;
-
-    friend std::vector<Node> config::parse_file(const std::string&, Diagnostics&);
 };
 
 }  // namespace
 
 std::vector<Node> parse_file(const std::string& path, Diagnostics& diag) {
-    Parser p(diag, 0);
-    return p.parse_file_depth(path, 0);
+    Budget budget;
+    Parser p(diag, budget);
+    return p.parse_file_at(path, {path, 0});
 }
 
 std::vector<Node> parse_text(const std::string& text, const std::string& name, Diagnostics& diag) {
-    Parser p(diag, 0);
+    Budget budget;
+    Parser p(diag, budget);
     return p.parse(text, name);
 }
 

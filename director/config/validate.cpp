@@ -8,4 +8,11 @@ void validate(Config& cfg, Diagnostics& diag) {
     validate_vrrp(cfg, diag);
 }
 
+void require_work(const Config& cfg, Diagnostics& diag) {
+    // An empty file or one with only global settings would start a daemon that idles while the operator
+    // believes it protects a VIP.
+    if (cfg.vrrp_instances.empty() && cfg.virtual_servers.empty())
+        diag.error({cfg.path, 0}, "nothing to do: no vrrp_instance and no virtual_server");
+}
+
 }  // namespace director::config

@@ -166,6 +166,7 @@ void parse_virtual_server(const Node& n, Config& out, Diagnostics& diag) {
     }
 
     // Keywords that real servers inherit are read first, wherever they appear in the block.
+    bool protocol_set = false;
     for (const Node& c : n.children) {
         if (c.keyword == "lb_kind" || c.keyword == "lvs_method") {
             if (auto f = forward_arg(c, diag)) vs.forward = *f;
@@ -173,6 +174,7 @@ void parse_virtual_server(const Node& n, Config& out, Diagnostics& diag) {
             set_flag(c, diag, vs.inhibit_on_failure);
         } else if (c.keyword == "protocol") {
             if (!expect_args(c, 1, diag)) continue;
+            protocol_set = true;
             std::string p = upper(c.arg());
             if (p == "TCP") vs.key.protocol = ipvs::Protocol::TCP;
             else if (p == "UDP") vs.key.protocol = ipvs::Protocol::UDP;
@@ -180,7 +182,14 @@ void parse_virtual_server(const Node& n, Config& out, Diagnostics& diag) {
             else diag.error(c.where, "protocol: '" + c.arg() + "' is not TCP, UDP or SCTP");
         }
     }
-    if (vs.key.fwmark) vs.key.protocol = ipvs::Protocol::TCP;  // the kernel ignores it for fwmark services
+    if (vs.key.fwmark) {
+        vs.key.protocol = ipvs::Protocol::TCP;  // the kernel ignores it for fwmark services
+    } else if (!protocol_set) {
+        // keepalived's default, so one file means the same service under both programs.
+        vs.key.protocol = ipvs::Protocol::UDP;
+        diag.warning(n.where, "virtual_server: no protocol set - defaulting to UDP, as keepalived does "
+                              "(an apiserver needs 'protocol TCP')");
+    }
 
     for (const Node& c : n.children) {
         const std::string& k = c.keyword;

@@ -51,6 +51,7 @@ struct VrrpInstanceConf {
     Location where;
     bool initial_master = false;  // `state MASTER`
     std::string interface;
+    Location interface_where;
     int vrid = 0;
     int priority = 100;
     int advert_int_s = 1;

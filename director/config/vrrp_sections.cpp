@@ -242,7 +242,10 @@ void parse_vrrp_instance(const Node& s, Config& cfg, Diagnostics& diag) {
             if (n.args[0] == "MASTER") in.initial_master = true;
             else if (n.args[0] != "BACKUP") diag.error(n.where, "state: '" + n.args[0] + "' is not MASTER or BACKUP");
         } else if (k == "interface") {
-            if (expect_args(n, 1, diag)) in.interface = n.args[0];
+            if (expect_args(n, 1, diag)) {
+                in.interface = n.args[0];
+                in.interface_where = n.where;
+            }
         } else if (k == "virtual_router_id") {
             have_vrid = true;  // a bad value is reported here; "missing" would only repeat it
             if (auto v = int_arg(n, diag, 1, 255)) in.vrid = static_cast<int>(*v);

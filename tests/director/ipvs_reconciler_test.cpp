@@ -22,6 +22,7 @@ virtual_server 198.18.0.100 6443 {
     delay_loop 1
     lb_algo rr
     lb_kind NAT
+    protocol TCP
     real_server 198.18.0.11 6443 { weight 1 }
     real_server 198.18.0.12 6443 { weight 2 }
     real_server 198.18.0.13 6443 { weight 3 }
@@ -186,6 +187,7 @@ TEST(IpvsReconciler, HealthDecisionsRemoveOrDrainRealServers) {
 TEST(IpvsReconciler, SorryServerJoinsWhenHealthSaysQuorumIsLost) {
     auto cfg = load(R"(
 virtual_server 198.18.0.100 80 {
+    protocol TCP
     sorry_server 198.18.0.99 8080
     real_server 198.18.0.11 80 { }
 }

@@ -77,9 +77,21 @@ TEST(VirtualServerConfig, DefaultsFollowKeepalived) {
     EXPECT_EQ(vs.scheduler, "wlc");
     EXPECT_EQ(vs.forward, ipvs::Forward::Masq);
     EXPECT_EQ(vs.delay_loop_ms, 60000);
-    EXPECT_EQ(vs.key.protocol, ipvs::Protocol::TCP);
+    // keepalived's default protocol is UDP, with a warning; the same file must mean the same service here.
+    EXPECT_EQ(vs.key.protocol, ipvs::Protocol::UDP);
+    ASSERT_EQ(d.warnings().size(), 1u);
+    EXPECT_EQ(d.warnings()[0].str(), "lvs.conf:1: virtual_server: no protocol set - defaulting to UDP, as keepalived "
+                                     "does (an apiserver needs 'protocol TCP')");
     EXPECT_EQ(vs.real_servers[0].weight, 1);
     EXPECT_EQ(vs.service().flags, 0u);
+}
+
+TEST(VirtualServerConfig, ExplicitProtocolGivesNoWarning) {
+    Diagnostics d;
+    auto cfg = vs_load("virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.0.2 80 {\n }\n}\n", d);
+    ASSERT_TRUE(d.ok()) << errors(d);
+    EXPECT_EQ(cfg.virtual_servers[0].key.protocol, ipvs::Protocol::TCP);
+    EXPECT_TRUE(d.warnings().empty());
 }
 
 TEST(VirtualServerConfig, FwmarkServiceAndAlternateKeywords) {
@@ -118,10 +130,12 @@ TEST(VirtualServerConfig, PortZeroIsAnError) {
 
 TEST(VirtualServerConfig, DuplicateRealServerNamesBothLines) {
     Diagnostics d;
-    vs_load("virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.2 80 {\n }\n}\n", d);
+    vs_load("virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.2 80 {\n"
+            " }\n}\n",
+            d);
     ASSERT_EQ(d.errors().size(), 1u);
     EXPECT_EQ(d.errors()[0].str(),
-              "lvs.conf:4: real_server 10.0.0.2:80 is listed twice in TCP 10.0.0.1:80 (first at lvs.conf:2)");
+              "lvs.conf:5: real_server 10.0.0.2:80 is listed twice in TCP 10.0.0.1:80 (first at lvs.conf:3)");
 }
 
 TEST(VirtualServerConfig, DuplicateVirtualServerIsAnError) {
@@ -154,9 +168,10 @@ TEST(VirtualServerConfig, BadValuesAreReportedTogether) {
 
 TEST(VirtualServerConfig, DrRealServerPortFollowsVirtualPortWithWarning) {
     Diagnostics d;
-    auto cfg = vs_load("virtual_server 10.0.0.1 80 {\n lb_kind DR\n real_server 10.0.0.2 8080 {\n }\n}\n", d);
+    auto cfg = vs_load("virtual_server 10.0.0.1 80 {\n lb_kind DR\n protocol TCP\n real_server 10.0.0.2 8080 {\n }\n}\n",
+                       d);
     ASSERT_TRUE(d.ok());
     ASSERT_EQ(d.warnings().size(), 1u);
-    EXPECT_EQ(d.warnings()[0].where.line, 3);
+    EXPECT_EQ(d.warnings()[0].where.line, 4);
     EXPECT_EQ(cfg.virtual_servers[0].real_servers[0].port, 80);
 }

@@ -219,7 +219,7 @@ def nat_topology(t):
 
 def nat_conf(sched, weights=(1, 1, 1), extra=""):
     rs = "".join(f"    real_server 198.18.0.1{i + 1} 80 {{\n        weight {w}\n    }}\n" for i, w in enumerate(weights))
-    return (f"virtual_server 198.18.1.100 80 {{\n    delay_loop 1\n    lb_algo {sched}\n    lb_kind NAT\n{extra}"
+    return (f"virtual_server 198.18.1.100 80 {{\n    delay_loop 1\n    lb_algo {sched}\n    lb_kind NAT\n    protocol TCP\n{extra}"
             f"{rs}}}\n")
 
 
@@ -359,7 +359,7 @@ def dr_real_servers_answer_the_client_directly():
                     "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2"])
             rs.run(["ip", "addr", "add", "198.18.0.100/32", "dev", "lo"])
             start_http(rs, f"rs{i}")
-        conf = ("virtual_server 198.18.0.100 80 {\n delay_loop 1\n lb_algo rr\n lb_kind DR\n"
+        conf = ("virtual_server 198.18.0.100 80 {\n delay_loop 1\n lb_algo rr\n lb_kind DR\n protocol TCP\n"
                 + "".join(f" real_server 198.18.0.1{i} 80 {{\n }}\n" for i in (1, 2, 3)) + "}\n")
         dd = Director(d, conf, name="dr").start()
         try:
