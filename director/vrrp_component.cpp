@@ -4,27 +4,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "director/script_policy.hpp"
 #include "vrrp/address.hpp"
 
 namespace director {
 
-namespace {
-
-// "user [group]" from global_defs script_user. Switching users needs root; otherwise scripts run as us.
-void script_identity(const config::GlobalDefs& g, const std::string& user, const std::string& group,
-                     std::optional<std::string>& u, std::optional<std::string>& gr) {
-    if (::geteuid() != 0) return;
-    std::string uu = user, gg = group;
-    if (uu.empty() && !g.script_user.empty()) {
-        auto sp = g.script_user.find(' ');
-        uu = g.script_user.substr(0, sp);
-        if (sp != std::string::npos) gg = g.script_user.substr(sp + 1);
-    }
-    if (!uu.empty()) u = uu;
-    if (!gg.empty()) gr = gg;
-}
-
-}  // namespace
 
 vrrp::ScriptConfig to_script_config(const config::VrrpScriptConf& s, const config::GlobalDefs& g) {
     vrrp::ScriptConfig c;
@@ -37,8 +21,10 @@ vrrp::ScriptConfig to_script_config(const config::VrrpScriptConf& s, const confi
     c.rise = s.rise;
     c.fall = s.fall;
     c.init_fail = s.init_fail;
-    c.script_security = g.enable_script_security;
-    script_identity(g, s.user, s.group, c.user, c.group);
+    auto policy = script_policy(g, s.user, s.group);
+    c.script_security = policy.secure;
+    c.user = policy.user;
+    c.group = policy.group;
     return c;
 }
 
@@ -70,8 +56,10 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
     c.notify = in.notify;
     c.dont_track_primary = in.dont_track_primary;
     for (const auto& t : in.track_interfaces) c.track_interfaces.push_back({t.name, t.weight});
-    c.script_security = g.enable_script_security;
-    script_identity(g, "", "", c.script_user, c.script_group);
+    auto policy = script_policy(g);
+    c.script_security = policy.secure;
+    c.script_user = policy.user;
+    c.script_group = policy.group;
     return c;
 }
 

@@ -26,7 +26,7 @@ std::string ExecChecker::describe() const {
 
 void ExecChecker::exchange(Done done) {
     set_phase("script");
-    ProcessSpec spec{target_.argv, policy().timeout, target_.user, target_.group};
+    ProcessSpec spec{target_.argv, policy().timeout, target_.user, target_.group, target_.secure};
     bool dynamic = target_.dynamic;
     run_process(io_, std::move(spec), [done, dynamic](const ProcessResult& r) { done(interpret_exit(r, dynamic)); });
 }

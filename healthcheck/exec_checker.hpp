@@ -15,6 +15,7 @@ struct ExecTarget {
     std::vector<std::string> argv;
     std::optional<std::string> user, group;
     bool dynamic = false;
+    bool secure = false;  // enable_script_security, checked at every run
 };
 
 // Interprets an exit for MISC_CHECK (exposed for tests and for vrrp_script reuse).

@@ -1,6 +1,7 @@
 #include "healthcheck/process.hpp"
 
 #include <cerrno>
+#include <deque>
 #include <climits>
 #include <csignal>
 #include <cstring>
@@ -164,10 +165,18 @@ void run_process(asio::io_context& io, ProcessSpec spec, ProcessCallback done) {
         asio::post(io, [done = std::move(done), r] { done(r); });
     };
     if (spec.argv.empty()) return fail("empty command");
-    auto program = resolve_program(spec.argv[0]);
-    if (!program) return fail("'" + spec.argv[0] + "' not found in PATH");
     Identity id;
     if (auto err = resolve_identity(spec, id)) return fail(*err);
+    std::optional<std::string> program;
+    if (spec.secure) {
+        // Files the script's own user may change are no escalation: it runs as that user anyway.
+        auto sp = secure_program(spec.argv[0], id.change ? id.uid : geteuid());
+        if (sp.why) return fail("refused by enable_script_security: " + *sp.why);
+        program = sp.resolved;
+    } else {
+        program = resolve_program(spec.argv[0]);
+    }
+    if (!program) return fail("'" + spec.argv[0] + "' not found in PATH");
 
     std::vector<char*> argv;
     for (auto& a : spec.argv) argv.push_back(a.data());
@@ -185,6 +194,19 @@ void run_process(asio::io_context& io, ProcessSpec spec, ProcessCallback done) {
     if (pid == 0) {
         // Child: async-signal-safe calls only.
         close(pipefd[0]);
+        // Nothing of the daemon's may reach the script (control socket listener, checker sockets, raw
+        // VRRP socket): everything above stderr is closed. The error pipe moves to fd 3, close-on-exec.
+        int errfd = pipefd[1];
+        if (errfd != 3) {
+            if (dup2(errfd, 3) < 0) child_fail(errfd);
+            errfd = 3;
+        }
+        fcntl(errfd, F_SETFD, FD_CLOEXEC);
+        if (syscall(SYS_close_range, 4u, ~0u, 0u) != 0) {
+            long max = sysconf(_SC_OPEN_MAX);
+            for (long fd = 4; fd < (max > 0 ? max : 65536); ++fd) close(static_cast<int>(fd));
+        }
+        pipefd[1] = errfd;
         setpgid(0, 0);
         sigset_t none;
         sigemptyset(&none);
@@ -275,41 +297,138 @@ std::optional<std::vector<std::string>> split_command_line(const std::string& li
     return out;
 }
 
-std::optional<std::string> script_insecurity(const std::string& path, uid_t trusted_uid) {
-    std::string program = path;
-    if (auto p = resolve_program(path)) program = *p;
-    char real[PATH_MAX];
-    if (!realpath(program.c_str(), real)) return path + ": " + std::strerror(errno);
-    std::string rp = real;
-    struct stat st {};
-    if (stat(rp.c_str(), &st) != 0) return rp + ": " + std::strerror(errno);
-    if (!S_ISREG(st.st_mode)) return rp + " is not a regular file";
-    if (!(st.st_mode & S_IXUSR)) return rp + " is not executable";
+namespace {
 
-    auto trusted = [&](uid_t u) { return u == 0 || u == trusted_uid; };
-    auto check = [&](const std::string& p, const struct stat& s, const struct stat* entry_in_sticky) -> std::optional<std::string> {
-        if (!trusted(s.st_uid)) return p + " is owned by uid " + std::to_string(s.st_uid);
-        if ((s.st_mode & S_IWGRP) && s.st_gid != 0) return p + " is writable by group " + std::to_string(s.st_gid);
-        if (s.st_mode & S_IWOTH) {
-            // A sticky directory (like /tmp) only lets the owner of an entry replace it.
-            if (!(S_ISDIR(s.st_mode) && (s.st_mode & S_ISVTX) && entry_in_sticky && trusted(entry_in_sticky->st_uid)))
-                return p + " is writable by everyone";
-        }
-        return std::nullopt;
-    };
-    if (auto r = check(rp, st, nullptr)) return r;
-    struct stat child = st;
-    std::string dir = rp;
-    while (true) {
-        size_t slash = dir.find_last_of('/');
-        dir = slash == 0 ? "/" : dir.substr(0, slash);
-        struct stat ds {};
-        if (stat(dir.c_str(), &ds) != 0) return dir + ": " + std::strerror(errno);
-        if (auto r = check(dir, ds, &child)) return r;
-        if (dir == "/") break;
-        child = ds;
+bool trusted_owner(uid_t u, uid_t trusted_uid) { return u == 0 || u == trusted_uid; }
+
+// Why a directory (or the final file) lets an untrusted user change what it holds, or nullopt.
+// `entry` is what the directory holds on our path: a sticky world-writable directory only lets an
+// entry's owner replace it.
+std::optional<std::string> writable_by_others(const std::string& p, const struct stat& s, const struct stat* entry,
+                                              uid_t trusted_uid) {
+    if (!trusted_owner(s.st_uid, trusted_uid)) return p + " is owned by uid " + std::to_string(s.st_uid);
+    if ((s.st_mode & S_IWGRP) && s.st_gid != 0) return p + " is writable by group " + std::to_string(s.st_gid);
+    if (s.st_mode & S_IWOTH) {
+        bool sticky_ok = S_ISDIR(s.st_mode) && (s.st_mode & S_ISVTX) && entry && trusted_owner(entry->st_uid, trusted_uid);
+        if (!sticky_ok) return p + " is writable by everyone";
     }
     return std::nullopt;
+}
+
+std::string join(const std::string& dir, const std::string& name) { return dir == "/" ? "/" + name : dir + "/" + name; }
+
+}  // namespace
+
+std::optional<std::string> find_program(const std::string& name) { return resolve_program(name); }
+
+SecureProgram secure_program(const std::string& path, uid_t trusted_uid) {
+    SecureProgram out;
+    auto program = resolve_program(path);
+    if (!program) {
+        out.why = path + ": not found in PATH";
+        return out;
+    }
+    std::string start = *program;
+    if (start.front() != '/') {
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd)) {
+            out.why = std::string("getcwd: ") + std::strerror(errno);
+            return out;
+        }
+        start = std::string(cwd) + "/" + start;
+    }
+    // Components still to walk, next first; a symlink's target goes in front of the rest.
+    std::deque<std::string> todo;
+    auto put_in_front = [&todo](const std::string& p) {
+        std::vector<std::string> parts;
+        size_t i = 0;
+        while (i < p.size()) {
+            size_t j = p.find('/', i);
+            if (j == std::string::npos) j = p.size();
+            if (j > i) parts.push_back(p.substr(i, j - i));
+            i = j + 1;
+        }
+        todo.insert(todo.begin(), parts.begin(), parts.end());
+    };
+    put_in_front(start);
+
+    std::string cur = "/";
+    struct stat cur_st {};
+    if (lstat("/", &cur_st) != 0) {
+        out.why = std::string("/: ") + std::strerror(errno);
+        return out;
+    }
+    int links = 0;
+    while (!todo.empty()) {
+        std::string name = todo.front();
+        todo.pop_front();
+        if (name == ".") continue;
+        if (name == "..") {
+            // Only directories already checked lie above us.
+            size_t slash = cur.find_last_of('/');
+            cur = slash == 0 ? "/" : cur.substr(0, slash);
+            lstat(cur.c_str(), &cur_st);
+            continue;
+        }
+        std::string next = join(cur, name);
+        struct stat st {};
+        if (lstat(next.c_str(), &st) != 0) {
+            out.why = next + ": " + std::strerror(errno);
+            return out;
+        }
+        // The directory holding this entry decides who may replace the entry.
+        if (auto w = writable_by_others(cur, cur_st, &st, trusted_uid)) {
+            out.why = *w;
+            return out;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            if (++links > 40) {
+                out.why = next + ": too many levels of symbolic links";
+                return out;
+            }
+            char target[PATH_MAX];
+            ssize_t n = readlink(next.c_str(), target, sizeof target - 1);
+            if (n < 0) {
+                out.why = next + ": " + std::strerror(errno);
+                return out;
+            }
+            std::string t(target, static_cast<size_t>(n));
+            put_in_front(t);
+            if (!t.empty() && t.front() == '/') {
+                cur = "/";
+                lstat("/", &cur_st);
+            }
+            continue;
+        }
+        if (!todo.empty()) {
+            if (!S_ISDIR(st.st_mode)) {
+                out.why = next + ": not a directory";
+                return out;
+            }
+            cur = next;
+            cur_st = st;
+            continue;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            out.why = next + " is not a regular file";
+            return out;
+        }
+        if (!(st.st_mode & S_IXUSR)) {
+            out.why = next + " is not executable";
+            return out;
+        }
+        if (auto w = writable_by_others(next, st, nullptr, trusted_uid)) {
+            out.why = *w;
+            return out;
+        }
+        out.resolved = next;
+    }
+    if (out.resolved.empty()) out.why = path + " is not a file";
+    return out;
+}
+
+std::optional<std::string> script_insecurity(const std::string& path, uid_t trusted_uid) {
+    return secure_program(path, trusted_uid).why;
 }
 
 }  // namespace healthcheck

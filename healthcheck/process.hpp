@@ -19,6 +19,10 @@ struct ProcessSpec {
     std::chrono::milliseconds timeout{0};  // 0: no timeout
     std::optional<std::string> user;       // run as this user (needs root)
     std::optional<std::string> group;      // run as this group; default: the user's primary group
+    // enable_script_security: right before each run the program's path is resolved component by
+    // component and checked (secure_program), and exactly the checked file is executed, so a symlink
+    // repointed after an earlier run is caught. An insecure program is not run (SpawnFailed).
+    bool secure = false;
 };
 
 struct ProcessResult {
@@ -42,8 +46,19 @@ void run_process(boost::asio::io_context& io, ProcessSpec spec, ProcessCallback 
 std::optional<std::vector<std::string>> split_command_line(const std::string& line);
 
 // keepalived's script security: a script run with privileges must not be modifiable by anybody else.
-// Returns why `path` is insecure (the file or one of its parent directories is writable by a user other
-// than root and `trusted_uid`, or it is not an executable regular file), or nullopt when it is safe.
+// Resolves `path` (PATH search for a bare name, then every symlink) one component at a time and checks
+// every directory it passes through, every directory holding a symlink it follows, and the final file:
+// each must be owned by root or `trusted_uid` and not writable by others (a sticky world-writable
+// directory such as /tmp passes only for entries a trusted user owns). On success `resolved` is the
+// final file to execute; otherwise the reason.
+struct SecureProgram {
+    std::string resolved;             // set when secure
+    std::optional<std::string> why;   // set when not
+};
+SecureProgram secure_program(const std::string& path, uid_t trusted_uid = 0);
+// The reason `path` is insecure, or nullopt.
 std::optional<std::string> script_insecurity(const std::string& path, uid_t trusted_uid = 0);
+// Where a program named by a script line would be found (PATH search for a bare name), or nullopt.
+std::optional<std::string> find_program(const std::string& name);
 
 }  // namespace healthcheck

@@ -252,17 +252,12 @@ void Instance::notify(State s, int priority) {
 }
 
 void Instance::run_script(const std::vector<std::string>& argv, const char* what) {
-    if (cfg_.script_security) {
-        if (auto why = healthcheck::script_insecurity(argv[0])) {
-            error(std::string(what) + " " + argv[0] + " refused by enable_script_security: " + *why);
-            return;
-        }
-    }
     healthcheck::ProcessSpec spec;
     spec.argv = argv;
     spec.timeout = cfg_.notify_timeout;
     spec.user = cfg_.script_user;
     spec.group = cfg_.script_group;
+    spec.secure = cfg_.script_security;  // the runner refuses an insecure script, checked at this run
     ++notify_pending_;
     std::string name = cfg_.name, prog = argv[0];
     healthcheck::run_process(io_, spec, [this, name, prog, what](const healthcheck::ProcessResult& r) {

@@ -45,6 +45,7 @@ void TrackScript::run_once() {
     spec.timeout = cfg_.timeout;
     spec.user = cfg_.user;
     spec.group = cfg_.group;
+    spec.secure = cfg_.script_security;  // re-checked every run: a repointed symlink is caught at once
     healthcheck::run_process(io_, spec, [this, started](const healthcheck::ProcessResult& r) {
         running_ = false;
         if (stopped_) return;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "director/config/values.hpp"
+#include "director/script_policy.hpp"
 #include "healthcheck/exec_checker.hpp"
 #include "healthcheck/http_checker.hpp"
 #include "healthcheck/process.hpp"
@@ -13,6 +14,8 @@ namespace director::lvs {
 
 using healthcheck::Checker;
 using Millis = std::chrono::milliseconds;
+// notify_up/down and quorum_up/down: a hung script is killed with its process group after this.
+constexpr Millis kNotifyTimeout{60000};
 
 const char* to_string(RsState s) {
     switch (s) {
@@ -147,8 +150,9 @@ std::shared_ptr<Checker> make_checker(boost::asio::io_context& io, const config:
 
     if (c.kind == "MISC_CHECK") {
         p.timeout = Millis(c.misc_timeout_ms.value_or(p.interval.count()));
+        auto policy = script_policy(cfg.global, c.user.value_or(""), c.group.value_or(""));
         return std::make_shared<healthcheck::ExecChecker>(
-            io, p, healthcheck::ExecTarget{c.misc_argv, c.user, c.group, c.misc_dynamic});
+            io, p, healthcheck::ExecTarget{c.misc_argv, policy.user, policy.group, c.misc_dynamic, policy.secure});
     }
     p.timeout = Millis(c.connect_timeout_ms.value_or(5000));
     healthcheck::TcpTarget t;
@@ -216,7 +220,6 @@ public:
                 }
             }
         }
-        warn_insecure_scripts();
     }
     ~HealthMembership() override { stop(); }
 
@@ -312,31 +315,10 @@ private:
             spdlog::error("notify script '{}': unbalanced quotes", line);
             return;
         }
-        healthcheck::ProcessSpec spec{*argv, Millis(60000), std::nullopt, std::nullopt};
+        auto spec = script_spec(script_policy(cfg_.global), *argv, kNotifyTimeout);
         healthcheck::run_process(io_, std::move(spec), [line](const healthcheck::ProcessResult& r) {
             if (!r.success()) spdlog::warn("notify script '{}': {}", line, r.describe());
         });
-    }
-
-    void warn_insecure_scripts() {
-        auto check = [](const std::string& line, const config::Location& where) {
-            auto argv = healthcheck::split_command_line(line);
-            if (!argv || argv->empty()) return;
-            if (auto why = healthcheck::script_insecurity((*argv)[0]))
-                spdlog::warn("{}: script {} is insecure: {}", where.str(), (*argv)[0], *why);
-        };
-        for (const auto& vs : cfg_.virtual_servers) {
-            if (!vs.quorum_up.empty()) check(vs.quorum_up, vs.where);
-            if (!vs.quorum_down.empty()) check(vs.quorum_down, vs.where);
-            for (const auto& rs : vs.real_servers) {
-                if (!rs.notify_up.empty()) check(rs.notify_up, rs.where);
-                if (!rs.notify_down.empty()) check(rs.notify_down, rs.where);
-                for (const auto& c : rs.checkers)
-                    if (c.kind == "MISC_CHECK" && !c.user && !c.misc_argv.empty())
-                        if (auto why = healthcheck::script_insecurity(c.misc_argv[0]))
-                            spdlog::warn("{}: MISC_CHECK script {} is insecure: {}", c.where.str(), c.misc_argv[0], *why);
-            }
-        }
     }
 
     boost::asio::io_context& io_;

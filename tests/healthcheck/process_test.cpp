@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -177,4 +179,80 @@ TEST(Process, RunsAsTheGivenUser) {
                        std::string("nogroup")});
     ASSERT_TRUE(r.success()) << r.describe();
     EXPECT_EQ(testsupport::read_file(out), "65534\n65534\n");
+}
+
+TEST(Process, ScriptsInheritOnlyStdinStdoutAndStderr) {
+    testsupport::TempDir dir;
+    chmod(dir.path.c_str(), 0755);
+    // Descriptors a daemon holds without close-on-exec: a plain file and a listening socket.
+    int file = ::open("/dev/null", O_RDONLY);
+    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(file, 3);
+    ASSERT_GE(listener, 3);
+    ASSERT_EQ(::listen(listener, 1), 0);
+    std::string out = dir.path + "/fds";
+    // Lists the descriptors still open after the listing itself closed its directory handle.
+    const char* lister =
+        "import os, sys\n"
+        "fds = [f for f in os.listdir('/proc/self/fd') if os.path.exists('/proc/self/fd/' + f)]\n"
+        "open(sys.argv[1], 'w').write(' '.join(sorted(fds, key=int)))\n";
+    auto r = run_sync({{"/usr/bin/python3", "-c", lister, out}, 10000ms, {}, {}});
+    ::close(file);
+    ::close(listener);
+    ASSERT_TRUE(r.success()) << r.describe();
+    EXPECT_EQ(testsupport::read_file(out), "0 1 2");
+}
+
+TEST(ScriptSecurity, SymlinkInADirectoryOthersCanWriteIsRefused) {
+    testsupport::TempDir dir;
+    chmod(dir.path.c_str(), 0755);
+    fs::create_directory(dir.path + "/safe");
+    fs::create_directory(dir.path + "/open");
+    chmod((dir.path + "/safe").c_str(), 0755);
+    chmod((dir.path + "/open").c_str(), 0777);  // not sticky: anyone may replace the link
+    std::string script = dir.path + "/safe/s.sh";
+    testsupport::write_file(script, "#!/bin/sh\nexit 0\n", 0755);
+    fs::create_symlink(script, dir.path + "/open/link");
+    // The target alone is secure; the link it is reached through is not.
+    EXPECT_EQ(script_insecurity(script, geteuid()), std::nullopt);
+    auto r = script_insecurity(dir.path + "/open/link", geteuid());
+    ASSERT_TRUE(r);
+    EXPECT_NE(r->find(dir.path + "/open is writable by everyone"), std::string::npos) << *r;
+    auto sp = secure_program(dir.path + "/open/link", geteuid());
+    EXPECT_TRUE(sp.resolved.empty());
+}
+
+TEST(ScriptSecurity, ARepointedSymlinkIsCaughtAtTheNextRun) {
+    testsupport::TempDir dir;
+    chmod(dir.path.c_str(), 0755);
+    std::string good = dir.path + "/good.sh", bad = dir.path + "/bad.sh", link = dir.path + "/check";
+    testsupport::write_file(good, "#!/bin/sh\nexit 0\n", 0755);
+    testsupport::write_file(bad, "#!/bin/sh\nexit 0\n", 0757);  // anyone may rewrite it
+    fs::create_symlink(good, link);
+    ProcessSpec spec{{link}, 5000ms, {}, {}, /*secure=*/true};
+    auto first = run_sync(spec);
+    ASSERT_TRUE(first.success()) << first.describe();
+    EXPECT_EQ(secure_program(link, geteuid()).resolved, good);  // what runs is the checked file
+
+    fs::remove(link);
+    fs::create_symlink(bad, link);
+    auto second = run_sync(spec);
+    EXPECT_EQ(second.outcome, ProcessResult::SpawnFailed);
+    EXPECT_NE(second.error.find("refused by enable_script_security: " + bad + " is writable by everyone"),
+              std::string::npos)
+        << second.error;
+}
+
+TEST(ScriptSecurity, RelativeLinksAndDotDotResolveToTheCheckedFile) {
+    testsupport::TempDir dir;
+    chmod(dir.path.c_str(), 0755);
+    fs::create_directory(dir.path + "/bin");
+    fs::create_directory(dir.path + "/libexec");
+    chmod((dir.path + "/bin").c_str(), 0755);
+    chmod((dir.path + "/libexec").c_str(), 0755);
+    testsupport::write_file(dir.path + "/libexec/real.sh", "#!/bin/sh\nexit 0\n", 0755);
+    fs::create_symlink("../libexec/./real.sh", dir.path + "/bin/check");
+    auto sp = secure_program(dir.path + "/bin/check", geteuid());
+    EXPECT_FALSE(sp.why) << *sp.why;
+    EXPECT_EQ(sp.resolved, dir.path + "/libexec/real.sh");
 }

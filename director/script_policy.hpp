@@ -1,0 +1,25 @@
+#pragma once
+// How every script the daemon starts is run: vrrp_script, notify*, MISC_CHECK, notify_up/down,
+// quorum_up/down. One policy from global_defs, so script security cannot depend on who runs the script.
+#include <optional>
+#include <string>
+
+#include "director/config/global_defs.hpp"
+#include "healthcheck/process.hpp"
+
+namespace director {
+
+struct ScriptPolicy {
+    bool secure = false;  // enable_script_security: checked at every run, refused when insecure
+    std::optional<std::string> user, group;
+};
+
+// `user`/`group`: a per-script override (vrrp_script `user`, MISC_CHECK `user`); otherwise global
+// script_user. Switching users needs root; a non-root daemon runs scripts as itself.
+ScriptPolicy script_policy(const config::GlobalDefs& g, const std::string& user = "", const std::string& group = "");
+
+// A ProcessSpec for `argv` under `policy`.
+healthcheck::ProcessSpec script_spec(const ScriptPolicy& policy, std::vector<std::string> argv,
+                                     std::chrono::milliseconds timeout);
+
+}  // namespace director
