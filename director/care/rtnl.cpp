@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "director/care/endpoint.hpp"
+#include "director/rtnl/reply.hpp"
 
 namespace director::care {
 
@@ -97,10 +98,10 @@ int Rtnl::dummy_ifindex(const std::string& name) {
     if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return 0;
     if (err < 0) fail("look up interface " + name, err);
     Link l(found);
-    const char* type = rtnl_link_get_type(l);
-    if (!type || std::string(type) != "dummy")
+    auto facts = rtnl::link_facts(l);
+    if (facts.kind != "dummy")
         throw std::runtime_error("interface " + name + " exists and is not a dummy interface; choose another --iface");
-    return rtnl_link_get_ifindex(l);
+    return facts.ifindex;
 }
 
 int Rtnl::ensure_dummy(const std::string& name) {

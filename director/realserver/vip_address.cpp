@@ -9,6 +9,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "director/rtnl/reply.hpp"
+
 namespace director::realserver {
 
 namespace {
@@ -72,11 +74,9 @@ bool VipAddress::present() const {
     in_addr want{};
     inet_pton(AF_INET, vip_.c_str(), &want);
     for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
-        auto* a = reinterpret_cast<rtnl_addr*>(o);
-        nl_addr* local = rtnl_addr_get_local(a);
-        if (rtnl_addr_get_family(a) != AF_INET || rtnl_addr_get_ifindex(a) != ifindex_ || !local) continue;
-        if (rtnl_addr_get_prefixlen(a) == 32 && nl_addr_get_len(local) == sizeof(want) &&
-            std::memcmp(nl_addr_get_binary_addr(local), &want, sizeof(want)) == 0) {
+        auto f = rtnl::address_facts(reinterpret_cast<rtnl_addr*>(o));
+        if (f.family == AF_INET && f.ifindex == ifindex_ && f.prefixlen == 32 && f.local.size() == sizeof(want) &&
+            std::memcmp(f.local.data(), &want, sizeof(want)) == 0) {
             return true;
         }
     }
