@@ -5,6 +5,7 @@
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -95,6 +96,12 @@ uint32_t get_addr(const nlattr* a) {
     uint32_t be;
     std::memcpy(&be, nla_data(a), 4);
     return ntohl(be);
+}
+
+// Up to the first NUL or the attribute's end: without a policy libnl does not check the NUL is there.
+std::string get_string(const nlattr* a) {
+    auto* p = static_cast<const char*>(nla_data(a));
+    return std::string(p, strnlen(p, static_cast<size_t>(std::max(nla_len(a), 0))));
 }
 
 uint32_t get_u32(const nlattr* a, uint32_t dflt = 0) {
@@ -203,7 +210,7 @@ bool parse_service(nlmsghdr* h, ServiceState& out) {
         s.key.address = get_addr(tb[IPVS_SVC_ATTR_ADDR]);
         s.key.port = ntohs(get_u16(tb[IPVS_SVC_ATTR_PORT]));
     }
-    if (tb[IPVS_SVC_ATTR_SCHED_NAME]) s.scheduler = nla_get_string(tb[IPVS_SVC_ATTR_SCHED_NAME]);
+    if (tb[IPVS_SVC_ATTR_SCHED_NAME]) s.scheduler = get_string(tb[IPVS_SVC_ATTR_SCHED_NAME]);
     if (tb[IPVS_SVC_ATTR_FLAGS] && nla_len(tb[IPVS_SVC_ATTR_FLAGS]) >= static_cast<int>(sizeof(ip_vs_flags))) {
         ip_vs_flags f;
         std::memcpy(&f, nla_data(tb[IPVS_SVC_ATTR_FLAGS]), sizeof f);
@@ -262,7 +269,7 @@ bool parse_daemon(nlmsghdr* h, SyncDaemon& out) {
     if (nla_parse_nested(tb, IPVS_DAEMON_ATTR_MAX, top[IPVS_CMD_ATTR_DAEMON], nullptr) < 0) return false;
     if (!tb[IPVS_DAEMON_ATTR_STATE]) return false;
     out.state = static_cast<SyncState>(get_u32(tb[IPVS_DAEMON_ATTR_STATE]));
-    out.mcast_ifn = tb[IPVS_DAEMON_ATTR_MCAST_IFN] ? nla_get_string(tb[IPVS_DAEMON_ATTR_MCAST_IFN]) : "";
+    out.mcast_ifn = tb[IPVS_DAEMON_ATTR_MCAST_IFN] ? get_string(tb[IPVS_DAEMON_ATTR_MCAST_IFN]) : "";
     out.syncid = get_u32(tb[IPVS_DAEMON_ATTR_SYNC_ID]);
     out.maxlen = get_u16(tb[IPVS_DAEMON_ATTR_SYNC_MAXLEN]);
     out.mcast_group = get_addr(tb[IPVS_DAEMON_ATTR_MCAST_GROUP]);

@@ -211,3 +211,32 @@ TEST(IpvsMessages, InfoReplyAndMalformedRepliesAreRejected) {
     EXPECT_FALSE(m::parse_service(nlmsg_hdr(empty.get()), s));
     EXPECT_FALSE(m::parse_dest(nlmsg_hdr(empty.get()), ds));
 }
+
+// Found by tests/fuzz/ipvs_reply (ASan heap-buffer-overflow): a scheduler or interface name without its
+// NUL was read past the attribute, into the next one or off the end of the datagram.
+TEST(IpvsMessages, UnterminatedNamesEndAtTheirAttribute) {
+    m::MsgPtr msg(nlmsg_alloc());
+    genlmsg_put(msg.get(), 0, 0, kFamily, 0, 0, IPVS_CMD_NEW_SERVICE, IPVS_GENL_VERSION);
+    nlattr* s = nla_nest_start(msg.get(), IPVS_CMD_ATTR_SERVICE);
+    nla_put_u16(msg.get(), IPVS_SVC_ATTR_AF, AF_INET);
+    nla_put_u32(msg.get(), IPVS_SVC_ATTR_FWMARK, 42);
+    nla_put(msg.get(), IPVS_SVC_ATTR_SCHED_NAME, 4, "wlcX");
+    nla_put_u32(msg.get(), IPVS_SVC_ATTR_TIMEOUT, 300);
+    nla_nest_end(msg.get(), s);
+    ServiceState out;
+    ASSERT_TRUE(m::parse_service(nlmsg_hdr(msg.get()), out));
+    EXPECT_EQ(out.service.scheduler, "wlcX");
+    EXPECT_EQ(out.service.timeout_s, 300u);
+
+    m::MsgPtr dmsg(nlmsg_alloc());
+    genlmsg_put(dmsg.get(), 0, 0, kFamily, 0, 0, IPVS_CMD_NEW_DAEMON, IPVS_GENL_VERSION);
+    nlattr* d = nla_nest_start(dmsg.get(), IPVS_CMD_ATTR_DAEMON);
+    nla_put_u32(dmsg.get(), IPVS_DAEMON_ATTR_STATE, IP_VS_STATE_MASTER);
+    nla_put(dmsg.get(), IPVS_DAEMON_ATTR_MCAST_IFN, 4, "eth0");
+    nla_put_u32(dmsg.get(), IPVS_DAEMON_ATTR_SYNC_ID, 51);
+    nla_nest_end(dmsg.get(), d);
+    SyncDaemon daemon;
+    ASSERT_TRUE(m::parse_daemon(nlmsg_hdr(dmsg.get()), daemon));
+    EXPECT_EQ(daemon.mcast_ifn, "eth0");
+    EXPECT_EQ(daemon.syncid, 51u);
+}
