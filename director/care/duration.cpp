@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -41,7 +42,10 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view s) {
             while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, digits = true;
         }
         if (!digits) return std::nullopt;
-        double value = std::stod(std::string(s.substr(0, i)));
+        // from_chars, not stod: a number past double's range (hundreds of digits) is an error, not a throw.
+        double value = 0;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + i, value);
+        if (ec != std::errc() || end != s.data() + i) return std::nullopt;
         s.remove_prefix(i);
         auto ns = unit_ns(s);
         if (!ns) return std::nullopt;  // Go: "missing unit" / "unknown unit"

@@ -178,6 +178,15 @@ TEST(CareOptions, RsIsRequiredUnlessCleaning) {
     }
 }
 
+// Found by tests/fuzz/care_flags: stod threw std::out_of_range past main()'s ParseError handler (abort).
+TEST(CareOptions, DurationBeyondDoubleRangeIsAFlagError) {
+    const std::string huge(400, '1');
+    EXPECT_FALSE(parse_go_duration(huge + "s"));
+    EXPECT_FALSE(parse_go_duration("0." + std::string(400, '0') + "1s"));
+    EXPECT_THROW(parse({"--vs", "1.2.3.4:80", "--rs", "1.2.3.5:80", "--health-timeout", huge + "s"}), FlagError);
+    EXPECT_THROW(parse({"--vs", "1.2.3.4:80", "--rs", "1.2.3.5:80", "--interval", huge + "ms"}), FlagError);
+}
+
 TEST(CareOptions, BadValuesNameTheFlag) {
     auto message = [](std::vector<std::string> extra) -> std::string {
         std::vector<std::string> args{"--vs", "1.2.3.4:80", "--rs", "1.2.3.5:80"};
