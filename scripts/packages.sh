@@ -10,6 +10,8 @@ DNF_RUNTIME_PACKAGES="iproute iptables ipset kmod"
 # Test-only tools: the real peers and servers the suites run against, and the VM they boot.
 APT_TEST_PACKAGES="keepalived ipvsadm tcpdump nginx-light openssl curl python3 iputils-ping busybox-static
   qemu-system-x86 cpio procps psmisc"
+# The sanitizer and fuzzer build: clang, its ASan/UBSan/libFuzzer runtimes, llvm-symbolizer for reports.
+APT_TEST_PACKAGES="$APT_TEST_PACKAGES clang libclang-rt-dev llvm"
 
 # apt_install PKG...: installs what is missing, quietly, without prompts.
 apt_install() {
