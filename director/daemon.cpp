@@ -89,6 +89,7 @@ int Daemon::run() {
     block_reserved_signals();
     pid_fd_ = lock_pid_file(opts_.pid_file);
 
+    opts_.run.ipvs = std::make_shared<IpvsAvailability>();
     if (auto c = make_vrrp_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
     if (auto c = make_lvs_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
 
@@ -100,7 +101,9 @@ int Daemon::run() {
 
     spdlog::info("director {} starting: config {}, {} vrrp_instance(s), {} virtual_server(s)", version(), cfg_.path,
                  cfg_.vrrp_instances.size(), cfg_.virtual_servers.size());
-    for (auto& c : components_) c->start();
+    // Started in reverse (IPVS before VRRP): the table, or the news that there is none, comes before
+    // any VIP does. Stopped in creation order (VRRP first, see stop_next).
+    for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->start();
     run_guarded(io_, [this](const std::string& what) { on_internal_error(what); });
     spdlog::info("director stopped");
     return exit_code_;

@@ -12,6 +12,21 @@
 
 namespace director {
 
+namespace {
+
+void mark_not_in_table(nlohmann::json& j) {
+    if (j.is_object()) {
+        for (auto& [k, v] : j.items()) {
+            if (k == "in_table") v = false;
+            else mark_not_in_table(v);
+        }
+    } else if (j.is_array()) {
+        for (auto& v : j) mark_not_in_table(v);
+    }
+}
+
+}  // namespace
+
 LvsComponent::LvsComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts,
                            KernelFactory kernel, std::unique_ptr<Membership> membership)
     : io_(io), cfg_(cfg), opts_(opts), make_kernel_(std::move(kernel)), membership_(std::move(membership)), timer_(io) {
@@ -35,12 +50,14 @@ bool LvsComponent::ensure_kernel() {
         kernel_ = make_kernel_();
         reconciler_ = std::make_unique<lvs::Reconciler>(*kernel_);
         last_error_.clear();
+        if (opts_.ipvs) opts_.ipvs->set(true, "");
         return true;
     } catch (const ipvs::KernelError& e) {
         ++kernel_errors_;
         // The same message every delay_loop would drown the log; say it once per distinct error.
         if (last_error_ != e.what()) spdlog::error("ipvs: {}", e.what());
         last_error_ = e.what();
+        if (opts_.ipvs) opts_.ipvs->set(false, e.what());
         return false;
     }
 }
@@ -155,6 +172,7 @@ void LvsComponent::reconcile() {
         // A broken socket is reopened at the next attempt.
         reconciler_.reset();
         kernel_.reset();
+        if (opts_.ipvs) opts_.ipvs->set(false, e.what());
     }
 }
 
@@ -209,7 +227,11 @@ nlohmann::json LvsComponent::status() const {
                           {"kernel_errors", kernel_errors_},
                           {"op_failures", op_failures_}}},
                         {"sysctls", sysctls_}};
-    if (membership_) j["membership"] = membership_->status();
+    if (membership_) {
+        j["membership"] = membership_->status();
+        // Health decides what should be in the table; without a table nothing is in it.
+        if (!kernel_) mark_not_in_table(j["membership"]);
+    }
     return j;
 }
 

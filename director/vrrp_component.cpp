@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "director/script_policy.hpp"
@@ -63,7 +66,12 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
     return c;
 }
 
-VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& cfg) : io_(io) {
+VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& cfg,
+                             std::shared_ptr<IpvsAvailability> ipvs)
+    : io_(io), ipvs_(std::move(ipvs)) {
+    std::set<uint32_t> service_vips;
+    for (const auto& vs : cfg.virtual_servers)
+        if (!vs.key.fwmark) service_vips.insert(vs.key.address);
     for (const auto& s : cfg.vrrp_scripts)
         scripts_[s.name] = std::make_unique<vrrp::TrackScript>(io, to_script_config(s, cfg.global));
     for (const auto& in : cfg.vrrp_instances) {
@@ -74,8 +82,21 @@ VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& 
             bool reverse = t.weight ? t.reverse : script->config().weight_reverse;
             c.track_scripts.push_back({script, weight, reverse});
         }
+        bool carries_service = std::any_of(c.vips.begin(), c.vips.end(),
+                                           [&](const vrrp::VipSpec& v) { return service_vips.count(v.address) > 0; });
+        if (ipvs_ && carries_service) {
+            // Holding the VIP of a service the kernel cannot forward would black-hole every request to it.
+            c.external_fault = [ipvs = ipvs_]() -> std::optional<std::string> {
+                if (!ipvs->unavailable()) return std::nullopt;
+                return "IPVS unavailable: " + ipvs->reason();
+            };
+        }
         instances_.push_back(std::make_unique<vrrp::Instance>(io, std::move(c)));
     }
+    if (ipvs_)
+        ipvs_->subscribe([this] {
+            for (auto& i : instances_) i->recheck();
+        });
 }
 
 void VrrpComponent::start() {
@@ -115,11 +136,11 @@ nlohmann::json VrrpComponent::status() const {
         j["master"] = m.master_address() ? json(vrrp::format_ip(*m.master_address())) : json(nullptr);
         j["master_priority"] = m.master_priority();
         j["mode"] = c.unicast ? "unicast" : "multicast";
-        json vips = json::array();
-        for (const auto& v : c.vips)
-            vips.push_back(vrrp::format_ip(v.address) + "/" + std::to_string(v.prefix) + " dev " + v.dev +
-                           (v.label.empty() ? "" : " label " + v.label));
-        j["vips"] = vips;
+        json vips = json::array(), held = json::array();
+        for (const auto& v : c.vips) vips.push_back(vrrp::Instance::describe_vip(v));
+        for (const auto& v : i->vips_held()) held.push_back(vrrp::Instance::describe_vip(v));
+        j["vips"] = vips;  // configured
+        j["vips_held"] = held;
         json dropped;
         const auto& k = i->counters();
         for (size_t r = 0; r < vrrp::kDropReasons; ++r)
@@ -147,9 +168,9 @@ nlohmann::json VrrpComponent::status() const {
 }
 
 std::unique_ptr<Component> make_vrrp_component(boost::asio::io_context& io, const config::Config& cfg,
-                                               const RunOptions&) {
+                                               const RunOptions& opts) {
     if (cfg.vrrp_instances.empty()) return nullptr;
-    return std::make_unique<VrrpComponent>(io, cfg);
+    return std::make_unique<VrrpComponent>(io, cfg, opts.ipvs);
 }
 
 }  // namespace director

@@ -20,7 +20,10 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
 
 class VrrpComponent final : public Component {
 public:
-    VrrpComponent(boost::asio::io_context& io, const config::Config& cfg);
+    // `ipvs` (may be null): instances whose VIP is a virtual server's address are in FAULT while IPVS
+    // is unavailable.
+    VrrpComponent(boost::asio::io_context& io, const config::Config& cfg,
+                  std::shared_ptr<IpvsAvailability> ipvs = nullptr);
     void start() override;
     void stop(std::function<void()> done) override;
     nlohmann::json status() const override;
@@ -30,6 +33,7 @@ private:
     boost::asio::io_context& io_;
     std::map<std::string, std::unique_ptr<vrrp::TrackScript>> scripts_;
     std::vector<std::unique_ptr<vrrp::Instance>> instances_;
+    std::shared_ptr<IpvsAvailability> ipvs_;
 };
 
 }  // namespace director

@@ -36,6 +36,18 @@ Instance::Instance(boost::asio::io_context& io, InstanceConfig cfg)
 
 Instance::~Instance() = default;
 
+std::string Instance::describe_vip(const VipSpec& v) {
+    return format_ip(v.address) + "/" + std::to_string(v.prefix) + " dev " + v.dev +
+           (v.label.empty() ? "" : " label " + v.label);
+}
+
+std::vector<VipSpec> Instance::vips_held() const {
+    std::vector<VipSpec> out;
+    for (const auto& v : cfg_.vips)
+        if (held_.count(v.address) || v.address == primary_ip_) out.push_back(v);
+    return out;
+}
+
 void Instance::error(const std::string& msg) {
     last_error_ = msg;
     spdlog::error("VRRP_Instance({}) {}", cfg_.name, msg);
@@ -51,6 +63,8 @@ std::vector<TrackedItem> Instance::tracked() const {
     }
     if (!cfg_.dont_track_primary) items.push_back({"interface " + cfg_.interface, 0, link_up_.back().second});
     if (primary_ip_ == 0) items.push_back({"IPv4 address on " + cfg_.interface, 0, false});
+    if (cfg_.external_fault)
+        if (auto why = cfg_.external_fault()) items.push_back({"external condition", 0, false, *why});
     return items;
 }
 
@@ -103,10 +117,11 @@ void Instance::start() {
     try_open_socket();
     TrackResult r = compute_priority(cfg_.priority, tracked());
     run(sm_->set_effective_priority(Clock::now(), r.effective_priority));
+    run(sm_->set_ready(Clock::now(), scripts_reported()));
     spdlog::info("VRRP_Instance({}) starting on {} from {}: vrid {}, priority {} (effective {}), {}", cfg_.name,
                  cfg_.interface, format_ip(primary_ip_), cfg_.vrid, cfg_.priority, r.effective_priority,
                  cfg_.unicast ? "unicast" : "multicast 224.0.0.18");
-    run(sm_->start(Clock::now(), r.fault));
+    run(sm_->start(Clock::now(), r.fault, r.fault_reason));
     if (r.fault) spdlog::warn("VRRP_Instance({}) in FAULT: {}", cfg_.name, r.fault_reason);
     poll_links();
 }
@@ -150,6 +165,12 @@ void Instance::retrack() {
     auto now = Clock::now();
     run(sm_->set_effective_priority(now, r.effective_priority));
     run(sm_->set_fault(now, r.fault, r.fault ? r.fault_reason : "every tracked interface and script is up"));
+    run(sm_->set_ready(now, scripts_reported()));
+}
+
+bool Instance::scripts_reported() const {
+    return std::all_of(cfg_.track_scripts.begin(), cfg_.track_scripts.end(),
+                       [](const TrackScriptRef& ref) { return ref.script->reported(); });
 }
 
 void Instance::on_packet(std::span<const uint8_t> pkt) {
@@ -201,21 +222,33 @@ void Instance::run(const Actions& actions) {
                 break;
             }
             case Action::Kind::AddVips:
-                for (const auto& v : cfg_.vips)
-                    if (auto err = vips_.add(v); !err.empty())
-                        error("adding " + format_ip(v.address) + " to " + v.dev + ": " + err);
+                for (const auto& v : cfg_.vips) {
+                    if (auto err = vips_.add(v); !err.empty()) {
+                        error("adding " + describe_vip(v) + ": " + err);
+                    } else if (held_.insert(v.address).second) {
+                        // Operators grep for these lines to see when and where the VIP moved.
+                        spdlog::info("VRRP_Instance({}) added VIP {}", cfg_.name, describe_vip(v));
+                    }
+                }
                 break;
             case Action::Kind::RemoveVips:
                 for (const auto& v : cfg_.vips) {
                     if (v.address == primary_ip_) continue;
-                    if (auto err = vips_.remove(v); !err.empty())
-                        error("removing " + format_ip(v.address) + " from " + v.dev + ": " + err);
+                    if (auto err = vips_.remove(v); !err.empty()) {
+                        error("removing " + describe_vip(v) + ": " + err);
+                    } else if (held_.erase(v.address) > 0) {
+                        spdlog::info("VRRP_Instance({}) removed VIP {}", cfg_.name, describe_vip(v));
+                    }
                 }
                 break;
             case Action::Kind::SendGarp:
-                for (const auto& v : cfg_.vips)
+                for (const auto& v : cfg_.vips) {
                     if (auto err = garp_.send(v.dev, v.address, a.count); !err.empty())
                         error("gratuitous ARP for " + format_ip(v.address) + ": " + err);
+                    else
+                        spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.name, a.count,
+                                     format_ip(v.address), v.dev);
+                }
                 break;
             case Action::Kind::Notify:
                 notify(a.state, a.priority);

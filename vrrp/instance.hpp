@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,10 @@ struct InstanceConfig {
     std::vector<TrackScriptRef> track_scripts;
     bool script_security = false;
     std::optional<std::string> script_user, script_group;
+    // A condition outside VRRP that must hold for this instance to hold its VIPs (IPVS programmable for
+    // a virtual server's VIP): returns the FAULT reason while it does not. Call Instance::recheck() when
+    // it may have changed.
+    std::function<std::optional<std::string>()> external_fault;
 };
 
 class Instance {
@@ -65,6 +70,10 @@ public:
     void start();
     // SIGTERM path: priority-0 advert if master, VIPs removed, notify_stop run; `done` once finished.
     void stop(std::function<void()> done);
+    // Re-evaluates tracked items and external conditions now.
+    void recheck() {
+        if (!stopping_) retrack();
+    }
 
     // Status.
     const InstanceConfig& config() const { return cfg_; }
@@ -75,12 +84,17 @@ public:
     uint64_t garps_sent() const { return garp_.sent(); }
     std::vector<TrackedItem> tracked() const;
     const std::string& last_error() const { return last_error_; }
+    // The configured VIPs this instance has on its interfaces now (an address owner's own address always).
+    std::vector<VipSpec> vips_held() const;
+    // "198.18.0.100/24 dev eth0 label eth0:1", as the log and status write a VIP.
+    static std::string describe_vip(const VipSpec& v);
 
 private:
     void run(const Actions& actions);
     void arm_timer();
     void on_packet(std::span<const uint8_t> pkt);
     void retrack();
+    bool scripts_reported() const;
     void poll_links();
     bool try_open_socket();
     void notify(State s, int priority);
@@ -105,6 +119,7 @@ private:
     int notify_pending_ = 0;
     std::function<void()> stop_done_;
     std::string last_error_;
+    std::set<uint32_t> held_;  // VIP addresses this instance added and has not removed
     // Rate-limited logging of drops: at most one line per reason per 10 s.
     std::array<TimePoint, kDropReasons + 1> last_drop_log_{};
 };

@@ -37,10 +37,12 @@ public:
 
     const ScriptConfig& config() const { return cfg_; }
     bool up() const { return health_.up(); }
+    // False until the first result (or from the start with init_fail).
+    bool reported() const { return health_.reported(); }
     uint64_t runs() const { return runs_; }
     uint64_t failures() const { return failures_; }
     const std::string& last_result() const { return last_result_; }
-    // Set when enable_script_security refused the script; it then never runs and stays as it started.
+    // Set while enable_script_security refuses the script; every refused run counts as a failure.
     const std::string& refused() const { return refused_; }
 
 private:

@@ -309,3 +309,41 @@ TEST(VrrpStateMachine, EveryStateChangeEmitsNotifyWithReason) {
     EXPECT_TRUE(std::find(a.begin(), a.end(), Action{K::Notify, 100, 0, State::Master}) != a.end());
     EXPECT_EQ(m.last_reason(), "Master_Down_Timer expired");
 }
+
+TEST(VrrpStateMachine, NoMasterBeforeEveryTrackScriptHasReported) {
+    StateMachine m(params(110));
+    TimePoint now = T0;
+    m.set_ready(now, false);
+    m.start(now);
+    // Alone on the link: the down timer runs out, but the scripts have not said anything yet.
+    now += m.master_down_interval();
+    EXPECT_FALSE(has(run_until(m, now + 10s), K::AddVips));
+    EXPECT_EQ(m.state(), State::Backup);
+    // The first results arrive: the decision is made on a fresh interval, then it is master.
+    now += 10s;
+    m.set_ready(now, true);
+    EXPECT_TRUE(has(run_until(m, now + m.master_down_interval()), K::AddVips));
+    EXPECT_EQ(m.state(), State::Master);
+}
+
+TEST(VrrpStateMachine, RestartedNodeWithAFailingScriptDoesNotPreemptTheHealthyMaster) {
+    // Configured 110 with a script of weight -50; the healthy master runs at 80 with preemption around.
+    StateMachine m(params(110));
+    TimePoint now = T0;
+    m.set_ready(now, false);
+    m.start(now);
+    for (int i = 0; i < 5; ++i) {
+        now += 1s;
+        m.advert_received(now, kLowIp, 80);  // lower than our unproven 110: preemption would start here
+        EXPECT_FALSE(has(run_until(m, now), K::AddVips));
+    }
+    // The script's first result is a failure: 110 - 50 = 60, below the master.
+    m.set_effective_priority(now, 60);
+    m.set_ready(now, true);
+    for (int i = 0; i < 10; ++i) {
+        now += 1s;
+        m.advert_received(now, kLowIp, 80);
+        EXPECT_FALSE(has(run_until(m, now), K::AddVips));
+    }
+    EXPECT_EQ(m.state(), State::Backup);
+}
