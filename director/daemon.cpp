@@ -54,16 +54,6 @@ int lock_pid_file(const std::string& path) {
     return fd;
 }
 
-// Asio installs its handlers without SA_RESTART; with it, a signal arriving during a blocking netlink
-// call does not turn into a spurious EINTR error.
-void restart_interrupted_calls(int signo) {
-    struct sigaction sa {};
-    if (::sigaction(signo, nullptr, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
-        sa.sa_flags |= SA_RESTART;
-        ::sigaction(signo, &sa, nullptr);
-    }
-}
-
 }  // namespace
 
 Daemon::Daemon(config::Config cfg, DaemonOptions opts)
@@ -82,11 +72,7 @@ int Daemon::run() {
     started_ = std::chrono::steady_clock::now();
     // Caught, never SIG_IGN: a caught signal is back to its default in the scripts we exec, an ignored
     // one would stay ignored there.
-    for (int s : daemon_signals()) {
-        signals_.add(s);
-        restart_interrupted_calls(s);
-    }
-    block_reserved_signals();
+    catch_daemon_signals(signals_);
     pid_fd_ = lock_pid_file(opts_.pid_file);
 
     opts_.run.ipvs = std::make_shared<IpvsAvailability>();

@@ -65,4 +65,25 @@ std::string signal_name(int signo) {
     return "signal " + std::to_string(signo);
 }
 
+namespace {
+
+// Asio installs its handlers without SA_RESTART.
+void restart_interrupted_calls(int signo) {
+    struct sigaction sa {};
+    if (::sigaction(signo, nullptr, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
+        sa.sa_flags |= SA_RESTART;
+        ::sigaction(signo, &sa, nullptr);
+    }
+}
+
+}  // namespace
+
+void catch_daemon_signals(boost::asio::signal_set& set) {
+    for (int s : daemon_signals()) {
+        set.add(s);
+        restart_interrupted_calls(s);
+    }
+    block_reserved_signals();
+}
+
 }  // namespace director
