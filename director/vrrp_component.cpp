@@ -46,6 +46,7 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
         c.vips.push_back({v.address, v.prefix, v.dev.empty() ? in.interface : v.dev, v.label, !v.excluded});
     c.unicast = !in.unicast_peers.empty();
     c.peers = in.unicast_peers;
+    for (const auto& t : in.unicast_peer_ttls) c.peer_ttls.push_back({t.address, t.min_ttl, t.max_ttl});
     c.source_ip = in.unicast_src_ip ? in.unicast_src_ip : in.mcast_src_ip;
     c.garp_master_repeat = in.garp_master_repeat >= 0 ? in.garp_master_repeat : g.vrrp_garp_master_repeat;
     c.garp_master_delay =

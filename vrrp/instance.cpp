@@ -26,6 +26,7 @@ Instance::Instance(boost::asio::io_context& io, InstanceConfig cfg)
         if (v.advertised) expect_.addresses.push_back(v.address);
     expect_.unicast = cfg_.unicast;
     expect_.peers = cfg_.peers;
+    expect_.peer_ttls = cfg_.peer_ttls;
     for (const auto& t : cfg_.track_interfaces) link_up_.push_back({t.name, false});
     if (!cfg_.dont_track_primary) link_up_.push_back({cfg_.interface, false});
     for (const auto& ref : cfg_.track_scripts)

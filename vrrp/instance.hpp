@@ -47,6 +47,7 @@ struct InstanceConfig {
     std::optional<uint32_t> source_ip;    // unicast_src_ip / mcast_src_ip; else the interface's first IPv4
     bool unicast = false;
     std::vector<uint32_t> peers;
+    std::vector<PeerTtl> peer_ttls;       // unicast_peer ... min_ttl/max_ttl
     int garp_master_repeat = 5;
     Duration garp_master_delay = std::chrono::seconds(5);
     Duration garp_master_refresh{0};

@@ -121,6 +121,13 @@ Actions StateMachine::advert_received(TimePoint now, uint32_t source, int priori
         if (priority == 0) {
             // A backup-to-be is handing over or a peer stopped: assert ourselves at once.
             send_advert(now, out);
+        } else if (better && params_.priority == 255) {
+            // The address owner is master for its own addresses (RFC 3768 6.1/6.4.3): it never yields.
+            // Another router claiming 255 is a misconfiguration to report, not an election to lose.
+            spdlog::warn("VRRP_Instance({}) {} also advertises priority {} for this VRID; this node owns the "
+                         "address and stays MASTER",
+                         params_.name, format_ip(source), priority);
+            send_advert(now, out);
         } else if (better) {
             become_backup(now,
                           "higher priority advert from " + format_ip(source) + " (priority " +

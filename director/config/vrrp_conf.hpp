@@ -63,6 +63,11 @@ struct VrrpInstanceConf {
     std::optional<uint32_t> unicast_src_ip;
     std::optional<uint32_t> mcast_src_ip;
     std::vector<uint32_t> unicast_peers;
+    struct PeerTtl {
+        uint32_t address = 0;
+        int min_ttl = 0, max_ttl = 255;
+    };
+    std::vector<PeerTtl> unicast_peer_ttls;  // peers given `min_ttl` / `max_ttl`
     std::vector<VrrpTrackScriptConf> track_scripts;
     std::vector<VrrpTrackInterfaceConf> track_interfaces;
     bool dont_track_primary = false;

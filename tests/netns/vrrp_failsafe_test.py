@@ -4,17 +4,43 @@
   script has not answered yet (the first result decides; no MASTER before it);
 - this host's kernel has no IPVS: instances carrying a virtual server's VIP stay in FAULT and take no
   VIP (fail closed instead of black-holing the service), and status agrees;
-- the log names each VIP added and removed and each gratuitous ARP burst."""
+- the log names each VIP added and removed and each gratuitous ARP burst;
+- a valid advert routed from two hops away to the master's own address is dropped and counted, and
+  the master keeps its VIP."""
 import os
 import re
+import socket
+import struct
 import sys
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from vrrp_harness import (SLACK, VIP, ThreeHostCase, instance_conf, master_down,  # noqa: E402
-                          wait_until, write_script)
+from vrrp_harness import (SLACK, VIP, VRID, ThreeHostCase, Topology, instance_conf,  # noqa: E402
+                          master_down, wait_until, write_script)
+
+# Sends VRRP adverts from a raw socket: argv = destination, count, interval, priority, vrid, password, VIP.
+# The packet is valid in every field the receive rules check except where it comes from.
+INJECTOR = r"""
+import socket, struct, sys, time
+dst, count, gap, prio, vrid, password, vip = sys.argv[1:8]
+def checksum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+def advert():
+    head = struct.pack("!BBBBBBH", 0x21, int(vrid), int(prio), 1, 1, 1, 0)
+    body = socket.inet_aton(vip) + password.encode().ljust(8, b"\0")[:8]
+    c = checksum(head + body)
+    return head[:6] + struct.pack("!H", c) + body
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
+for _ in range(int(count)):
+    s.sendto(advert(), (dst, 0))
+    time.sleep(float(gap))
+"""
 
 
 class VrrpFailSafe(ThreeHostCase):
@@ -81,6 +107,53 @@ vrrp_script chk {{
         wait_until(lambda: f"removed VIP {VIP}/24 dev eth0" in da.log(), 2, "VIP removal logged")
         self.assertEqual(da.instance()["vips_held"], [])
         self.assertEqual(da.instance()["vips"], [f"{VIP}/24 dev eth0"])
+
+
+class VrrpOffLink(ThreeHostCase):
+    """a and b on segment A (198.18.0.0/24); a router r (198.18.0.254 and 198.19.0.1) to segment B, where
+    host x (198.19.0.2) sits two hops from the pair."""
+    PREFIX = "vol"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.r = cls.topo.host("r", "198.18.0.254/24")
+        cls.far = Topology("volx", bridge=False).__enter__()
+        cls.x = cls.far.host("x")
+        # The second segment is a veth pair made inside r's namespace; one end moves to x. Nothing is
+        # created in the root namespace.
+        cls.r.run(["ip", "link", "add", "eth1", "type", "veth", "peer", "name", "eth1x"])
+        cls.r.run(["ip", "link", "set", "eth1x", "netns", cls.x.ns])
+        cls.x.run(["ip", "link", "set", "eth1x", "name", "eth1"])
+        cls.r.run(["ip", "addr", "add", "198.19.0.1/24", "dev", "eth1"])
+        cls.r.run(["ip", "link", "set", "eth1", "up"])
+        cls.r.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+        cls.x.run(["ip", "addr", "add", "198.19.0.2/24", "dev", "eth1"])
+        cls.x.run(["ip", "link", "set", "eth1", "up"])
+        cls.x.run(["ip", "route", "add", "default", "via", "198.19.0.1"])
+        for h in (cls.a, cls.b):
+            h.run(["ip", "route", "add", "198.19.0.0/24", "via", "198.18.0.254"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.far.__exit__(None, None, None)
+        super().tearDownClass()
+
+    def test_off_link_advert_to_the_masters_address_is_dropped_and_counted(self):
+        da = self.daemon(self.a, "a", instance_conf(110, "MASTER"))
+        db = self.daemon(self.b, "b", instance_conf(100))
+        wait_until(lambda: da.has_vip() and db.state() == "BACKUP", master_down(110) + SLACK, "a master")
+        x = self.x.popen([sys.executable, "-c", INJECTOR, "198.18.0.1", "20", "0.1", "254", str(VRID), "k8sHA", VIP])
+        while x.poll() is None:
+            self.assertTrue(da.has_vip(), "the master gave up its VIP to an off-link advert")
+            self.assertEqual(da.state(), "MASTER")
+            time.sleep(0.05)
+        self.assertEqual(x.returncode, 0)
+        wait_until(lambda: da.instance()["dropped"]["destination"] >= 20, 2, "20 off-link adverts counted")
+        self.assertEqual(da.instance()["dropped"]["ttl"], 0)
+        self.assertEqual(da.state(), "MASTER")
+        self.assertFalse(db.has_vip())
+        self.assertIn("dropped advert from 198.19.0.2: destination", da.log())
 
 
 if __name__ == "__main__":

@@ -347,3 +347,23 @@ TEST(VrrpStateMachine, RestartedNodeWithAFailingScriptDoesNotPreemptTheHealthyMa
     }
     EXPECT_EQ(m.state(), State::Backup);
 }
+
+TEST(VrrpStateMachine, AddressOwnerNeverStepsDownEvenToAHigherAddressAt255) {
+    StateMachine m(params(255));
+    TimePoint now = T0;
+    m.start(now);
+    ASSERT_EQ(m.state(), State::Master);
+    now += 100ms;
+    auto a = m.advert_received(now, kHighIp, 255);  // equal priority, higher primary address
+    EXPECT_EQ(m.state(), State::Master);
+    EXPECT_FALSE(has(a, K::RemoveVips));
+    EXPECT_EQ(advert_priority(a), 255) << "it answers at once with its own advert";
+}
+
+TEST(VrrpStateMachine, NonOwnerAt254StillYieldsToTheHigherAddressAtEqualPriority) {
+    TimePoint now = T0;
+    StateMachine m = master_at(254, now);
+    auto a = m.advert_received(now, kHighIp, 254);
+    EXPECT_EQ(m.state(), State::Backup);
+    EXPECT_TRUE(has(a, K::RemoveVips));
+}
