@@ -9,6 +9,7 @@
 #include "director/ipvs/netlink.hpp"
 #include "director/ipvs/sysctl.hpp"
 #include "director/lvs/membership.hpp"
+#include "director/reload/config_diff.hpp"
 
 namespace director {
 
@@ -27,13 +28,72 @@ void mark_not_in_table(nlohmann::json& j) {
 
 }  // namespace
 
-LvsComponent::LvsComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts,
-                           KernelFactory kernel, std::unique_ptr<Membership> membership)
-    : io_(io), cfg_(cfg), opts_(opts), make_kernel_(std::move(kernel)), membership_(std::move(membership)), timer_(io) {
+namespace {
+
+std::chrono::milliseconds shortest_delay_loop(const config::Config& cfg) {
     long long ms = 60000;
-    for (const auto& vs : cfg_.virtual_servers) ms = std::min(ms, vs.delay_loop_ms);
-    if (!cfg_.virtual_servers.empty()) period_ = std::chrono::milliseconds(ms);
+    for (const auto& vs : cfg.virtual_servers) ms = std::min(ms, vs.delay_loop_ms);
+    return std::chrono::milliseconds(ms);
+}
+
+// While a real server drains, its active connections are looked at this often.
+constexpr std::chrono::milliseconds kDrainPoll{1000};
+
+}  // namespace
+
+LvsComponent::LvsComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts,
+                           KernelFactory kernel, MembershipFactory membership)
+    : io_(io),
+      cfg_(cfg),
+      opts_(opts),
+      make_kernel_(std::move(kernel)),
+      make_membership_(std::move(membership)),
+      timer_(io) {
+    period_ = shortest_delay_loop(cfg_);
+    if (make_membership_) membership_ = make_membership_(io_, cfg_);
     if (membership_) membership_->on_change = [this] { reconcile_now(); };
+}
+
+void LvsComponent::apply(const config::Config& next, const reload::ConfigDiff& diff) {
+    auto sync_of = [](const config::GlobalDefs& g) {
+        auto s = g.lvs_sync_daemon;
+        if (s) s->where = {};
+        return s;
+    };
+    bool sync_changed = sync_of(cfg_.global) != sync_of(next.global);
+    if (sync_changed && kernel_) sync_daemon(false);
+
+    if (reconciler_) {
+        auto now = lvs::DrainList::Clock::now();
+        for (const auto& v : diff.virtual_servers) {
+            if (v.change != reload::Change::Updated) continue;
+            auto vs = std::find_if(next.virtual_servers.begin(), next.virtual_servers.end(),
+                                   [&](const config::VirtualServerConf& x) { return x.key == v.key; });
+            if (vs == next.virtual_servers.end()) continue;
+            for (const auto& r : v.real_servers)
+                if (r.change == reload::Change::Removed)
+                    reconciler_->drain(v.key, {r.address, r.port}, now + std::chrono::milliseconds(vs->drain_timeout_ms));
+        }
+    }
+
+    std::unique_ptr<Membership> next_membership;
+    if (membership_) next_membership = membership_->reload(next);
+    else if (make_membership_) next_membership = make_membership_(io_, next);
+    if (membership_) membership_->on_change = nullptr;
+    membership_ = std::move(next_membership);  // the old one goes, stopping what was not handed over
+    if (membership_) membership_->on_change = [this] { reconcile_now(); };
+
+    cfg_ = next;
+    period_ = shortest_delay_loop(cfg_);
+    if (kernel_) {
+        sysctls_ = nlohmann::json::array();
+        set_forwarding_sysctls();
+        if (sync_changed) sync_daemon(true);
+    }
+    if (stopping_ || !started_) return;
+    reconcile(/*after_reload=*/true);
+    if (membership_) membership_->start();
+    schedule();
 }
 
 LvsComponent::~LvsComponent() {
@@ -122,7 +182,8 @@ void LvsComponent::start() {
 
 void LvsComponent::schedule() {
     if (stopping_) return;
-    timer_.expires_after(period_);
+    bool draining = reconciler_ && !reconciler_->drains().empty();
+    timer_.expires_after(draining ? std::min(period_, kDrainPoll) : period_);
     timer_.async_wait([this](boost::system::error_code ec) {
         if (ec || stopping_) return;
         bool first_success = !kernel_;
@@ -144,7 +205,7 @@ void LvsComponent::reconcile_now() {
     });
 }
 
-void LvsComponent::reconcile() {
+void LvsComponent::reconcile(bool after_reload) {
     if (!ensure_kernel()) return;
     auto desired = lvs::desired_state(cfg_, health());
     bool first = reconciles_ == 0;
@@ -157,12 +218,26 @@ void LvsComponent::reconcile() {
                          "in {:.1f} ms{}",
                          desired.size(), r.adopted, r.added, r.edited, r.deleted, r.took.count() / 1000.0,
                          cfg_.global.lvs_flush ? " (lvs_flush: foreign services removed)" : "");
-        } else if (r.changes()) {
+        } else if (after_reload) {
+            spdlog::info("ipvs: reloaded config applied: {} added, {} edited, {} deleted, {} real server(s) draining "
+                         "in {:.1f} ms",
+                         r.added, r.edited, r.deleted, r.draining, r.took.count() / 1000.0);
+        } else if (r.changes() > r.drained.size()) {
             ++drift_repairs_;
             spdlog::warn("ipvs: table differed from the desired state: {} added, {} edited, {} deleted in {:.1f} ms",
                          r.added, r.edited, r.deleted, r.took.count() / 1000.0);
         }
         for (const auto& e : r.errors) spdlog::error("ipvs: {}", e);
+        for (const auto& d : r.drained) {
+            std::string who = ipvs::describe(d.service) + " real_server " + ipvs::format_addr_port(d.dest.first, d.dest.second);
+            if (d.active_conns) {
+                ++drains_timed_out_;
+                spdlog::warn("ipvs: {}: drain_timeout passed with {} active connection(s); removed", who, d.active_conns);
+            } else {
+                ++drains_done_;
+                spdlog::info("ipvs: {}: drained (no active connection left); removed", who);
+            }
+        }
         last_ = r;
         last_error_.clear();
     } catch (const ipvs::KernelError& e) {
@@ -225,7 +300,10 @@ nlohmann::json LvsComponent::status() const {
                          {{"reconciles", reconciles_},
                           {"drift_repairs", drift_repairs_},
                           {"kernel_errors", kernel_errors_},
-                          {"op_failures", op_failures_}}},
+                          {"op_failures", op_failures_},
+                          {"drains_completed", drains_done_},
+                          {"drains_timed_out", drains_timed_out_}}},
+                        {"draining", reconciler_ ? reconciler_->drains().size() : 0},
                         {"sysctls", sysctls_}};
     if (membership_) {
         j["membership"] = membership_->status();
@@ -239,9 +317,7 @@ std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const
                                               const RunOptions& opts, KernelFactory kernel,
                                               MembershipFactory membership) {
     if (cfg.virtual_servers.empty()) return nullptr;
-    std::unique_ptr<Membership> m;
-    if (membership) m = membership(io, cfg);
-    return std::make_unique<LvsComponent>(io, cfg, opts, std::move(kernel), std::move(m));
+    return std::make_unique<LvsComponent>(io, cfg, opts, std::move(kernel), std::move(membership));
 }
 
 std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const config::Config& cfg,

@@ -33,6 +33,10 @@ public:
     virtual void start() = 0;
     virtual void stop() = 0;
     virtual nlohmann::json status() const = 0;
+    // The membership for the config a reload brings. Real servers whose health checks are defined as
+    // before keep their running checker and its verdict; the rest start afresh at start(). Null when
+    // `next` has no checks. The caller then destroys this one, which stops whatever it still runs.
+    virtual std::unique_ptr<Membership> reload(const config::Config& next) = 0;
 };
 using MembershipFactory =
     std::function<std::unique_ptr<Membership>(boost::asio::io_context&, const config::Config&)>;
@@ -40,13 +44,19 @@ using KernelFactory = std::function<std::unique_ptr<ipvs::Kernel>()>;
 
 class LvsComponent final : public Component {
 public:
-    // `membership` may be null: every configured real server is then in service (lvs::AlwaysUp).
+    // `membership` may be empty or build null: every configured real server is then in service
+    // (lvs::AlwaysUp).
     LvsComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts,
-                 KernelFactory kernel, std::unique_ptr<Membership> membership);
+                 KernelFactory kernel, MembershipFactory membership);
     ~LvsComponent() override;
 
     void start() override;
     void stop(std::function<void()> done) override;
+    // A full reconcile against the kernel with the new config: unchanged services and real servers are
+    // not touched, changed ones are edited in place, real servers removed from a kept virtual_server are
+    // drained (lvs::DrainList), and whatever someone deleted by hand is restored. Health checks whose
+    // definition is unchanged keep running with their state.
+    void apply(const config::Config& next, const reload::ConfigDiff& diff) override;
     nlohmann::json status() const override;
     const char* name() const override { return "lvs"; }
 
@@ -55,7 +65,7 @@ public:
 
 private:
     bool ensure_kernel();
-    void reconcile();
+    void reconcile(bool after_reload = false);
     void schedule();
     void set_forwarding_sysctls();
     void sync_daemon(bool start);
@@ -65,12 +75,14 @@ private:
     config::Config cfg_;  // a copy: the component may outlive the caller's
     RunOptions opts_;
     KernelFactory make_kernel_;
+    MembershipFactory make_membership_;
     std::unique_ptr<ipvs::Kernel> kernel_;
     std::unique_ptr<lvs::Reconciler> reconciler_;
     std::unique_ptr<Membership> membership_;
     lvs::AlwaysUp always_up_;
     boost::asio::steady_timer timer_;
     std::chrono::milliseconds period_{60000};
+    uint64_t drains_done_ = 0, drains_timed_out_ = 0;
     bool stopping_ = false;
     bool started_ = false;
     bool reconcile_posted_ = false;

@@ -71,6 +71,11 @@ public:
     void start();
     // SIGTERM path: priority-0 advert if master, VIPs removed, notify_stop run; `done` once finished.
     void stop(std::function<void()> done);
+    // A reload changed this instance's settings (`next` is the same router: interface, vrid, advert_int,
+    // authentication, addresses and peers as before). State, timers and counters stay. VIPs are edited one
+    // by one: a master adds only the new ones (with a gratuitous ARP burst for those alone) and removes
+    // only the dropped ones; priority, preempt and tracking take effect at once.
+    void update(InstanceConfig next);
     // Re-evaluates tracked items and external conditions now.
     void recheck() {
         if (!stopping_) retrack();
@@ -101,6 +106,10 @@ private:
     void notify(State s, int priority);
     void run_script(const std::vector<std::string>& argv, const char* what);
     void error(const std::string& msg);
+    MachineParams machine_params() const;
+    void subscribe_scripts();
+    void unsubscribe_scripts();
+    void derive_receive_rules();
 
     boost::asio::io_context& io_;
     InstanceConfig cfg_;
@@ -116,6 +125,7 @@ private:
     uint32_t primary_ip_ = 0;
     uint64_t adverts_sent_ = 0;
     std::vector<std::pair<std::string, bool>> link_up_;  // tracked interfaces, last seen state
+    std::vector<std::pair<TrackScript*, uint64_t>> subscriptions_;
     bool stopping_ = false;
     int notify_pending_ = 0;
     std::function<void()> stop_done_;

@@ -218,6 +218,21 @@ Actions StateMachine::set_fault(TimePoint now, bool fault, const std::string& re
     return out;
 }
 
+void StateMachine::update_settings(TimePoint now, const MachineParams& p) {
+    if (p.preempt_delay != params_.preempt_delay || p.preempt != params_.preempt) lower_master_since_.reset();
+    bool refresh_changed = p.garp_master_refresh != params_.garp_master_refresh;
+    params_.priority = p.priority;
+    params_.preempt = p.preempt;
+    params_.preempt_delay = p.preempt_delay;
+    params_.garp_master_repeat = p.garp_master_repeat;
+    params_.garp_master_delay = p.garp_master_delay;
+    params_.garp_master_refresh = p.garp_master_refresh;
+    if (state_ == State::Master && refresh_changed) {
+        if (params_.garp_master_refresh.count() > 0) garp_refresh_timer_ = now + params_.garp_master_refresh;
+        else garp_refresh_timer_.reset();
+    }
+}
+
 Actions StateMachine::set_ready(TimePoint now, bool ready) {
     Actions out;
     if (ready == ready_) return out;

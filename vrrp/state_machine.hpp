@@ -54,6 +54,12 @@ public:
     // Track scripts / interfaces changed the effective priority (already clamped by the caller).
     Actions set_effective_priority(TimePoint now, int priority);
     Actions set_fault(TimePoint now, bool fault, const std::string& reason);
+    // A reload changed priority, preempt, preempt_delay or the GARP schedule. State, timers and the known
+    // master stay; the new values count from the next event, with the usual election rules (a backup
+    // that now outranks the master preempts as its adverts arrive, a master that no longer outranks a
+    // preempting backup yields to its first advert). The caller recomputes the effective priority.
+    // name, primary_ip and adver_int define the router: changing them means a new machine.
+    void update_settings(TimePoint now, const MachineParams& p);
     // False while a tracked script has not reported its first result: the instance then does not become
     // master, neither when the Master_Down_Timer expires nor by preemption; it keeps listening. When it
     // turns true after such a postponed expiry, the timer restarts with a full Master_Down_Interval so a

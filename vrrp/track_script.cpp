@@ -46,7 +46,7 @@ void TrackScript::run_once() {
         refused_ = refused ? r.error : "";
         if (health_.record(r.success())) {
             spdlog::info("vrrp_script {} is now {} ({})", cfg_.name, health_.up() ? "up" : "down", last_result_);
-            for (auto& f : listeners_) f();
+            for (auto& [id, f] : listeners_) f();
         }
         // The next run starts `interval` after this one started, not after it ended.
         auto next = cfg_.interval - std::chrono::duration_cast<std::chrono::milliseconds>(
