@@ -10,8 +10,11 @@
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
+#include "director/config/host_check.hpp"
 #include "director/daemon_signals.hpp"
 #include "director/guarded_loop.hpp"
+#include "director/reload/config_diff.hpp"
+#include "director/systemd_notify.hpp"
 #include "director/status_view.hpp"
 #include "director/version.hpp"
 
@@ -60,6 +63,7 @@ Daemon::Daemon(config::Config cfg, DaemonOptions opts)
     : cfg_(std::move(cfg)), opts_(std::move(opts)), signals_(io_), burst_(kErrorWindow) {}
 
 Daemon::~Daemon() {
+    if (reload_worker_.joinable()) reload_worker_.join();
     components_.clear();
     if (control_) control_->close();
     if (pid_fd_ >= 0) {
@@ -81,7 +85,10 @@ int Daemon::run() {
 
     control_ = std::make_unique<ControlServer>(io_, opts_.control_socket, [this](const std::string& req) {
         if (req == "status" || req.empty()) return status();
-        return nlohmann::json{{"error", "unknown request '" + req + "' (known: status)"}};
+        return nlohmann::json{{"error", "unknown request '" + req + "' (known: status, reload)"}};
+    });
+    control_->defer("reload", [this](const std::string&, ControlServer::Reply reply) {
+        request_reload([reply](const reload::ReloadOutcome& r) { reply({{"reload", r.to_json()}}); });
     });
     wait_signal();
 
@@ -90,6 +97,7 @@ int Daemon::run() {
     // Started in reverse (IPVS before VRRP): the table, or the news that there is none, comes before
     // any VIP does. Stopped in creation order (VRRP first, see stop_next).
     for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->start();
+    notify_systemd("READY=1");
     run_guarded(io_, [this](const std::string& what) { on_internal_error(what); });
     spdlog::info("director stopped");
     return exit_code_;
@@ -114,7 +122,8 @@ void Daemon::on_signal(int signo) {
             io_.stop();
             return;
         case SignalAction::Reload:
-            return on_sighup();
+            spdlog::info("{}: reloading {}", name, cfg_.path);
+            return request_reload({});
         case SignalAction::DumpStatus:
             spdlog::info("{}: status {}", name, dump_json(status()));
             return;
@@ -129,8 +138,98 @@ void Daemon::on_signal(int signo) {
     }
 }
 
-void Daemon::on_sighup() {
-    spdlog::warn("SIGHUP: reload is not supported yet; restart to apply a config change");
+struct Daemon::ReloadCandidate {
+    config::Config cfg;
+    config::Diagnostics diag;
+};
+
+void Daemon::request_reload(ReloadWaiter waiter) {
+    if (stopping_) {
+        reload::ReloadOutcome r;
+        r.errors.push_back("the director is stopping; not reloading");
+        r.at = std::chrono::system_clock::now();
+        if (waiter) waiter(r);
+        return;
+    }
+    if (reloads_.request(std::move(waiter))) start_reload();
+    else spdlog::info("reload requested while one runs: one more follows it");
+}
+
+void Daemon::start_reload() {
+    reload_started_ = std::chrono::steady_clock::now();
+    notify_systemd("RELOADING=1");
+    auto candidate = std::make_shared<ReloadCandidate>();
+    std::string path = cfg_.path;
+    // Reading and checking a large file takes long enough to delay adverts; the loop never waits for it.
+    // The thread touches nothing but its candidate, and hands it back through the loop.
+    reload_worker_ = std::thread([this, candidate, path] {
+        try {
+            candidate->cfg = config::load(path, candidate->diag);
+            if (candidate->diag.ok()) config::require_work(candidate->cfg, candidate->diag);
+            if (candidate->diag.ok()) config::check_host(candidate->cfg, candidate->diag, /*as_errors=*/true);
+        } catch (const std::exception& e) {
+            candidate->diag.error({path, 0}, std::string("reading the config failed: ") + e.what());
+        }
+        boost::asio::post(io_, [this, candidate] { finish_reload(candidate); });
+    });
+}
+
+void Daemon::finish_reload(const std::shared_ptr<ReloadCandidate>& candidate) {
+    if (reload_worker_.joinable()) reload_worker_.join();
+    reload::ReloadOutcome r;
+    r.number = ++reload_count_;
+    for (const auto& w : candidate->diag.warnings()) {
+        r.warnings.push_back(w.str());
+        spdlog::warn("reload: {}", w.str());
+    }
+    if (!candidate->diag.ok()) {
+        ++reloads_rejected_;
+        for (const auto& e : candidate->diag.errors()) {
+            r.errors.push_back(e.str());
+            spdlog::error("{}", e.str());
+        }
+        spdlog::error("reload #{} rejected: {} error(s) in {}; still running the config loaded before", r.number,
+                      r.errors.size(), cfg_.path);
+    } else if (stopping_) {
+        r.errors.push_back("the director is stopping; not reloading");
+    } else {
+        apply_config(candidate->cfg, r.changes);
+        r.ok = true;
+    }
+    r.at = std::chrono::system_clock::now();
+    r.took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - reload_started_);
+    if (r.ok)
+        spdlog::info("reload #{} done in {:.1f} ms: {}", r.number, r.took.count() / 1000.0,
+                     r.changes.empty() ? "nothing changed" : std::to_string(r.changes.size()) + " change(s)");
+    last_reload_ = r;
+    notify_systemd("READY=1");
+    if (reloads_.finished(r)) start_reload();
+}
+
+void Daemon::apply_config(const config::Config& next, std::vector<std::string>& changes) {
+    auto diff = reload::diff(cfg_, next);
+    changes = diff.describe();
+    for (const auto& c : changes) spdlog::info("reload: {}", c);
+    auto find = [this](const char* name) -> Component* {
+        for (auto& c : components_)
+            if (std::string(c->name()) == name) return c.get();
+        return nullptr;
+    };
+    // IPVS before VRRP, as at startup: a new service is in the table before its VIP comes up. A part the
+    // old config did not need is built and started now; one the new config no longer needs is emptied.
+    if (auto* lvs = find("lvs")) {
+        lvs->apply(next, diff);
+    } else if (auto c = make_lvs_component(io_, next, opts_.run)) {
+        c->start();
+        components_.push_back(std::move(c));
+    }
+    if (auto* vrrp = find("vrrp")) {
+        vrrp->apply(next, diff);
+    } else if (auto c = make_vrrp_component(io_, next, opts_.run)) {
+        c->start();
+        components_.insert(components_.begin(), std::move(c));  // stops first, as at startup
+    }
+    cfg_ = next;
 }
 
 void Daemon::begin_stop(const std::string& why) {
@@ -184,6 +283,12 @@ nlohmann::json Daemon::status() const {
     j["internal_errors"] = internal_errors_;
     if (!last_internal_error_.empty()) j["last_internal_error"] = last_internal_error_;
     j["signals"] = signals_received_;
+    nlohmann::json reload = {{"reloads", reload_count_},
+                             {"rejected", reloads_rejected_},
+                             {"running", reloads_.running()},
+                             {"pending", reloads_.pending()}};
+    if (last_reload_) reload["last"] = last_reload_->to_json();
+    j["reload"] = reload;
     if (control_) j["control_socket"] = control_->status();
     for (const auto& c : components_) j[c->name()] = c->status();
     return j;

@@ -1,0 +1,8 @@
+#pragma once
+// Tells systemd about the daemon's state (sd_notify) when it runs under a unit that listens for it
+// (NOTIFY_SOCKET set); otherwise, or when built without libsystemd, does nothing.
+namespace director {
+
+void notify_systemd(const char* state);  // "READY=1", "RELOADING=1", ...
+
+}  // namespace director
