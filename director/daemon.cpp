@@ -157,7 +157,9 @@ void Daemon::request_reload(ReloadWaiter waiter) {
 
 void Daemon::start_reload() {
     reload_started_ = std::chrono::steady_clock::now();
-    notify_systemd("RELOADING=1");
+    // systemd (Type=notify-reload, v253+) wants the monotonic time of the reload's start beside RELOADING=1.
+    auto usec = std::chrono::duration_cast<std::chrono::microseconds>(reload_started_.time_since_epoch()).count();
+    notify_systemd("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec));
     auto candidate = std::make_shared<ReloadCandidate>();
     std::string path = cfg_.path;
     // Reading and checking a large file takes long enough to delay adverts; the loop never waits for it.

@@ -6,9 +6,9 @@
 
 namespace director {
 
-void notify_systemd(const char* state) {
+void notify_systemd(const std::string& state) {
 #ifdef DIRECTOR_HAVE_LIBSYSTEMD
-    ::sd_notify(0, state);
+    ::sd_notify(0, state.c_str());
 #else
     (void)state;
 #endif
