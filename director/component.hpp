@@ -22,6 +22,9 @@ public:
     // A reload: `next` (validated) replaces the running config; `diff` says what differs from it. Whatever
     // is unchanged keeps running untouched (state, timers, counters).
     virtual void apply(const config::Config& next, const reload::ConfigDiff& diff) = 0;
+    // `f` runs once what apply() (or start()) set in motion has taken effect; at once for components that
+    // do everything inside apply().
+    virtual void settled(std::function<void()> f) { f(); }
     // Merged into `director status --json`, under the component's own key.
     virtual nlohmann::json status() const = 0;
     virtual const char* name() const = 0;

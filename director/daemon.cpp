@@ -195,9 +195,13 @@ void Daemon::finish_reload(const std::shared_ptr<ReloadCandidate>& candidate) {
     } else if (stopping_) {
         r.errors.push_back("the director is stopping; not reloading");
     } else {
-        apply_config(candidate->cfg, r.changes);
         r.ok = true;
+        return apply_config(std::make_shared<config::Config>(std::move(candidate->cfg)), std::move(r));
     }
+    complete_reload(std::move(r));
+}
+
+void Daemon::complete_reload(reload::ReloadOutcome r) {
     r.at = std::chrono::system_clock::now();
     r.took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - reload_started_);
     if (r.ok)
@@ -208,30 +212,43 @@ void Daemon::finish_reload(const std::shared_ptr<ReloadCandidate>& candidate) {
     if (reloads_.finished(r)) start_reload();
 }
 
-void Daemon::apply_config(const config::Config& next, std::vector<std::string>& changes) {
-    auto diff = reload::diff(cfg_, next);
-    changes = diff.describe();
-    for (const auto& c : changes) spdlog::info("reload: {}", c);
+void Daemon::apply_config(std::shared_ptr<const config::Config> next, reload::ReloadOutcome r) {
+    auto diff = std::make_shared<reload::ConfigDiff>(reload::diff(cfg_, *next));
+    r.changes = diff->describe();
+    for (const auto& c : r.changes) spdlog::info("reload: {}", c);
     auto find = [this](const char* name) -> Component* {
         for (auto& c : components_)
             if (std::string(c->name()) == name) return c.get();
         return nullptr;
     };
-    // IPVS before VRRP, as at startup: a new service is in the table before its VIP comes up. A part the
-    // old config did not need is built and started now; one the new config no longer needs is emptied.
-    if (auto* lvs = find("lvs")) {
-        lvs->apply(next, diff);
-    } else if (auto c = make_lvs_component(io_, next, opts_.run)) {
+    // IPVS before VRRP, as at startup: a new service is in the kernel's table (the IPVS pass runs off
+    // the loop; settled() says when it is done) before its VIP comes up. A part the old config did not
+    // need is built and started now; one the new config no longer needs is emptied.
+    Component* lvs = find("lvs");
+    if (lvs) {
+        lvs->apply(*next, *diff);
+    } else if (auto c = make_lvs_component(io_, *next, opts_.run)) {
         c->start();
+        lvs = c.get();
         components_.push_back(std::move(c));
     }
-    if (auto* vrrp = find("vrrp")) {
-        vrrp->apply(next, diff);
-    } else if (auto c = make_vrrp_component(io_, next, opts_.run)) {
-        c->start();
-        components_.insert(components_.begin(), std::move(c));  // stops first, as at startup
-    }
-    cfg_ = next;
+    auto vrrp_part = [this, next, diff, r = std::move(r), find]() mutable {
+        if (stopping_) {
+            r.ok = false;
+            r.errors.push_back("the director began stopping during the reload; VRRP left as it was");
+            return complete_reload(std::move(r));
+        }
+        if (auto* vrrp = find("vrrp")) {
+            vrrp->apply(*next, *diff);
+        } else if (auto c = make_vrrp_component(io_, *next, opts_.run)) {
+            c->start();
+            components_.insert(components_.begin(), std::move(c));  // stops first, as at startup
+        }
+        cfg_ = *next;
+        complete_reload(std::move(r));
+    };
+    if (lvs) lvs->settled(std::move(vrrp_part));
+    else vrrp_part();
 }
 
 void Daemon::begin_stop(const std::string& why) {

@@ -47,7 +47,9 @@ private:
     void start_reload();
     struct ReloadCandidate;
     void finish_reload(const std::shared_ptr<ReloadCandidate>& candidate);
-    void apply_config(const config::Config& next, std::vector<std::string>& changes);
+    // IPVS first; VRRP once the IPVS pass has reached the kernel; then complete_reload.
+    void apply_config(std::shared_ptr<const config::Config> next, reload::ReloadOutcome r);
+    void complete_reload(reload::ReloadOutcome r);
     void begin_stop(const std::string& why);
     void stop_next(size_t index);
     void on_internal_error(const std::string& what);

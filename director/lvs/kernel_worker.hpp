@@ -1,0 +1,47 @@
+#pragma once
+// One thread that does the IPVS table work: a netlink dump and a batch of edits take tens of milliseconds
+// on a real host with ten thousand rules (seconds under emulation), and the event loop that sends VRRP
+// adverts must not wait for them. Jobs run one at a time in the order given; each job's result is handed
+// to its `done` on the owner's event loop. Destroying the worker finishes the job in hand, drops the
+// rest, and never calls `done` afterwards.
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <functional>
+#include <memory>
+#include <thread>
+
+namespace director::lvs {
+
+class KernelWorker {
+public:
+    explicit KernelWorker(boost::asio::io_context& home);
+    ~KernelWorker();
+    KernelWorker(const KernelWorker&) = delete;
+    KernelWorker& operator=(const KernelWorker&) = delete;
+
+    template <class Result>
+    void run(std::function<Result()> job, std::function<void(Result)> done) {
+        auto alive = alive_;
+        // The home loop counts the job as outstanding work until its result is back, as it would an
+        // asynchronous operation of its own.
+        auto home_work = boost::asio::make_work_guard(home_);
+        boost::asio::post(work_, [this, alive, home_work, job = std::move(job), done = std::move(done)]() mutable {
+            if (!*alive) return;
+            auto result = std::make_shared<Result>(job());
+            boost::asio::post(home_, [alive, result, done = std::move(done)] {
+                if (*alive) done(std::move(*result));
+            });
+        });
+    }
+
+private:
+    boost::asio::io_context& home_;
+    boost::asio::io_context work_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+    std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
+    std::thread thread_;
+};
+
+}  // namespace director::lvs
