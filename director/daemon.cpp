@@ -63,7 +63,6 @@ Daemon::Daemon(config::Config cfg, DaemonOptions opts)
     : cfg_(std::move(cfg)), opts_(std::move(opts)), signals_(io_), burst_(kErrorWindow) {}
 
 Daemon::~Daemon() {
-    if (reload_worker_.joinable()) reload_worker_.join();
     components_.clear();
     if (control_) control_->close();
     if (pid_fd_ >= 0) {
@@ -164,20 +163,21 @@ void Daemon::start_reload() {
     std::string path = cfg_.path;
     // Reading and checking a large file takes long enough to delay adverts; the loop never waits for it.
     // The thread touches nothing but its candidate, and hands it back through the loop.
-    reload_worker_ = std::thread([this, candidate, path] {
-        try {
-            candidate->cfg = config::load(path, candidate->diag);
-            if (candidate->diag.ok()) config::require_work(candidate->cfg, candidate->diag);
-            if (candidate->diag.ok()) config::check_host(candidate->cfg, candidate->diag, /*as_errors=*/true);
-        } catch (const std::exception& e) {
-            candidate->diag.error({path, 0}, std::string("reading the config failed: ") + e.what());
-        }
-        boost::asio::post(io_, [this, candidate] { finish_reload(candidate); });
-    });
+    reload_worker_.run<bool>(
+        [candidate, path] {
+            try {
+                candidate->cfg = config::load(path, candidate->diag);
+                if (candidate->diag.ok()) config::require_work(candidate->cfg, candidate->diag);
+                if (candidate->diag.ok()) config::check_host(candidate->cfg, candidate->diag, /*as_errors=*/true);
+            } catch (const std::exception& e) {
+                candidate->diag.error({path, 0}, std::string("reading the config failed: ") + e.what());
+            }
+            return true;
+        },
+        [this, candidate](bool) { finish_reload(candidate); });
 }
 
 void Daemon::finish_reload(const std::shared_ptr<ReloadCandidate>& candidate) {
-    if (reload_worker_.joinable()) reload_worker_.join();
     reload::ReloadOutcome r;
     r.number = ++reload_count_;
     for (const auto& w : candidate->diag.warnings()) {

@@ -8,7 +8,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "director/component.hpp"
@@ -18,6 +17,7 @@
 #include "director/guarded_loop.hpp"
 #include "director/reload/reload_outcome.hpp"
 #include "director/reload/reload_queue.hpp"
+#include "director/worker_thread.hpp"
 
 namespace director {
 
@@ -71,10 +71,10 @@ private:
     int exit_code_ = 0;
 
     reload::ReloadQueue<reload::ReloadOutcome> reloads_;
-    std::thread reload_worker_;  // reads and checks the new file; joined when its result is back
     std::chrono::steady_clock::time_point reload_started_;
     std::optional<reload::ReloadOutcome> last_reload_;
     uint64_t reload_count_ = 0, reloads_rejected_ = 0;
+    WorkerThread reload_worker_{io_};  // reads and checks the new file; last, so it goes first
 };
 
 }  // namespace director

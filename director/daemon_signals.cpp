@@ -54,6 +54,11 @@ void block_reserved_signals() {
     if (set) ::syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, nullptr, sizeof set);
 }
 
+void block_all_signals_on_this_thread() {
+    uint64_t all = ~uint64_t{0};  // the kernel ignores the bits of SIGKILL and SIGSTOP
+    ::syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, nullptr, sizeof all);
+}
+
 SignalAction daemon_signal_action(int signo) {
     if (const auto* n = find(signo)) return n->action;
     return SignalAction::Ignore;

@@ -12,7 +12,7 @@
 //    start adopts them without dropping a connection. A kill -9 leaves them too.
 //  - status(): services, destinations, weights, the last reconcile and error counters.
 //
-// Threads: listing and editing the table run on a KernelWorker thread, one pass at a time, so a table of
+// Threads: listing and editing the table run on a WorkerThread thread, one pass at a time, so a table of
 // tens of thousands of rules never delays the event loop (VRRP adverts share it). Only the pass touches
 // kernel_ and reconciler_ once started; what status() shows is the copy the last pass handed back. Requests
 // for a pass while one runs fold into one more pass after it.
@@ -27,7 +27,7 @@
 #include "director/config/model.hpp"
 #include "director/ipvs/kernel.hpp"
 #include "director/lvs/health_view.hpp"
-#include "director/lvs/kernel_worker.hpp"
+#include "director/worker_thread.hpp"
 #include "director/lvs/reconciler.hpp"
 
 namespace director {
@@ -122,7 +122,7 @@ private:
     std::vector<ipvs::ServiceState> seen_;
     size_t owned_ = 0, draining_ = 0;
 
-    lvs::KernelWorker worker_;  // last: destroyed (joined) before the kernel objects its jobs use
+    WorkerThread worker_;  // last: destroyed (joined) before the kernel objects its jobs use
 };
 
 // make_lvs_component with its parts chosen by the caller (tests, benchmarks, the membership work).

@@ -1,9 +1,10 @@
 #pragma once
-// One thread that does the IPVS table work: a netlink dump and a batch of edits take tens of milliseconds
-// on a real host with ten thousand rules (seconds under emulation), and the event loop that sends VRRP
-// adverts must not wait for them. Jobs run one at a time in the order given; each job's result is handed
-// to its `done` on the owner's event loop. Destroying the worker finishes the job in hand, drops the
-// rest, and never calls `done` afterwards.
+// A thread for work the event loop must not wait for, because VRRP adverts share the loop: IPVS table
+// passes (a netlink dump and a batch of edits take tens of milliseconds on a real host with ten thousand
+// rules, seconds under emulation) and reading a large config for a reload. Jobs run one at a time in the
+// order given; each job's result is handed to its `done` on the owner's event loop. Destroying the worker
+// finishes the job in hand, drops the rest, and never calls `done` afterwards. The thread blocks every
+// signal: they are the loop thread's (daemon_signals.hpp).
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,14 +13,14 @@
 #include <memory>
 #include <thread>
 
-namespace director::lvs {
+namespace director {
 
-class KernelWorker {
+class WorkerThread {
 public:
-    explicit KernelWorker(boost::asio::io_context& home);
-    ~KernelWorker();
-    KernelWorker(const KernelWorker&) = delete;
-    KernelWorker& operator=(const KernelWorker&) = delete;
+    explicit WorkerThread(boost::asio::io_context& home);
+    ~WorkerThread();
+    WorkerThread(const WorkerThread&) = delete;
+    WorkerThread& operator=(const WorkerThread&) = delete;
 
     template <class Result>
     void run(std::function<Result()> job, std::function<void(Result)> done) {
@@ -44,4 +45,4 @@ private:
     std::thread thread_;
 };
 
-}  // namespace director::lvs
+}  // namespace director
