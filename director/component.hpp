@@ -6,12 +6,25 @@
 
 namespace director {
 
+namespace config {
+struct Config;
+}
+namespace reload {
+struct ConfigDiff;
+}
+
 class Component {
 public:
     virtual ~Component() = default;
     virtual void start() = 0;
     // Orderly shutdown (SIGTERM): finish what must be sent or removed, then call `done` exactly once.
     virtual void stop(std::function<void()> done) = 0;
+    // A reload: `next` (validated) replaces the running config; `diff` says what differs from it. Whatever
+    // is unchanged keeps running untouched (state, timers, counters).
+    virtual void apply(const config::Config& next, const reload::ConfigDiff& diff) = 0;
+    // `f` runs once what apply() (or start()) set in motion has taken effect; at once for components that
+    // do everything inside apply().
+    virtual void settled(std::function<void()> f) { f(); }
     // Merged into `director status --json`, under the component's own key.
     virtual nlohmann::json status() const = 0;
     virtual const char* name() const = 0;

@@ -6,11 +6,15 @@
 
 #include "director/component.hpp"
 #include "director/config/model.hpp"
+#include "director/ipvs_availability.hpp"
 
 namespace director {
 
 struct RunOptions {
     bool keep_ipvs_on_exit = false;  // --keep-ipvs: leave owned IPVS rules in place on a clean stop
+    // Shared by the LVS component (publishes) and the VRRP component (FAULTs the instances whose VIP is
+    // a virtual server's address while IPVS is unavailable). Null: no link (tests of one component).
+    std::shared_ptr<IpvsAvailability> ipvs;
 };
 
 // VRRP instances, their track scripts and notify scripts.

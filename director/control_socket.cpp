@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <spdlog/spdlog.h>
 
 namespace director {
@@ -21,6 +22,7 @@ using stream = asio::local::stream_protocol;
 struct ControlServer::Shared {
     std::string path;
     Handler handler;
+    std::map<std::string, ControlServer::DeferredHandler> deferred;
     ControlLimits limits;
     ControlCounters counters;
 };
@@ -61,7 +63,25 @@ struct Session : std::enable_shared_from_this<Session> {
         // At EOF the request is whatever came, newline or not (`printf status | socat - UNIX:...`).
         std::string line(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + (ec ? buf.size() : n));
         while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+        if (auto it = shared->deferred.find(line); it != shared->deferred.end()) return serve_later(it->second, line);
         reply(serve(line));
+    }
+
+    void serve_later(const ControlServer::DeferredHandler& handler, const std::string& line) {
+        timer.cancel();
+        auto self = shared_from_this();
+        auto answered = std::make_shared<bool>(false);
+        try {
+            handler(line, [self, answered](const nlohmann::json& j) {
+                if (std::exchange(*answered, true)) return;
+                ++self->shared->counters.served;
+                self->reply(dump_json(j) + "\n");
+            });
+        } catch (const std::exception& e) {
+            ++shared->counters.handler_errors;
+            spdlog::warn("control socket {}: request failed: {}", shared->path, e.what());
+            if (!std::exchange(*answered, true)) reply(error_line(e.what()));
+        }
     }
 
     std::string serve(const std::string& line) {
@@ -168,6 +188,10 @@ void ControlServer::close() {
     boost::system::error_code ec;
     acceptor_.close(ec);
     ::unlink(path_.c_str());
+}
+
+void ControlServer::defer(const std::string& request, DeferredHandler handler) {
+    shared_->deferred[request] = std::move(handler);
 }
 
 nlohmann::json ControlServer::status() const {

@@ -31,11 +31,17 @@ struct ControlCounters {
 class ControlServer {
 public:
     using Handler = std::function<nlohmann::json(const std::string& request)>;
+    // A request answered later (a reload, once it has finished): the handler gets `reply` to call once.
+    // The idle timeout does not run while the daemon, not the client, is the one taking its time.
+    using Reply = std::function<void(const nlohmann::json&)>;
+    using DeferredHandler = std::function<void(const std::string& request, Reply reply)>;
     // Binds `path` mode 0600. A stale socket left by a killed run is replaced; a path that is not a
     // socket, or a socket another process still answers on, is refused with std::runtime_error.
     ControlServer(boost::asio::io_context& io, std::string path, Handler handler, ControlLimits limits = {});
     ~ControlServer();
     void close();
+    // Requests exactly equal to `request` go to `handler` instead of the Handler.
+    void defer(const std::string& request, DeferredHandler handler);
     // Counters and limits, for `director status`.
     nlohmann::json status() const;
 

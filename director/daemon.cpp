@@ -10,8 +10,11 @@
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
+#include "director/config/host_check.hpp"
 #include "director/daemon_signals.hpp"
 #include "director/guarded_loop.hpp"
+#include "director/reload/config_diff.hpp"
+#include "director/systemd_notify.hpp"
 #include "director/status_view.hpp"
 #include "director/version.hpp"
 
@@ -54,16 +57,6 @@ int lock_pid_file(const std::string& path) {
     return fd;
 }
 
-// Asio installs its handlers without SA_RESTART; with it, a signal arriving during a blocking netlink
-// call does not turn into a spurious EINTR error.
-void restart_interrupted_calls(int signo) {
-    struct sigaction sa {};
-    if (::sigaction(signo, nullptr, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
-        sa.sa_flags |= SA_RESTART;
-        ::sigaction(signo, &sa, nullptr);
-    }
-}
-
 }  // namespace
 
 Daemon::Daemon(config::Config cfg, DaemonOptions opts)
@@ -82,25 +75,28 @@ int Daemon::run() {
     started_ = std::chrono::steady_clock::now();
     // Caught, never SIG_IGN: a caught signal is back to its default in the scripts we exec, an ignored
     // one would stay ignored there.
-    for (int s : daemon_signals()) {
-        signals_.add(s);
-        restart_interrupted_calls(s);
-    }
-    block_reserved_signals();
+    catch_daemon_signals(signals_);
     pid_fd_ = lock_pid_file(opts_.pid_file);
 
+    opts_.run.ipvs = std::make_shared<IpvsAvailability>();
     if (auto c = make_vrrp_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
     if (auto c = make_lvs_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
 
     control_ = std::make_unique<ControlServer>(io_, opts_.control_socket, [this](const std::string& req) {
         if (req == "status" || req.empty()) return status();
-        return nlohmann::json{{"error", "unknown request '" + req + "' (known: status)"}};
+        return nlohmann::json{{"error", "unknown request '" + req + "' (known: status, reload)"}};
+    });
+    control_->defer("reload", [this](const std::string&, ControlServer::Reply reply) {
+        request_reload([reply](const reload::ReloadOutcome& r) { reply({{"reload", r.to_json()}}); });
     });
     wait_signal();
 
     spdlog::info("director {} starting: config {}, {} vrrp_instance(s), {} virtual_server(s)", version(), cfg_.path,
                  cfg_.vrrp_instances.size(), cfg_.virtual_servers.size());
-    for (auto& c : components_) c->start();
+    // Started in reverse (IPVS before VRRP): the table, or the news that there is none, comes before
+    // any VIP does. Stopped in creation order (VRRP first, see stop_next).
+    for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->start();
+    notify_systemd("READY=1");
     run_guarded(io_, [this](const std::string& what) { on_internal_error(what); });
     spdlog::info("director stopped");
     return exit_code_;
@@ -125,7 +121,8 @@ void Daemon::on_signal(int signo) {
             io_.stop();
             return;
         case SignalAction::Reload:
-            return on_sighup();
+            spdlog::info("{}: reloading {}", name, cfg_.path);
+            return request_reload({});
         case SignalAction::DumpStatus:
             spdlog::info("{}: status {}", name, dump_json(status()));
             return;
@@ -140,8 +137,118 @@ void Daemon::on_signal(int signo) {
     }
 }
 
-void Daemon::on_sighup() {
-    spdlog::warn("SIGHUP: reload is not supported yet; restart to apply a config change");
+struct Daemon::ReloadCandidate {
+    config::Config cfg;
+    config::Diagnostics diag;
+};
+
+void Daemon::request_reload(ReloadWaiter waiter) {
+    if (stopping_) {
+        reload::ReloadOutcome r;
+        r.errors.push_back("the director is stopping; not reloading");
+        r.at = std::chrono::system_clock::now();
+        if (waiter) waiter(r);
+        return;
+    }
+    if (reloads_.request(std::move(waiter))) start_reload();
+    else spdlog::info("reload requested while one runs: one more follows it");
+}
+
+void Daemon::start_reload() {
+    reload_started_ = std::chrono::steady_clock::now();
+    // systemd (Type=notify-reload, v253+) wants the monotonic time of the reload's start beside RELOADING=1.
+    auto usec = std::chrono::duration_cast<std::chrono::microseconds>(reload_started_.time_since_epoch()).count();
+    notify_systemd("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec));
+    auto candidate = std::make_shared<ReloadCandidate>();
+    std::string path = cfg_.path;
+    // Reading and checking a large file takes long enough to delay adverts; the loop never waits for it.
+    // The thread touches nothing but its candidate, and hands it back through the loop.
+    reload_worker_.run<bool>(
+        [candidate, path] {
+            try {
+                candidate->cfg = config::load(path, candidate->diag);
+                if (candidate->diag.ok()) config::require_work(candidate->cfg, candidate->diag);
+                if (candidate->diag.ok()) config::check_host(candidate->cfg, candidate->diag, /*as_errors=*/true);
+            } catch (const std::exception& e) {
+                candidate->diag.error({path, 0}, std::string("reading the config failed: ") + e.what());
+            }
+            return true;
+        },
+        [this, candidate](bool) { finish_reload(candidate); });
+}
+
+void Daemon::finish_reload(const std::shared_ptr<ReloadCandidate>& candidate) {
+    reload::ReloadOutcome r;
+    r.number = ++reload_count_;
+    for (const auto& w : candidate->diag.warnings()) {
+        r.warnings.push_back(w.str());
+        spdlog::warn("reload: {}", w.str());
+    }
+    if (!candidate->diag.ok()) {
+        ++reloads_rejected_;
+        for (const auto& e : candidate->diag.errors()) {
+            r.errors.push_back(e.str());
+            spdlog::error("{}", e.str());
+        }
+        spdlog::error("reload #{} rejected: {} error(s) in {}; still running the config loaded before", r.number,
+                      r.errors.size(), cfg_.path);
+    } else if (stopping_) {
+        r.errors.push_back("the director is stopping; not reloading");
+    } else {
+        r.ok = true;
+        return apply_config(std::make_shared<config::Config>(std::move(candidate->cfg)), std::move(r));
+    }
+    complete_reload(std::move(r));
+}
+
+void Daemon::complete_reload(reload::ReloadOutcome r) {
+    r.at = std::chrono::system_clock::now();
+    r.took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - reload_started_);
+    if (r.ok)
+        spdlog::info("reload #{} done in {:.1f} ms: {}", r.number, r.took.count() / 1000.0,
+                     r.changes.empty() ? "nothing changed" : std::to_string(r.changes.size()) + " change(s)");
+    last_reload_ = r;
+    notify_systemd("READY=1");
+    if (reloads_.finished(r)) start_reload();
+}
+
+void Daemon::apply_config(std::shared_ptr<const config::Config> next, reload::ReloadOutcome r) {
+    auto diff = std::make_shared<reload::ConfigDiff>(reload::diff(cfg_, *next));
+    r.changes = diff->describe();
+    for (const auto& c : r.changes) spdlog::info("reload: {}", c);
+    auto find = [this](const char* name) -> Component* {
+        for (auto& c : components_)
+            if (std::string(c->name()) == name) return c.get();
+        return nullptr;
+    };
+    // IPVS before VRRP, as at startup: a new service is in the kernel's table (the IPVS pass runs off
+    // the loop; settled() says when it is done) before its VIP comes up. A part the old config did not
+    // need is built and started now; one the new config no longer needs is emptied.
+    Component* lvs = find("lvs");
+    if (lvs) {
+        lvs->apply(*next, *diff);
+    } else if (auto c = make_lvs_component(io_, *next, opts_.run)) {
+        c->start();
+        lvs = c.get();
+        components_.push_back(std::move(c));
+    }
+    auto vrrp_part = [this, next, diff, r = std::move(r), find]() mutable {
+        if (stopping_) {
+            r.ok = false;
+            r.errors.push_back("the director began stopping during the reload; VRRP left as it was");
+            return complete_reload(std::move(r));
+        }
+        if (auto* vrrp = find("vrrp")) {
+            vrrp->apply(*next, *diff);
+        } else if (auto c = make_vrrp_component(io_, *next, opts_.run)) {
+            c->start();
+            components_.insert(components_.begin(), std::move(c));  // stops first, as at startup
+        }
+        cfg_ = *next;
+        complete_reload(std::move(r));
+    };
+    if (lvs) lvs->settled(std::move(vrrp_part));
+    else vrrp_part();
 }
 
 void Daemon::begin_stop(const std::string& why) {
@@ -195,6 +302,12 @@ nlohmann::json Daemon::status() const {
     j["internal_errors"] = internal_errors_;
     if (!last_internal_error_.empty()) j["last_internal_error"] = last_internal_error_;
     j["signals"] = signals_received_;
+    nlohmann::json reload = {{"reloads", reload_count_},
+                             {"rejected", reloads_rejected_},
+                             {"running", reloads_.running()},
+                             {"pending", reloads_.pending()}};
+    if (last_reload_) reload["last"] = last_reload_->to_json();
+    j["reload"] = reload;
     if (control_) j["control_socket"] = control_->status();
     for (const auto& c : components_) j[c->name()] = c->status();
     return j;

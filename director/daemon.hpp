@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@
 #include "director/config/model.hpp"
 #include "director/control_socket.hpp"
 #include "director/guarded_loop.hpp"
+#include "director/reload/reload_outcome.hpp"
+#include "director/reload/reload_queue.hpp"
+#include "director/worker_thread.hpp"
 
 namespace director {
 
@@ -35,8 +39,17 @@ public:
 private:
     void wait_signal();
     void on_signal(int signo);
-    // SIGHUP. Live reload replaces this function; until then the daemon says so and keeps running.
-    void on_sighup();
+    // SIGHUP and the control socket's "reload": validate the file first (off the event loop, so adverts
+    // keep their schedule), apply second; a rejected file changes nothing. Requests during a reload are
+    // folded into one more (reload::ReloadQueue).
+    using ReloadWaiter = reload::ReloadQueue<reload::ReloadOutcome>::Waiter;
+    void request_reload(ReloadWaiter waiter);
+    void start_reload();
+    struct ReloadCandidate;
+    void finish_reload(const std::shared_ptr<ReloadCandidate>& candidate);
+    // IPVS first; VRRP once the IPVS pass has reached the kernel; then complete_reload.
+    void apply_config(std::shared_ptr<const config::Config> next, reload::ReloadOutcome r);
+    void complete_reload(reload::ReloadOutcome r);
     void begin_stop(const std::string& why);
     void stop_next(size_t index);
     void on_internal_error(const std::string& what);
@@ -56,6 +69,12 @@ private:
     std::string last_internal_error_;
     ErrorBurst burst_;
     int exit_code_ = 0;
+
+    reload::ReloadQueue<reload::ReloadOutcome> reloads_;
+    std::chrono::steady_clock::time_point reload_started_;
+    std::optional<reload::ReloadOutcome> last_reload_;
+    uint64_t reload_count_ = 0, reloads_rejected_ = 0;
+    WorkerThread reload_worker_{io_};  // reads and checks the new file; last, so it goes first
 };
 
 }  // namespace director

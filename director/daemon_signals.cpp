@@ -54,6 +54,11 @@ void block_reserved_signals() {
     if (set) ::syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, nullptr, sizeof set);
 }
 
+void block_all_signals_on_this_thread() {
+    uint64_t all = ~uint64_t{0};  // the kernel ignores the bits of SIGKILL and SIGSTOP
+    ::syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, nullptr, sizeof all);
+}
+
 SignalAction daemon_signal_action(int signo) {
     if (const auto* n = find(signo)) return n->action;
     return SignalAction::Ignore;
@@ -63,6 +68,27 @@ std::string signal_name(int signo) {
     if (const auto* n = find(signo)) return n->name;
     if (realtime(signo)) return signo == SIGRTMIN ? "SIGRTMIN" : "SIGRTMIN+" + std::to_string(signo - SIGRTMIN);
     return "signal " + std::to_string(signo);
+}
+
+namespace {
+
+// Asio installs its handlers without SA_RESTART.
+void restart_interrupted_calls(int signo) {
+    struct sigaction sa {};
+    if (::sigaction(signo, nullptr, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
+        sa.sa_flags |= SA_RESTART;
+        ::sigaction(signo, &sa, nullptr);
+    }
+}
+
+}  // namespace
+
+void catch_daemon_signals(boost::asio::signal_set& set) {
+    for (int s : daemon_signals()) {
+        set.add(s);
+        restart_interrupted_calls(s);
+    }
+    block_reserved_signals();
 }
 
 }  // namespace director

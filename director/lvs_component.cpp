@@ -9,16 +9,167 @@
 #include "director/ipvs/netlink.hpp"
 #include "director/ipvs/sysctl.hpp"
 #include "director/lvs/membership.hpp"
+#include "director/reload/config_diff.hpp"
 
 namespace director {
 
-LvsComponent::LvsComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts,
-                           KernelFactory kernel, std::unique_ptr<Membership> membership)
-    : io_(io), cfg_(cfg), opts_(opts), make_kernel_(std::move(kernel)), membership_(std::move(membership)), timer_(io) {
+namespace {
+
+void mark_not_in_table(nlohmann::json& j) {
+    if (j.is_object()) {
+        for (auto& [k, v] : j.items()) {
+            if (k == "in_table") v = false;
+            else mark_not_in_table(v);
+        }
+    } else if (j.is_array()) {
+        for (auto& v : j) mark_not_in_table(v);
+    }
+}
+
+}  // namespace
+
+namespace {
+
+std::chrono::milliseconds shortest_delay_loop(const config::Config& cfg) {
     long long ms = 60000;
-    for (const auto& vs : cfg_.virtual_servers) ms = std::min(ms, vs.delay_loop_ms);
-    if (!cfg_.virtual_servers.empty()) period_ = std::chrono::milliseconds(ms);
+    for (const auto& vs : cfg.virtual_servers) ms = std::min(ms, vs.delay_loop_ms);
+    return std::chrono::milliseconds(ms);
+}
+
+// While a real server drains, its active connections are looked at this often.
+constexpr std::chrono::milliseconds kDrainPoll{1000};
+
+}  // namespace
+
+struct LvsComponent::PassRequest {
+    std::vector<lvs::DesiredService> desired;
+    bool delete_foreign = false;  // lvs_flush, first pass only
+    bool after_reload = false;
+    bool host_setup = false;      // sysctls and sync daemon (first pass on a new connection, or a reload)
+    bool nat = false;             // the config has NAT real servers: forwarding sysctls wanted
+    std::optional<config::LvsSyncDaemon> sync, sync_stop;
+    bool sync_start = false;
+    std::vector<DrainRequest> drains;
+};
+
+struct LvsComponent::PassResult {
+    bool after_reload = false;
+    bool opened_now = false;
+    std::string error;  // the kernel could not be opened or its table not read
+    std::optional<lvs::ReconcileResult> result;
+    std::vector<ipvs::ServiceState> seen;
+    size_t owned = 0, draining = 0;
+    uint64_t kernel_errors = 0;  // sysctl and sync-daemon failures
+    std::optional<nlohmann::json> sysctls;
+};
+
+namespace {
+
+// Forwarding settings NAT needs; runs on the worker, reports what it did.
+nlohmann::json set_forwarding_sysctls(bool nat, uint64_t& errors) {
+    nlohmann::json out = nlohmann::json::array();
+    if (!nat) return out;
+    auto apply = [&](const std::string& name, const char* why) {
+        auto r = ipvs::ensure_sysctl(name, "1");
+        if (!r.error.empty()) {
+            spdlog::warn("ipvs: {} (needed because {})", r.error, why);
+            ++errors;
+        } else if (r.changed) {
+            spdlog::info("ipvs: set {}=1 (was {}) because {}", name, r.old_value, why);
+        }
+        out.push_back({{"name", name}, {"value", r.error.empty() ? "1" : r.old_value}, {"changed", r.changed},
+                       {"error", r.error}});
+    };
+    apply("net.ipv4.ip_forward", "NAT real servers send replies back through this host");
+    if (ipvs::conntrack_loaded())
+        apply("net.ipv4.vs.conntrack",
+              "netfilter conntrack is loaded and NAT replies must match tracked connections to pass stateful rules");
+    return out;
+}
+
+void sync_daemon(ipvs::Kernel* kernel, const config::LvsSyncDaemon& sd, bool start, uint64_t& errors) {
+    auto* nl = dynamic_cast<ipvs::Netlink*>(kernel);
+    if (!nl) return;
+    // Both roles run at once (the kernel allows it): whichever node holds the VIP sends, the other receives,
+    // and a VRRP failover needs no restart of either.
+    for (auto state : {ipvs::SyncState::Master, ipvs::SyncState::Backup}) {
+        const char* role = state == ipvs::SyncState::Master ? "master" : "backup";
+        try {
+            if (start) {
+                nl->start_sync_daemon({state, sd.interface, static_cast<uint32_t>(sd.syncid)});
+                spdlog::info("ipvs: started {} sync daemon on {} (syncid {})", role, sd.interface, sd.syncid);
+            } else {
+                nl->stop_sync_daemon(state);
+            }
+        } catch (const ipvs::KernelError& e) {
+            if (start && e.err == EEXIST) continue;  // left running by a previous run
+            ++errors;
+            spdlog::warn("ipvs: {} sync daemon: {}", role, e.what());
+        }
+    }
+}
+
+bool has_nat(const config::Config& cfg) {
+    for (const auto& vs : cfg.virtual_servers) {
+        if (vs.forward == ipvs::Forward::Masq) return true;
+        for (const auto& rs : vs.real_servers)
+            if (rs.forward.value_or(vs.forward) == ipvs::Forward::Masq) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+LvsComponent::LvsComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts,
+                           KernelFactory kernel, MembershipFactory membership)
+    : io_(io),
+      cfg_(cfg),
+      opts_(opts),
+      make_kernel_(std::move(kernel)),
+      make_membership_(std::move(membership)),
+      timer_(io),
+      worker_(io) {
+    period_ = shortest_delay_loop(cfg_);
+    if (make_membership_) membership_ = make_membership_(io_, cfg_);
     if (membership_) membership_->on_change = [this] { reconcile_now(); };
+}
+
+void LvsComponent::apply(const config::Config& next, const reload::ConfigDiff& diff) {
+    auto sync_of = [](const config::GlobalDefs& g) {
+        auto s = g.lvs_sync_daemon;
+        if (s) s->where = {};
+        return s;
+    };
+    if (sync_of(cfg_.global) != sync_of(next.global)) {
+        sync_stop_ = cfg_.global.lvs_sync_daemon;
+        sync_start_ = true;
+    }
+    auto now = lvs::DrainList::Clock::now();
+    for (const auto& v : diff.virtual_servers) {
+        if (v.change != reload::Change::Updated) continue;
+        auto vs = std::find_if(next.virtual_servers.begin(), next.virtual_servers.end(),
+                               [&](const config::VirtualServerConf& x) { return x.key == v.key; });
+        if (vs == next.virtual_servers.end()) continue;
+        for (const auto& r : v.real_servers)
+            if (r.change == reload::Change::Removed)
+                pending_drains_.push_back(
+                    {v.key, {r.address, r.port}, now + std::chrono::milliseconds(vs->drain_timeout_ms)});
+    }
+
+    std::unique_ptr<Membership> next_membership;
+    if (membership_) next_membership = membership_->reload(next);
+    else if (make_membership_) next_membership = make_membership_(io_, next);
+    if (membership_) membership_->on_change = nullptr;
+    membership_ = std::move(next_membership);  // the old one goes, stopping what was not handed over
+    if (membership_) membership_->on_change = [this] { reconcile_now(); };
+
+    cfg_ = next;
+    period_ = shortest_delay_loop(cfg_);
+    redo_host_setup_ = true;
+    if (stopping_ || !started_) return;
+    request_pass(/*after_reload=*/true);
+    if (membership_) membership_->start();
+    schedule();
 }
 
 LvsComponent::~LvsComponent() {
@@ -29,91 +180,43 @@ const lvs::HealthSource& LvsComponent::health() const {
     return membership_ ? static_cast<const lvs::HealthSource&>(*membership_) : always_up_;
 }
 
-bool LvsComponent::ensure_kernel() {
-    if (kernel_) return true;
+void LvsComponent::set_availability(bool available, const std::string& reason) {
+    if (opts_.ipvs) opts_.ipvs->set(available, reason);
+}
+
+bool LvsComponent::open_kernel() {
     try {
         kernel_ = make_kernel_();
         reconciler_ = std::make_unique<lvs::Reconciler>(*kernel_);
-        last_error_.clear();
+        connected_ = true;
+        set_availability(true, "");
         return true;
     } catch (const ipvs::KernelError& e) {
         ++kernel_errors_;
-        // The same message every delay_loop would drown the log; say it once per distinct error.
-        if (last_error_ != e.what()) spdlog::error("ipvs: {}", e.what());
         last_error_ = e.what();
+        spdlog::error("ipvs: {}", e.what());
+        set_availability(false, e.what());
         return false;
-    }
-}
-
-void LvsComponent::set_forwarding_sysctls() {
-    bool nat = false;
-    for (const auto& vs : cfg_.virtual_servers) {
-        nat |= vs.forward == ipvs::Forward::Masq;
-        for (const auto& rs : vs.real_servers) nat |= rs.forward.value_or(vs.forward) == ipvs::Forward::Masq;
-    }
-    if (!nat) return;
-    auto apply = [this](const std::string& name, const char* why) {
-        auto r = ipvs::ensure_sysctl(name, "1");
-        if (!r.error.empty()) {
-            spdlog::warn("ipvs: {} (needed because {})", r.error, why);
-            ++kernel_errors_;
-        } else if (r.changed) {
-            spdlog::info("ipvs: set {}=1 (was {}) because {}", name, r.old_value, why);
-        }
-        sysctls_.push_back({{"name", name}, {"value", r.error.empty() ? "1" : r.old_value}, {"changed", r.changed},
-                            {"error", r.error}});
-    };
-    apply("net.ipv4.ip_forward", "NAT real servers send replies back through this host");
-    if (ipvs::conntrack_loaded())
-        apply("net.ipv4.vs.conntrack",
-              "netfilter conntrack is loaded and NAT replies must match tracked connections to pass stateful rules");
-}
-
-void LvsComponent::sync_daemon(bool start) {
-    const auto& sd = cfg_.global.lvs_sync_daemon;
-    auto* nl = dynamic_cast<ipvs::Netlink*>(kernel_.get());
-    if (!sd || !nl) return;
-    // Both roles run at once (the kernel allows it): whichever node holds the VIP sends, the other receives,
-    // and a VRRP failover needs no restart of either.
-    for (auto state : {ipvs::SyncState::Master, ipvs::SyncState::Backup}) {
-        const char* role = state == ipvs::SyncState::Master ? "master" : "backup";
-        try {
-            if (start) {
-                nl->start_sync_daemon({state, sd->interface, static_cast<uint32_t>(sd->syncid)});
-                spdlog::info("ipvs: started {} sync daemon on {} (syncid {})", role, sd->interface, sd->syncid);
-            } else {
-                nl->stop_sync_daemon(state);
-            }
-        } catch (const ipvs::KernelError& e) {
-            if (start && e.err == EEXIST) continue;  // left running by a previous run
-            ++kernel_errors_;
-            spdlog::warn("ipvs: {} sync daemon: {}", role, e.what());
-        }
     }
 }
 
 void LvsComponent::start() {
     started_ = true;
-    if (ensure_kernel()) {
-        set_forwarding_sysctls();
-        sync_daemon(true);
-    }
-    reconcile();
+    // Opened here, not on the worker: the VRRP instances start right after this and must already know
+    // whether IPVS is there (a VIP of a service the kernel cannot forward is not taken).
+    if (open_kernel()) redo_host_setup_ = sync_start_ = true;
+    request_pass();
     if (membership_) membership_->start();
     schedule();
 }
 
 void LvsComponent::schedule() {
     if (stopping_) return;
-    timer_.expires_after(period_);
+    bool draining = draining_ > 0 || !pending_drains_.empty();
+    timer_.expires_after(draining ? std::min(period_, kDrainPoll) : period_);
     timer_.async_wait([this](boost::system::error_code ec) {
         if (ec || stopping_) return;
-        bool first_success = !kernel_;
-        reconcile();
-        if (first_success && kernel_) {
-            set_forwarding_sysctls();
-            sync_daemon(true);
-        }
+        request_pass();
         schedule();
     });
 }
@@ -123,49 +226,150 @@ void LvsComponent::reconcile_now() {
     reconcile_posted_ = true;
     boost::asio::post(io_, [this] {
         reconcile_posted_ = false;
-        if (!stopping_) reconcile();
+        if (!stopping_) request_pass();
     });
 }
 
-void LvsComponent::reconcile() {
-    if (!ensure_kernel()) return;
-    auto desired = lvs::desired_state(cfg_, health());
-    bool first = reconciles_ == 0;
+void LvsComponent::settled(std::function<void()> f) {
+    if (!busy_ && !again_) return f();
+    settled_.push_back(std::move(f));
+}
+
+void LvsComponent::request_pass(bool after_reload) {
+    if (stopping_) return;
+    if (busy_) {
+        again_ = true;
+        again_after_reload_ |= after_reload;
+        return;
+    }
+    again_after_reload_ = after_reload;
+    launch_pass();
+}
+
+void LvsComponent::launch_pass() {
+    auto req = std::make_shared<PassRequest>();
+    // The desired state is computed here, on the loop, where the health decisions live; the worker gets a copy.
+    req->desired = lvs::desired_state(cfg_, health());
+    req->delete_foreign = reconciles_ == 0 && cfg_.global.lvs_flush;
+    req->after_reload = std::exchange(again_after_reload_, false);
+    req->host_setup = std::exchange(redo_host_setup_, false);
+    req->nat = has_nat(cfg_);
+    req->sync = cfg_.global.lvs_sync_daemon;
+    req->sync_stop = std::exchange(sync_stop_, std::nullopt);
+    req->sync_start = std::exchange(sync_start_, false);
+    req->drains = std::move(pending_drains_);
+    pending_drains_.clear();
+    busy_ = true;
+    again_ = false;
+    worker_.run<PassResult>([this, req] { return run_pass(*req); },
+                            [this](PassResult r) { finish_pass(std::move(r)); });
+}
+
+LvsComponent::PassResult LvsComponent::run_pass(const PassRequest& req) {
+    PassResult out;
+    out.after_reload = req.after_reload;
+    if (!kernel_) {
+        try {
+            kernel_ = make_kernel_();
+            reconciler_ = std::make_unique<lvs::Reconciler>(*kernel_);
+            out.opened_now = true;
+        } catch (const ipvs::KernelError& e) {
+            out.error = e.what();
+            return out;
+        }
+    }
+    if (req.sync_stop) sync_daemon(kernel_.get(), *req.sync_stop, false, out.kernel_errors);
+    if (out.opened_now || req.host_setup) out.sysctls = set_forwarding_sysctls(req.nat, out.kernel_errors);
+    if (req.sync && (out.opened_now || req.sync_start)) sync_daemon(kernel_.get(), *req.sync, true, out.kernel_errors);
+    for (const auto& d : req.drains) reconciler_->drain(d.service, d.dest, d.deadline);
     try {
-        auto r = reconciler_->reconcile(desired, first && cfg_.global.lvs_flush);
+        out.result = reconciler_->reconcile(req.desired, req.delete_foreign);
+    } catch (const ipvs::KernelError& e) {
+        out.error = e.what();
+        // A broken socket is reopened at the next attempt.
+        reconciler_.reset();
+        kernel_.reset();
+        return out;
+    }
+    out.seen = reconciler_->last_seen();
+    out.owned = reconciler_->owned().size();
+    out.draining = reconciler_->drains().size();
+    return out;
+}
+
+void LvsComponent::finish_pass(PassResult p) {
+    busy_ = false;
+    kernel_errors_ += p.kernel_errors;
+    if (p.sysctls) sysctls_ = *p.sysctls;
+    if (!p.result) {
+        ++kernel_errors_;
+        // The same message every delay_loop would drown the log; say it once per distinct error.
+        if (last_error_ != p.error) spdlog::error("ipvs: {}", p.error);
+        last_error_ = p.error;
+        connected_ = false;
+        seen_.clear();
+        owned_ = draining_ = 0;
+        set_availability(false, p.error);
+    } else {
+        auto& r = *p.result;
+        bool first = reconciles_ == 0;
         ++reconciles_;
         op_failures_ += r.failed;
         if (first) {
             spdlog::info("ipvs: {} virtual server(s): adopted {} already in the kernel, {} added, {} edited, {} deleted "
                          "in {:.1f} ms{}",
-                         desired.size(), r.adopted, r.added, r.edited, r.deleted, r.took.count() / 1000.0,
+                         cfg_.virtual_servers.size(), r.adopted, r.added, r.edited, r.deleted,
+                         r.took.count() / 1000.0,
                          cfg_.global.lvs_flush ? " (lvs_flush: foreign services removed)" : "");
-        } else if (r.changes()) {
+        } else if (p.after_reload) {
+            spdlog::info("ipvs: reloaded config applied: {} added, {} edited, {} deleted, {} real server(s) draining "
+                         "in {:.1f} ms",
+                         r.added, r.edited, r.deleted, r.draining, r.took.count() / 1000.0);
+        } else if (r.changes() > r.drained.size()) {
             ++drift_repairs_;
             spdlog::warn("ipvs: table differed from the desired state: {} added, {} edited, {} deleted in {:.1f} ms",
                          r.added, r.edited, r.deleted, r.took.count() / 1000.0);
         }
         for (const auto& e : r.errors) spdlog::error("ipvs: {}", e);
+        for (const auto& d : r.drained) {
+            std::string who = ipvs::describe(d.service) + " real_server " + ipvs::format_addr_port(d.dest.first, d.dest.second);
+            if (d.active_conns) {
+                ++drains_timed_out_;
+                spdlog::warn("ipvs: {}: drain_timeout passed with {} active connection(s); removed", who, d.active_conns);
+            } else {
+                ++drains_done_;
+                spdlog::info("ipvs: {}: drained (no active connection left); removed", who);
+            }
+        }
         last_ = r;
         last_error_.clear();
-    } catch (const ipvs::KernelError& e) {
-        ++kernel_errors_;
-        last_error_ = e.what();
-        spdlog::error("ipvs: reconcile failed: {}", e.what());
-        // A broken socket is reopened at the next attempt.
-        reconciler_.reset();
-        kernel_.reset();
+        connected_ = true;
+        seen_ = std::move(p.seen);
+        owned_ = p.owned;
+        draining_ = p.draining;
+        set_availability(true, "");
     }
+    if (again_ && !stopping_) return launch_pass();
+    again_ = false;
+    auto waiting = std::move(settled_);
+    settled_.clear();
+    for (auto& f : waiting) f();
 }
 
 void LvsComponent::stop(std::function<void()> done) {
     stopping_ = true;
     timer_.cancel();
     if (membership_) membership_->stop();
-    if (kernel_ && reconciler_) {
-        if (opts_.keep_ipvs_on_exit) {
-            spdlog::info("ipvs: --keep-ipvs: leaving {} owned service(s) in the kernel", reconciler_->owned().size());
-        } else {
+    bool keep = opts_.keep_ipvs_on_exit;
+    auto sync = cfg_.global.lvs_sync_daemon;
+    // Queued behind a pass still running, so the last word on the table is this one.
+    worker_.run<bool>(
+        [this, keep, sync] {
+            if (!kernel_ || !reconciler_) return true;
+            if (keep) {
+                spdlog::info("ipvs: --keep-ipvs: leaving {} owned service(s) in the kernel", reconciler_->owned().size());
+                return true;
+            }
             try {
                 auto r = reconciler_->remove_owned();
                 spdlog::info("ipvs: removed {} owned service(s)", r.deleted);
@@ -173,16 +377,19 @@ void LvsComponent::stop(std::function<void()> done) {
             } catch (const ipvs::KernelError& e) {
                 spdlog::error("ipvs: removing owned services failed: {}", e.what());
             }
-            sync_daemon(false);
-        }
-    }
-    done();
+            uint64_t errors = 0;
+            if (sync) sync_daemon(kernel_.get(), *sync, false, errors);
+            return true;
+        },
+        [done](bool) { done(); });
+    auto waiting = std::move(settled_);
+    settled_.clear();
+    for (auto& f : waiting) f();
 }
 
 nlohmann::json LvsComponent::status() const {
     nlohmann::json services = nlohmann::json::array();
-    if (reconciler_)
-        for (const auto& s : reconciler_->last_seen()) services.push_back(ipvs::to_json(s));
+    for (const auto& s : seen_) services.push_back(ipvs::to_json(s));
     size_t dests = 0;
     for (const auto& s : services) dests += s["destinations"].size();
     nlohmann::json last = {{"ok", last_.ok && last_error_.empty()},
@@ -195,9 +402,9 @@ nlohmann::json LvsComponent::status() const {
                            {"errors", last_.errors},
                            {"at", std::chrono::duration_cast<std::chrono::milliseconds>(last_.at.time_since_epoch()).count()}};
     if (!last_error_.empty()) last["error"] = last_error_;
-    nlohmann::json j = {{"kernel", kernel_ ? "connected" : "unavailable"},
+    nlohmann::json j = {{"kernel", connected_ ? "connected" : "unavailable"},
                         {"configured_virtual_servers", cfg_.virtual_servers.size()},
-                        {"owned_services", reconciler_ ? reconciler_->owned().size() : 0},
+                        {"owned_services", owned_},
                         {"destinations", dests},
                         {"delay_loop_ms", period_.count()},
                         {"keep_ipvs_on_exit", opts_.keep_ipvs_on_exit},
@@ -207,9 +414,16 @@ nlohmann::json LvsComponent::status() const {
                          {{"reconciles", reconciles_},
                           {"drift_repairs", drift_repairs_},
                           {"kernel_errors", kernel_errors_},
-                          {"op_failures", op_failures_}}},
+                          {"op_failures", op_failures_},
+                          {"drains_completed", drains_done_},
+                          {"drains_timed_out", drains_timed_out_}}},
+                        {"draining", draining_},
                         {"sysctls", sysctls_}};
-    if (membership_) j["membership"] = membership_->status();
+    if (membership_) {
+        j["membership"] = membership_->status();
+        // Health decides what should be in the table; without a table nothing is in it.
+        if (!connected_) mark_not_in_table(j["membership"]);
+    }
     return j;
 }
 
@@ -217,9 +431,7 @@ std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const
                                               const RunOptions& opts, KernelFactory kernel,
                                               MembershipFactory membership) {
     if (cfg.virtual_servers.empty()) return nullptr;
-    std::unique_ptr<Membership> m;
-    if (membership) m = membership(io, cfg);
-    return std::make_unique<LvsComponent>(io, cfg, opts, std::move(kernel), std::move(m));
+    return std::make_unique<LvsComponent>(io, cfg, opts, std::move(kernel), std::move(membership));
 }
 
 std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const config::Config& cfg,

@@ -11,16 +11,23 @@
 //    RunOptions::keep_ipvs_on_exit (`director run --keep-ipvs`), in which case they stay and the next
 //    start adopts them without dropping a connection. A kill -9 leaves them too.
 //  - status(): services, destinations, weights, the last reconcile and error counters.
+//
+// Threads: listing and editing the table run on a WorkerThread thread, one pass at a time, so a table of
+// tens of thousands of rules never delays the event loop (VRRP adverts share it). Only the pass touches
+// kernel_ and reconciler_ once started; what status() shows is the copy the last pass handed back. Requests
+// for a pass while one runs fold into one more pass after it.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "director/component.hpp"
 #include "director/components.hpp"
 #include "director/config/model.hpp"
 #include "director/ipvs/kernel.hpp"
 #include "director/lvs/health_view.hpp"
+#include "director/worker_thread.hpp"
 #include "director/lvs/reconciler.hpp"
 
 namespace director {
@@ -33,6 +40,10 @@ public:
     virtual void start() = 0;
     virtual void stop() = 0;
     virtual nlohmann::json status() const = 0;
+    // The membership for the config a reload brings. Real servers whose health checks are defined as
+    // before keep their running checker and its verdict; the rest start afresh at start(). Null when
+    // `next` has no checks. The caller then destroys this one, which stops whatever it still runs.
+    virtual std::unique_ptr<Membership> reload(const config::Config& next) = 0;
 };
 using MembershipFactory =
     std::function<std::unique_ptr<Membership>(boost::asio::io_context&, const config::Config&)>;
@@ -40,37 +51,51 @@ using KernelFactory = std::function<std::unique_ptr<ipvs::Kernel>()>;
 
 class LvsComponent final : public Component {
 public:
-    // `membership` may be null: every configured real server is then in service (lvs::AlwaysUp).
+    // `membership` may be empty or build null: every configured real server is then in service
+    // (lvs::AlwaysUp).
     LvsComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts,
-                 KernelFactory kernel, std::unique_ptr<Membership> membership);
+                 KernelFactory kernel, MembershipFactory membership);
     ~LvsComponent() override;
 
     void start() override;
     void stop(std::function<void()> done) override;
+    // A full reconcile against the kernel with the new config: unchanged services and real servers are
+    // not touched, changed ones are edited in place, real servers removed from a kept virtual_server are
+    // drained (lvs::DrainList), and whatever someone deleted by hand is restored. Health checks whose
+    // definition is unchanged keep running with their state.
+    void apply(const config::Config& next, const reload::ConfigDiff& diff) override;
     nlohmann::json status() const override;
     const char* name() const override { return "lvs"; }
+    // `f` runs once every pass asked for so far has reached the kernel (a reload answers after that).
+    void settled(std::function<void()> f) override;
 
     // Reconciles now instead of at the next delay_loop (health decision changed).
     void reconcile_now();
 
 private:
-    bool ensure_kernel();
-    void reconcile();
+    struct PassRequest;
+    struct PassResult;
+    bool open_kernel();  // on the loop, before any pass: the first verdict on IPVS is known at once
+    void request_pass(bool after_reload = false);
+    void launch_pass();
+    PassResult run_pass(const PassRequest& req);  // on the worker thread
+    void finish_pass(PassResult r);
     void schedule();
-    void set_forwarding_sysctls();
-    void sync_daemon(bool start);
+    void set_availability(bool available, const std::string& reason);
     const lvs::HealthSource& health() const;
 
     boost::asio::io_context& io_;
     config::Config cfg_;  // a copy: the component may outlive the caller's
     RunOptions opts_;
     KernelFactory make_kernel_;
-    std::unique_ptr<ipvs::Kernel> kernel_;
-    std::unique_ptr<lvs::Reconciler> reconciler_;
+    MembershipFactory make_membership_;
+    std::unique_ptr<ipvs::Kernel> kernel_;         // worker-side once started (see Threads above)
+    std::unique_ptr<lvs::Reconciler> reconciler_;  // likewise
     std::unique_ptr<Membership> membership_;
     lvs::AlwaysUp always_up_;
     boost::asio::steady_timer timer_;
     std::chrono::milliseconds period_{60000};
+    uint64_t drains_done_ = 0, drains_timed_out_ = 0;
     bool stopping_ = false;
     bool started_ = false;
     bool reconcile_posted_ = false;
@@ -79,6 +104,25 @@ private:
     std::string last_error_;  // kernel unreachable, table unreadable
     uint64_t reconciles_ = 0, kernel_errors_ = 0, op_failures_ = 0, drift_repairs_ = 0;
     nlohmann::json sysctls_ = nlohmann::json::array();
+
+    // Pass bookkeeping, on the loop.
+    bool busy_ = false, again_ = false, again_after_reload_ = false;
+    bool redo_host_setup_ = false;  // forwarding sysctls at the next pass
+    bool sync_start_ = false;       // start the configured sync daemon at the next pass
+    std::optional<config::LvsSyncDaemon> sync_stop_;  // a reload changed lvs_sync_daemon: stop this one first
+    struct DrainRequest {
+        ipvs::ServiceKey service;
+        std::pair<uint32_t, uint16_t> dest;
+        lvs::DrainList::Clock::time_point deadline;
+    };
+    std::vector<DrainRequest> pending_drains_;
+    std::vector<std::function<void()>> settled_;
+    // The kernel as the last pass saw it, for status().
+    bool connected_ = false;
+    std::vector<ipvs::ServiceState> seen_;
+    size_t owned_ = 0, draining_ = 0;
+
+    WorkerThread worker_;  // last: destroyed (joined) before the kernel objects its jobs use
 };
 
 // make_lvs_component with its parts chosen by the caller (tests, benchmarks, the membership work).

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
         cli::add_run(app, rc);
         cli::add_check(app, rc);
         cli::add_status(app, rc);
+        cli::add_reload(app, rc);
         cli::add_ipvs(app, rc);
     }
     cli::add_care(app, rc);

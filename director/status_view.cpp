@@ -1,5 +1,6 @@
 #include "director/status_view.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -98,6 +99,19 @@ void render_summary(const json& s, std::ostream& out) {
     for (const auto& sc : at(at(s, "vrrp"), "scripts"))
         if (at(sc, "refused").is_string()) out << "vrrp_script " << text(at(sc, "name")) << ": refused: "
                                                << text(at(sc, "refused")) << "\n";
+    const json& last_reload = at(at(s, "reload"), "last");
+    if (last_reload.is_object()) {
+        out << "last reload: #" << text(at(last_reload, "number")) << " "
+            << (at(last_reload, "ok") == true ? "applied" : "rejected");
+        if (at(last_reload, "at").is_number()) {
+            auto age = std::chrono::system_clock::now().time_since_epoch() -
+                       std::chrono::milliseconds(at(last_reload, "at").get<long long>());
+            out << ", " << duration(std::chrono::duration<double>(age).count()) << " ago";
+        }
+        if (at(last_reload, "errors").is_array() && !at(last_reload, "errors").empty())
+            out << " (" << at(last_reload, "errors").size() << " error(s), first: " << text(at(last_reload, "errors")[0]) << ")";
+        out << "\n";
+    }
     if (at(s, "internal_errors").is_number() && at(s, "internal_errors").get<long>() > 0)
         out << "internal errors: " << text(at(s, "internal_errors")) << " (last: " << text(at(s, "last_internal_error"))
             << ")\n";
@@ -134,6 +148,7 @@ void render_tree(const json& j, std::ostream& out) {
 
 json counters_view(const json& s) {
     json out = pick(s, {"internal_errors", "signals"});
+    if (at(s, "reload").is_object()) out["reload"] = pick(at(s, "reload"), {"reloads", "rejected"});
     const json& control = at(s, "control_socket");
     if (control.is_object())
         out["control_socket"] = pick(control, {"accepted", "served", "refused_peer", "refused_busy", "idle_timeouts",

@@ -2,8 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <set>
+
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "director/reload/config_diff.hpp"
 #include "director/script_policy.hpp"
 #include "vrrp/address.hpp"
 
@@ -43,6 +48,7 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
         c.vips.push_back({v.address, v.prefix, v.dev.empty() ? in.interface : v.dev, v.label, !v.excluded});
     c.unicast = !in.unicast_peers.empty();
     c.peers = in.unicast_peers;
+    for (const auto& t : in.unicast_peer_ttls) c.peer_ttls.push_back({t.address, t.min_ttl, t.max_ttl});
     c.source_ip = in.unicast_src_ip ? in.unicast_src_ip : in.mcast_src_ip;
     c.garp_master_repeat = in.garp_master_repeat >= 0 ? in.garp_master_repeat : g.vrrp_garp_master_repeat;
     c.garp_master_delay =
@@ -63,19 +69,41 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
     return c;
 }
 
-VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& cfg) : io_(io) {
+VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& cfg,
+                             std::shared_ptr<IpvsAvailability> ipvs)
+    : io_(io), ipvs_(std::move(ipvs)) {
     for (const auto& s : cfg.vrrp_scripts)
         scripts_[s.name] = std::make_unique<vrrp::TrackScript>(io, to_script_config(s, cfg.global));
-    for (const auto& in : cfg.vrrp_instances) {
-        vrrp::InstanceConfig c = to_instance_config(in, cfg.global);
-        for (const auto& t : in.track_scripts) {
-            auto* script = scripts_.at(t.name).get();  // validate() guarantees it exists
-            int weight = t.weight ? *t.weight : script->config().weight;
-            bool reverse = t.weight ? t.reverse : script->config().weight_reverse;
-            c.track_scripts.push_back({script, weight, reverse});
-        }
-        instances_.push_back(std::make_unique<vrrp::Instance>(io, std::move(c)));
+    for (const auto& in : cfg.vrrp_instances)
+        instances_.push_back(std::make_unique<vrrp::Instance>(io, instance_config(in, cfg)));
+    if (ipvs_)
+        ipvs_->subscribe([this] {
+            for (auto& i : instances_) i->recheck();
+        });
+}
+
+vrrp::InstanceConfig VrrpComponent::instance_config(const config::VrrpInstanceConf& in,
+                                                    const config::Config& cfg) const {
+    vrrp::InstanceConfig c = to_instance_config(in, cfg.global);
+    for (const auto& t : in.track_scripts) {
+        auto* script = scripts_.at(t.name).get();  // validate() guarantees it exists
+        int weight = t.weight ? *t.weight : script->config().weight;
+        bool reverse = t.weight ? t.reverse : script->config().weight_reverse;
+        c.track_scripts.push_back({script, weight, reverse});
     }
+    std::set<uint32_t> service_vips;
+    for (const auto& vs : cfg.virtual_servers)
+        if (!vs.key.fwmark) service_vips.insert(vs.key.address);
+    bool carries_service = std::any_of(c.vips.begin(), c.vips.end(),
+                                       [&](const vrrp::VipSpec& v) { return service_vips.count(v.address) > 0; });
+    if (ipvs_ && carries_service) {
+        // Holding the VIP of a service the kernel cannot forward would black-hole every request to it.
+        c.external_fault = [ipvs = ipvs_]() -> std::optional<std::string> {
+            if (!ipvs->unavailable()) return std::nullopt;
+            return "IPVS unavailable: " + ipvs->reason();
+        };
+    }
+    return c;
 }
 
 void VrrpComponent::start() {
@@ -83,7 +111,75 @@ void VrrpComponent::start() {
     for (auto& [name, s] : scripts_) s->start();
 }
 
+void VrrpComponent::retire(std::unique_ptr<vrrp::Instance> instance) {
+    auto* raw = instance.get();
+    retiring_.push_back(std::move(instance));
+    raw->stop([this, raw] {
+        // Not from inside the instance's own callback: erase it once that has returned.
+        boost::asio::post(io_, [this, raw] {
+            std::erase_if(retiring_, [raw](const auto& p) { return p.get() == raw; });
+        });
+    });
+}
+
+void VrrpComponent::apply(const config::Config& next, const reload::ConfigDiff& diff) {
+    using reload::Change;
+    // Scripts: unchanged ones move over with their state; redefined and new ones are built (started
+    // below, after every instance points at them); the old objects die only after no instance does.
+    std::map<std::string, std::unique_ptr<vrrp::TrackScript>> old_scripts = std::move(scripts_);
+    scripts_.clear();
+    std::vector<vrrp::TrackScript*> fresh;
+    for (const auto& s : next.vrrp_scripts) {
+        const auto* d = diff.script(s.name);
+        auto it = old_scripts.find(s.name);
+        if (d && d->change == Change::Unchanged && it != old_scripts.end()) {
+            scripts_[s.name] = std::move(it->second);
+            old_scripts.erase(it);
+        } else {
+            scripts_[s.name] = std::make_unique<vrrp::TrackScript>(io_, to_script_config(s, next.global));
+            fresh.push_back(scripts_[s.name].get());
+        }
+    }
+
+    std::map<std::string, std::unique_ptr<vrrp::Instance>> running;
+    for (auto& i : instances_) running[i->config().name] = std::move(i);
+    instances_.clear();
+    std::vector<vrrp::Instance*> to_start;
+    for (const auto& in : next.vrrp_instances) {
+        const auto* d = diff.instance(in.name);
+        auto it = running.find(in.name);
+        bool keep = it != running.end() && d && (d->change == Change::Unchanged || d->change == Change::Updated);
+        if (keep) {
+            if (d->change == Change::Updated) it->second->update(instance_config(in, next));
+            instances_.push_back(std::move(it->second));
+            running.erase(it);
+            continue;
+        }
+        if (it != running.end()) {  // replaced: the old router leaves first, as on SIGTERM
+            spdlog::info("VRRP_Instance({}) is replaced by the reloaded config", in.name);
+            retire(std::move(it->second));
+            running.erase(it);
+        }
+        instances_.push_back(std::make_unique<vrrp::Instance>(io_, instance_config(in, next)));
+        to_start.push_back(instances_.back().get());
+    }
+    for (auto& [name, instance] : running) {
+        spdlog::info("VRRP_Instance({}) is gone from the reloaded config; stopping it", name);
+        retire(std::move(instance));
+    }
+    std::erase_if(retired_scripts_, [](const auto& s) { return !s->busy(); });
+    for (auto& [name, script] : old_scripts) {
+        script->stop();
+        if (script->busy()) retired_scripts_.push_back(std::move(script));
+    }
+    old_scripts.clear();
+    if (stopping_) return;
+    for (auto* i : to_start) i->start();
+    for (auto* s : fresh) s->start();
+}
+
 void VrrpComponent::stop(std::function<void()> done) {
+    stopping_ = true;
     for (auto& [name, s] : scripts_) s->stop();
     if (instances_.empty()) return done();
     auto remaining = std::make_shared<size_t>(instances_.size());
@@ -115,11 +211,11 @@ nlohmann::json VrrpComponent::status() const {
         j["master"] = m.master_address() ? json(vrrp::format_ip(*m.master_address())) : json(nullptr);
         j["master_priority"] = m.master_priority();
         j["mode"] = c.unicast ? "unicast" : "multicast";
-        json vips = json::array();
-        for (const auto& v : c.vips)
-            vips.push_back(vrrp::format_ip(v.address) + "/" + std::to_string(v.prefix) + " dev " + v.dev +
-                           (v.label.empty() ? "" : " label " + v.label));
-        j["vips"] = vips;
+        json vips = json::array(), held = json::array();
+        for (const auto& v : c.vips) vips.push_back(vrrp::Instance::describe_vip(v));
+        for (const auto& v : i->vips_held()) held.push_back(vrrp::Instance::describe_vip(v));
+        j["vips"] = vips;  // configured
+        j["vips_held"] = held;
         json dropped;
         const auto& k = i->counters();
         for (size_t r = 0; r < vrrp::kDropReasons; ++r)
@@ -147,9 +243,9 @@ nlohmann::json VrrpComponent::status() const {
 }
 
 std::unique_ptr<Component> make_vrrp_component(boost::asio::io_context& io, const config::Config& cfg,
-                                               const RunOptions&) {
+                                               const RunOptions& opts) {
     if (cfg.vrrp_instances.empty()) return nullptr;
-    return std::make_unique<VrrpComponent>(io, cfg);
+    return std::make_unique<VrrpComponent>(io, cfg, opts.ipvs);
 }
 
 }  // namespace director

@@ -20,16 +20,34 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
 
 class VrrpComponent final : public Component {
 public:
-    VrrpComponent(boost::asio::io_context& io, const config::Config& cfg);
+    // `ipvs` (may be null): instances whose VIP is a virtual server's address are in FAULT while IPVS
+    // is unavailable.
+    VrrpComponent(boost::asio::io_context& io, const config::Config& cfg,
+                  std::shared_ptr<IpvsAvailability> ipvs = nullptr);
     void start() override;
     void stop(std::function<void()> done) override;
+    // Per instance, matched by name: unchanged ones are not touched; updated ones change in place
+    // (vrrp::Instance::update); removed (and replaced) ones stop as on SIGTERM, a master sending its
+    // priority-0 advert and removing its VIPs; new ones start as at startup. A vrrp_script whose
+    // definition is unchanged keeps running with its state; a redefined one starts afresh.
+    void apply(const config::Config& next, const reload::ConfigDiff& diff) override;
     nlohmann::json status() const override;
     const char* name() const override { return "vrrp"; }
 
 private:
+    // The run-time settings of `in`, tracking scripts in scripts_.
+    vrrp::InstanceConfig instance_config(const config::VrrpInstanceConf& in, const config::Config& cfg) const;
+    void retire(std::unique_ptr<vrrp::Instance> instance);
+
     boost::asio::io_context& io_;
     std::map<std::string, std::unique_ptr<vrrp::TrackScript>> scripts_;
     std::vector<std::unique_ptr<vrrp::Instance>> instances_;
+    // Instances a reload removed, until their stop (notify_stop) has finished.
+    std::vector<std::unique_ptr<vrrp::Instance>> retiring_;
+    // Scripts a reload replaced, stopped, kept until their last run has completed.
+    std::vector<std::unique_ptr<vrrp::TrackScript>> retired_scripts_;
+    std::shared_ptr<IpvsAvailability> ipvs_;
+    bool stopping_ = false;
 };
 
 }  // namespace director

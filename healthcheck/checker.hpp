@@ -62,8 +62,6 @@ public:
     Step on_result(bool ok);
 
     bool up() const { return up_; }
-    unsigned consecutive_ok() const { return ok_run_; }
-    unsigned consecutive_failed() const { return fail_run_; }
 
 private:
     Policy p_;

@@ -36,7 +36,7 @@ public:
     HttpChecker(boost::asio::io_context& io, Policy p, HttpTarget t);
     ~HttpChecker() override;
     std::string describe() const override;
-    // The request bytes for one url (exposed for tests).
+    // The request bytes for one url.
     std::string request_for(const UrlCheck& u) const;
 
 protected:

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Health check for a kube-apiserver behind the VRRP VIP (seed 004): succeeds when the local apiserver
+# Health check for a kube-apiserver behind the VRRP VIP: succeeds when the local apiserver
 # answers on 6443 and, while this node holds the VIP, the apiserver answers through the VIP too.
 # Any HTTP answer counts (401/403 included): the question is "is something serving TLS on 6443".
 # Used by conf/keepalived-*.conf as `vrrp_script chk_apiserver`; works unchanged under keepalived.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # realserver.sh [start|stop|status] [VIP]  — run on every apiserver behind an LVS-DR director.
-# start (the default, as seed 004 runs `bash realserver.sh`): VIP/32 on lo, arp_ignore=1, arp_announce=2.
+# start (the default, as `bash realserver.sh` is usually run): VIP/32 on lo, arp_ignore=1, arp_announce=2.
 # stop: remove the VIP, put the ARP sysctls back as they were before start. status: exit 0 when in place.
 # Environment: VIP (default 10.120.100.100), DEV (default lo), DIRECTOR (the director binary),
 # STATE_DIR (default /run/director).

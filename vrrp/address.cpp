@@ -11,10 +11,4 @@ std::string format_ip(uint32_t host_order) {
     return buf;
 }
 
-std::optional<uint32_t> parse_ip(const std::string& s) {
-    in_addr a{};
-    if (inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
-    return ntohl(a.s_addr);
-}
-
 }  // namespace vrrp

@@ -17,7 +17,19 @@ constexpr auto kDropLogEvery = std::chrono::seconds(10);
 
 Instance::Instance(boost::asio::io_context& io, InstanceConfig cfg)
     : io_(io), cfg_(std::move(cfg)), timer_(io), link_timer_(io) {
+    derive_receive_rules();
+    for (const auto& t : cfg_.track_interfaces) link_up_.push_back({t.name, false});
+    if (!cfg_.dont_track_primary) link_up_.push_back({cfg_.interface, false});
+    subscribe_scripts();
+}
+
+Instance::~Instance() { unsubscribe_scripts(); }
+
+void Instance::derive_receive_rules() {
+    uint32_t own = expect_.own_address;
     auth_data_ = make_auth_data(cfg_.auth_type == AuthType::Pass ? cfg_.auth_pass : "");
+    expect_ = {};
+    expect_.own_address = own;
     expect_.vrid = static_cast<uint8_t>(cfg_.vrid);
     expect_.auth_type = cfg_.auth_type;
     expect_.auth_data = auth_data_;
@@ -26,15 +38,99 @@ Instance::Instance(boost::asio::io_context& io, InstanceConfig cfg)
         if (v.advertised) expect_.addresses.push_back(v.address);
     expect_.unicast = cfg_.unicast;
     expect_.peers = cfg_.peers;
-    for (const auto& t : cfg_.track_interfaces) link_up_.push_back({t.name, false});
-    if (!cfg_.dont_track_primary) link_up_.push_back({cfg_.interface, false});
-    for (const auto& ref : cfg_.track_scripts)
-        ref.script->subscribe([this] {
-            if (!stopping_) retrack();
-        });
+    expect_.peer_ttls = cfg_.peer_ttls;
 }
 
-Instance::~Instance() = default;
+void Instance::subscribe_scripts() {
+    for (const auto& ref : cfg_.track_scripts)
+        subscriptions_.push_back({ref.script, ref.script->subscribe([this] {
+                                      if (!stopping_) retrack();
+                                  })});
+}
+
+void Instance::unsubscribe_scripts() {
+    for (auto& [script, id] : subscriptions_) script->unsubscribe(id);
+    subscriptions_.clear();
+}
+
+MachineParams Instance::machine_params() const {
+    MachineParams p;
+    p.name = cfg_.name;
+    p.primary_ip = primary_ip_;
+    p.priority = cfg_.priority;
+    p.adver_int_s = cfg_.adver_int_s;
+    p.preempt = cfg_.preempt;
+    p.preempt_delay = cfg_.preempt_delay;
+    p.garp_master_repeat = cfg_.garp_master_repeat;
+    p.garp_master_delay = cfg_.garp_master_delay;
+    p.garp_master_refresh = cfg_.garp_master_refresh;
+    return p;
+}
+
+void Instance::update(InstanceConfig next) {
+    std::vector<VipSpec> added, removed;
+    for (const auto& v : cfg_.vips)
+        if (std::find(next.vips.begin(), next.vips.end(), v) == next.vips.end()) removed.push_back(v);
+    for (const auto& v : next.vips)
+        if (std::find(cfg_.vips.begin(), cfg_.vips.end(), v) == cfg_.vips.end()) added.push_back(v);
+
+    // Scripts first: the component destroys redefined ones right after this returns.
+    unsubscribe_scripts();
+    std::vector<std::pair<std::string, bool>> links;
+    auto known = [&](const std::string& name) {
+        for (const auto& [n, up] : link_up_)
+            if (n == name) return up;
+        auto l = read_link(name);
+        return l && l->up;
+    };
+    for (const auto& t : next.track_interfaces) links.push_back({t.name, known(t.name)});
+    if (!next.dont_track_primary) links.push_back({next.interface, known(next.interface)});
+    link_up_ = std::move(links);
+    cfg_ = std::move(next);
+    derive_receive_rules();
+    subscribe_scripts();
+    if (stopping_ || !sm_) return;
+
+    for (const auto& v : removed) {
+        if (v.address == primary_ip_ || !held_.count(v.address)) continue;
+        if (auto err = vips_.remove(v); !err.empty()) {
+            error("removing " + describe_vip(v) + ": " + err);
+        } else {
+            held_.erase(v.address);
+            spdlog::info("VRRP_Instance({}) removed VIP {} (reload)", cfg_.name, describe_vip(v));
+        }
+    }
+    if (sm_->state() == State::Master) {
+        for (const auto& v : added) {
+            if (auto err = vips_.add(v); !err.empty()) {
+                error("adding " + describe_vip(v) + ": " + err);
+                continue;
+            }
+            held_.insert(v.address);
+            spdlog::info("VRRP_Instance({}) added VIP {} (reload)", cfg_.name, describe_vip(v));
+            if (auto err = garp_.send(v.dev, v.address, cfg_.garp_master_repeat); !err.empty())
+                error("gratuitous ARP for " + format_ip(v.address) + ": " + err);
+            else
+                spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.name,
+                             cfg_.garp_master_repeat, format_ip(v.address), v.dev);
+        }
+    }
+    sm_->update_settings(Clock::now(), machine_params());
+    retrack();
+    arm_timer();
+}
+
+std::string Instance::describe_vip(const VipSpec& v) {
+    return format_ip(v.address) + "/" + std::to_string(v.prefix) + " dev " + v.dev +
+           (v.label.empty() ? "" : " label " + v.label);
+}
+
+std::vector<VipSpec> Instance::vips_held() const {
+    std::vector<VipSpec> out;
+    for (const auto& v : cfg_.vips)
+        if (held_.count(v.address) || v.address == primary_ip_) out.push_back(v);
+    return out;
+}
 
 void Instance::error(const std::string& msg) {
     last_error_ = msg;
@@ -51,6 +147,8 @@ std::vector<TrackedItem> Instance::tracked() const {
     }
     if (!cfg_.dont_track_primary) items.push_back({"interface " + cfg_.interface, 0, link_up_.back().second});
     if (primary_ip_ == 0) items.push_back({"IPv4 address on " + cfg_.interface, 0, false});
+    if (cfg_.external_fault)
+        if (auto why = cfg_.external_fault()) items.push_back({"external condition", 0, false, *why});
     return items;
 }
 
@@ -83,17 +181,7 @@ void Instance::start() {
             spdlog::warn("VRRP_Instance({}) removing stale {}: {}", cfg_.name, format_ip(v.address), err);
     }
 
-    MachineParams p;
-    p.name = cfg_.name;
-    p.primary_ip = primary_ip_;
-    p.priority = cfg_.priority;
-    p.adver_int_s = cfg_.adver_int_s;
-    p.preempt = cfg_.preempt;
-    p.preempt_delay = cfg_.preempt_delay;
-    p.garp_master_repeat = cfg_.garp_master_repeat;
-    p.garp_master_delay = cfg_.garp_master_delay;
-    p.garp_master_refresh = cfg_.garp_master_refresh;
-    sm_ = std::make_unique<StateMachine>(p);
+    sm_ = std::make_unique<StateMachine>(machine_params());
 
     for (auto& [name, up] : link_up_) {
         auto l = read_link(name);
@@ -103,10 +191,11 @@ void Instance::start() {
     try_open_socket();
     TrackResult r = compute_priority(cfg_.priority, tracked());
     run(sm_->set_effective_priority(Clock::now(), r.effective_priority));
+    run(sm_->set_ready(Clock::now(), scripts_reported()));
     spdlog::info("VRRP_Instance({}) starting on {} from {}: vrid {}, priority {} (effective {}), {}", cfg_.name,
                  cfg_.interface, format_ip(primary_ip_), cfg_.vrid, cfg_.priority, r.effective_priority,
                  cfg_.unicast ? "unicast" : "multicast 224.0.0.18");
-    run(sm_->start(Clock::now(), r.fault));
+    run(sm_->start(Clock::now(), r.fault, r.fault_reason));
     if (r.fault) spdlog::warn("VRRP_Instance({}) in FAULT: {}", cfg_.name, r.fault_reason);
     poll_links();
 }
@@ -150,6 +239,12 @@ void Instance::retrack() {
     auto now = Clock::now();
     run(sm_->set_effective_priority(now, r.effective_priority));
     run(sm_->set_fault(now, r.fault, r.fault ? r.fault_reason : "every tracked interface and script is up"));
+    run(sm_->set_ready(now, scripts_reported()));
+}
+
+bool Instance::scripts_reported() const {
+    return std::all_of(cfg_.track_scripts.begin(), cfg_.track_scripts.end(),
+                       [](const TrackScriptRef& ref) { return ref.script->reported(); });
 }
 
 void Instance::on_packet(std::span<const uint8_t> pkt) {
@@ -201,21 +296,33 @@ void Instance::run(const Actions& actions) {
                 break;
             }
             case Action::Kind::AddVips:
-                for (const auto& v : cfg_.vips)
-                    if (auto err = vips_.add(v); !err.empty())
-                        error("adding " + format_ip(v.address) + " to " + v.dev + ": " + err);
+                for (const auto& v : cfg_.vips) {
+                    if (auto err = vips_.add(v); !err.empty()) {
+                        error("adding " + describe_vip(v) + ": " + err);
+                    } else if (held_.insert(v.address).second) {
+                        // Operators grep for these lines to see when and where the VIP moved.
+                        spdlog::info("VRRP_Instance({}) added VIP {}", cfg_.name, describe_vip(v));
+                    }
+                }
                 break;
             case Action::Kind::RemoveVips:
                 for (const auto& v : cfg_.vips) {
                     if (v.address == primary_ip_) continue;
-                    if (auto err = vips_.remove(v); !err.empty())
-                        error("removing " + format_ip(v.address) + " from " + v.dev + ": " + err);
+                    if (auto err = vips_.remove(v); !err.empty()) {
+                        error("removing " + describe_vip(v) + ": " + err);
+                    } else if (held_.erase(v.address) > 0) {
+                        spdlog::info("VRRP_Instance({}) removed VIP {}", cfg_.name, describe_vip(v));
+                    }
                 }
                 break;
             case Action::Kind::SendGarp:
-                for (const auto& v : cfg_.vips)
+                for (const auto& v : cfg_.vips) {
                     if (auto err = garp_.send(v.dev, v.address, a.count); !err.empty())
                         error("gratuitous ARP for " + format_ip(v.address) + ": " + err);
+                    else
+                        spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.name, a.count,
+                                     format_ip(v.address), v.dev);
+                }
                 break;
             case Action::Kind::Notify:
                 notify(a.state, a.priority);
@@ -272,6 +379,7 @@ void Instance::run_script(const std::vector<std::string>& argv, const char* what
 
 void Instance::stop(std::function<void()> done) {
     stopping_ = true;
+    unsubscribe_scripts();  // the scripts may go before this instance's last notify script ends
     link_timer_.cancel();
     if (sm_) {
         // Actions run synchronously: the priority-0 advert is on the wire before the socket closes.

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ struct InstanceConfig {
     std::optional<uint32_t> source_ip;    // unicast_src_ip / mcast_src_ip; else the interface's first IPv4
     bool unicast = false;
     std::vector<uint32_t> peers;
+    std::vector<PeerTtl> peer_ttls;       // unicast_peer ... min_ttl/max_ttl
     int garp_master_repeat = 5;
     Duration garp_master_delay = std::chrono::seconds(5);
     Duration garp_master_refresh{0};
@@ -56,6 +58,10 @@ struct InstanceConfig {
     std::vector<TrackScriptRef> track_scripts;
     bool script_security = false;
     std::optional<std::string> script_user, script_group;
+    // A condition outside VRRP that must hold for this instance to hold its VIPs (IPVS programmable for
+    // a virtual server's VIP): returns the FAULT reason while it does not. Call Instance::recheck() when
+    // it may have changed.
+    std::function<std::optional<std::string>()> external_fault;
 };
 
 class Instance {
@@ -65,6 +71,15 @@ public:
     void start();
     // SIGTERM path: priority-0 advert if master, VIPs removed, notify_stop run; `done` once finished.
     void stop(std::function<void()> done);
+    // A reload changed this instance's settings (`next` is the same router: interface, vrid, advert_int,
+    // authentication, addresses and peers as before). State, timers and counters stay. VIPs are edited one
+    // by one: a master adds only the new ones (with a gratuitous ARP burst for those alone) and removes
+    // only the dropped ones; priority, preempt and tracking take effect at once.
+    void update(InstanceConfig next);
+    // Re-evaluates tracked items and external conditions now.
+    void recheck() {
+        if (!stopping_) retrack();
+    }
 
     // Status.
     const InstanceConfig& config() const { return cfg_; }
@@ -75,17 +90,26 @@ public:
     uint64_t garps_sent() const { return garp_.sent(); }
     std::vector<TrackedItem> tracked() const;
     const std::string& last_error() const { return last_error_; }
+    // The configured VIPs this instance has on its interfaces now (an address owner's own address always).
+    std::vector<VipSpec> vips_held() const;
+    // "198.18.0.100/24 dev eth0 label eth0:1", as the log and status write a VIP.
+    static std::string describe_vip(const VipSpec& v);
 
 private:
     void run(const Actions& actions);
     void arm_timer();
     void on_packet(std::span<const uint8_t> pkt);
     void retrack();
+    bool scripts_reported() const;
     void poll_links();
     bool try_open_socket();
     void notify(State s, int priority);
     void run_script(const std::vector<std::string>& argv, const char* what);
     void error(const std::string& msg);
+    MachineParams machine_params() const;
+    void subscribe_scripts();
+    void unsubscribe_scripts();
+    void derive_receive_rules();
 
     boost::asio::io_context& io_;
     InstanceConfig cfg_;
@@ -101,10 +125,12 @@ private:
     uint32_t primary_ip_ = 0;
     uint64_t adverts_sent_ = 0;
     std::vector<std::pair<std::string, bool>> link_up_;  // tracked interfaces, last seen state
+    std::vector<std::pair<TrackScript*, uint64_t>> subscriptions_;
     bool stopping_ = false;
     int notify_pending_ = 0;
     std::function<void()> stop_done_;
     std::string last_error_;
+    std::set<uint32_t> held_;  // VIP addresses this instance added and has not removed
     // Rate-limited logging of drops: at most one line per reason per 10 s.
     std::array<TimePoint, kDropReasons + 1> last_drop_log_{};
 };

@@ -18,6 +18,7 @@ const char* to_string(DropReason r) {
         case DropReason::AdvertInterval: return "advert_interval";
         case DropReason::NotPeer: return "not_peer";
         case DropReason::OwnPacket: return "own_packet";
+        case DropReason::Destination: return "destination";
         case DropReason::Count_: break;
     }
     return "?";
@@ -61,8 +62,13 @@ Verdict check_received(std::span<const uint8_t> ip, const ReceiveExpect& ex) {
     auto payload = ip.subspan(ihl, end - ihl);
 
     if (v.source == ex.own_address) return drop(v, DropReason::OwnPacket);
-    // A TTL of 255 proves the sender is on this link (RFC 3768 7.1); unicast adverts may be routed.
-    if (dest == kMulticastGroup && v.ttl != kTtl) return drop(v, DropReason::Ttl);
+    if (!ex.unicast) {
+        // The multicast socket also receives adverts sent to this host's own address, from anywhere a
+        // route reaches: only the group, with the TTL 255 that proves the sender is on this link
+        // (RFC 3768 7.1), is a peer's advert.
+        if (dest != kMulticastGroup) return drop(v, DropReason::Destination);
+        if (v.ttl != kTtl) return drop(v, DropReason::Ttl);
+    }
 
     Decoded d = decode(payload);
     if (!d.advert) return drop(v, from_decode(d.error));
@@ -72,6 +78,12 @@ Verdict check_received(std::span<const uint8_t> ip, const ReceiveExpect& ex) {
     if (a.vrid != ex.vrid) return drop(v, DropReason::UnknownVrid);
     if (ex.unicast && std::find(ex.peers.begin(), ex.peers.end(), v.source) == ex.peers.end())
         return drop(v, DropReason::NotPeer);
+    if (ex.unicast) {
+        auto limit = std::find_if(ex.peer_ttls.begin(), ex.peer_ttls.end(),
+                                  [&](const PeerTtl& p) { return p.address == v.source; });
+        if (limit != ex.peer_ttls.end() && (v.ttl < limit->min_ttl || v.ttl > limit->max_ttl))
+            return drop(v, DropReason::Ttl);
+    }
     if (a.auth_type != ex.auth_type) return drop(v, DropReason::AuthType);
     if (ex.auth_type == AuthType::Pass && !constant_time_equal(a.auth_data, ex.auth_data))
         return drop(v, DropReason::AuthPassword);

@@ -13,7 +13,7 @@ namespace vrrp {
 
 enum class DropReason {
     NotIpv4,          // malformed IPv4 header or not protocol 112
-    Ttl,              // multicast advert whose TTL is not 255
+    Ttl,              // multicast: TTL not 255; unicast: outside the peer's min_ttl..max_ttl
     TooShort,
     VersionType,      // version != 2 or type != ADVERTISEMENT
     Length,           // length does not match the address count
@@ -24,10 +24,18 @@ enum class DropReason {
     AdvertInterval,
     NotPeer,          // unicast mode: sender is not one of our unicast_peer addresses
     OwnPacket,        // our own advert looped back
+    Destination,      // multicast mode: sent to an address other than 224.0.0.18 (possibly from off-link)
     Count_,
 };
 inline constexpr size_t kDropReasons = static_cast<size_t>(DropReason::Count_);
 const char* to_string(DropReason r);
+
+// keepalived's `unicast_peer { ADDR min_ttl N max_ttl M }`: how many hops away that peer may be.
+struct PeerTtl {
+    uint32_t address = 0;  // host order
+    int min_ttl = 0;
+    int max_ttl = 255;
+};
 
 // What this instance expects of its peers' adverts.
 struct ReceiveExpect {
@@ -39,6 +47,7 @@ struct ReceiveExpect {
     uint32_t own_address = 0;         // our source address, to drop our own echoes
     bool unicast = false;
     std::vector<uint32_t> peers;      // unicast mode only
+    std::vector<PeerTtl> peer_ttls;   // unicast mode: peers with a TTL range (others: any TTL)
 };
 
 struct Verdict {

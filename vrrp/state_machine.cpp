@@ -35,6 +35,7 @@ void StateMachine::clear_timers() {
     garp_refresh_timer_.reset();
     lower_master_since_.reset();
     master_left_ = false;
+    down_while_held_ = false;
 }
 
 void StateMachine::transition(State to, TimePoint now, const std::string& reason, Actions& out) {
@@ -69,11 +70,14 @@ void StateMachine::become_backup(TimePoint now, const std::string& reason, Actio
     master_down_timer_ = now + master_down_interval();
 }
 
-Actions StateMachine::start(TimePoint now, bool faulted) {
+Actions StateMachine::start(TimePoint now, bool faulted, const std::string& fault_reason) {
     Actions out;
     faulted_ = faulted;
     if (faulted)
-        transition(State::Fault, now, "a tracked interface or script is down at startup", out);
+        transition(State::Fault, now,
+                   fault_reason.empty() ? "a tracked interface or script is down at startup"
+                                        : fault_reason + " at startup",
+                   out);
     else if (params_.priority == 255)
         become_master(now, "address owner (priority 255) starts as master", out);
     else
@@ -97,6 +101,7 @@ Actions StateMachine::advert_received(TimePoint now, uint32_t source, int priori
             master_down_timer_ = now + master_down_interval();
             lower_master_since_.reset();
             master_left_ = false;
+            down_while_held_ = false;
             return out;
         }
         // A lower-priority master and we may preempt. With preempt_delay, keep accepting it until the
@@ -116,6 +121,13 @@ Actions StateMachine::advert_received(TimePoint now, uint32_t source, int priori
         if (priority == 0) {
             // A backup-to-be is handing over or a peer stopped: assert ourselves at once.
             send_advert(now, out);
+        } else if (better && params_.priority == 255) {
+            // The address owner is master for its own addresses (RFC 3768 6.1/6.4.3): it never yields.
+            // Another router claiming 255 is a misconfiguration to report, not an election to lose.
+            spdlog::warn("VRRP_Instance({}) {} also advertises priority {} for this VRID; this node owns the "
+                         "address and stays MASTER",
+                         params_.name, format_ip(source), priority);
+            send_advert(now, out);
         } else if (better) {
             become_backup(now,
                           "higher priority advert from " + format_ip(source) + " (priority " +
@@ -134,6 +146,15 @@ Actions StateMachine::advert_received(TimePoint now, uint32_t source, int priori
 Actions StateMachine::timers_expired(TimePoint now) {
     Actions out;
     if (state_ == State::Backup && master_down_timer_ && *master_down_timer_ <= now) {
+        if (!ready_) {
+            master_down_timer_.reset();
+            if (!down_while_held_)
+                spdlog::info("VRRP_Instance({}) Master_Down_Timer expired, staying BACKUP until every tracked "
+                             "script has reported",
+                             params_.name);
+            down_while_held_ = true;
+            return out;
+        }
         become_master(now, master_left_ ? "Master_Down_Timer expired after the master's priority-0 advert"
                                         : "Master_Down_Timer expired",
                       out);
@@ -193,6 +214,32 @@ Actions StateMachine::set_fault(TimePoint now, bool fault, const std::string& re
         transition(State::Fault, now, reason, out);
     } else if (state_ == State::Fault) {
         become_backup(now, reason, out);
+    }
+    return out;
+}
+
+void StateMachine::update_settings(TimePoint now, const MachineParams& p) {
+    if (p.preempt_delay != params_.preempt_delay || p.preempt != params_.preempt) lower_master_since_.reset();
+    bool refresh_changed = p.garp_master_refresh != params_.garp_master_refresh;
+    params_.priority = p.priority;
+    params_.preempt = p.preempt;
+    params_.preempt_delay = p.preempt_delay;
+    params_.garp_master_repeat = p.garp_master_repeat;
+    params_.garp_master_delay = p.garp_master_delay;
+    params_.garp_master_refresh = p.garp_master_refresh;
+    if (state_ == State::Master && refresh_changed) {
+        if (params_.garp_master_refresh.count() > 0) garp_refresh_timer_ = now + params_.garp_master_refresh;
+        else garp_refresh_timer_.reset();
+    }
+}
+
+Actions StateMachine::set_ready(TimePoint now, bool ready) {
+    Actions out;
+    if (ready == ready_) return out;
+    ready_ = ready;
+    if (ready && state_ == State::Backup && down_while_held_) {
+        down_while_held_ = false;
+        master_down_timer_ = now + master_down_interval();
     }
     return out;
 }

@@ -44,7 +44,7 @@ public:
     explicit StateMachine(MachineParams p);
 
     // `faulted`: a tracked interface or script already says FAULT.
-    Actions start(TimePoint now, bool faulted = false);
+    Actions start(TimePoint now, bool faulted = false, const std::string& fault_reason = "");
     // An advert that passed every receive rule.
     Actions advert_received(TimePoint now, uint32_t source, int priority);
     // Handles every deadline at or before `now`.
@@ -54,6 +54,18 @@ public:
     // Track scripts / interfaces changed the effective priority (already clamped by the caller).
     Actions set_effective_priority(TimePoint now, int priority);
     Actions set_fault(TimePoint now, bool fault, const std::string& reason);
+    // A reload changed priority, preempt, preempt_delay or the GARP schedule. State, timers and the known
+    // master stay; the new values count from the next event, with the usual election rules (a backup
+    // that now outranks the master preempts as its adverts arrive, a master that no longer outranks a
+    // preempting backup yields to its first advert). The caller recomputes the effective priority.
+    // name, primary_ip and adver_int define the router: changing them means a new machine.
+    void update_settings(TimePoint now, const MachineParams& p);
+    // False while a tracked script has not reported its first result: the instance then does not become
+    // master, neither when the Master_Down_Timer expires nor by preemption; it keeps listening. When it
+    // turns true after such a postponed expiry, the timer restarts with a full Master_Down_Interval so a
+    // current master is heard against the priority the scripts have set by now.
+    Actions set_ready(TimePoint now, bool ready);
+    bool ready() const { return ready_; }
 
     std::optional<TimePoint> next_deadline() const;
 
@@ -94,6 +106,8 @@ private:
     // When we first heard the current lower-priority master; preemption waits preempt_delay from then.
     std::optional<TimePoint> lower_master_since_;
     bool master_left_ = false;  // the down timer was shortened by a priority-0 advert (for the log reason)
+    bool ready_ = true;
+    bool down_while_held_ = false;  // the Master_Down_Timer expired while not ready
 };
 
 }  // namespace vrrp

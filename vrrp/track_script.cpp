@@ -7,22 +7,9 @@
 namespace vrrp {
 
 TrackScript::TrackScript(boost::asio::io_context& io, ScriptConfig cfg)
-    : io_(io), cfg_(std::move(cfg)), health_(cfg_.rise, cfg_.fall), timer_(io) {
-    // init_fail: start down and need `rise` successes, for checks that must prove health first.
-    if (cfg_.init_fail)
-        for (int i = 0; i < cfg_.fall; ++i) health_.record(false);
-}
+    : io_(io), cfg_(std::move(cfg)), health_(cfg_.rise, cfg_.fall, cfg_.init_fail), timer_(io) {}
 
-void TrackScript::start() {
-    if (cfg_.script_security && !cfg_.argv.empty()) {
-        if (auto why = healthcheck::script_insecurity(cfg_.argv[0])) {
-            refused_ = *why;
-            spdlog::error("vrrp_script {}: refused by enable_script_security: {}", cfg_.name, *why);
-            return;
-        }
-    }
-    schedule(std::chrono::milliseconds(0));
-}
+void TrackScript::start() { schedule(std::chrono::milliseconds(0)); }
 
 void TrackScript::stop() {
     stopped_ = true;
@@ -52,9 +39,14 @@ void TrackScript::run_once() {
         ++runs_;
         if (!r.success()) ++failures_;
         last_result_ = r.describe();
+        // A script made insecure after the config check fails every run (and says why once).
+        bool refused = r.outcome == healthcheck::ProcessResult::SpawnFailed &&
+                       r.error.rfind("refused by enable_script_security", 0) == 0;
+        if (refused && refused_ != r.error) spdlog::error("vrrp_script {}: {}", cfg_.name, r.error);
+        refused_ = refused ? r.error : "";
         if (health_.record(r.success())) {
             spdlog::info("vrrp_script {} is now {} ({})", cfg_.name, health_.up() ? "up" : "down", last_result_);
-            for (auto& f : listeners_) f();
+            for (auto& [id, f] : listeners_) f();
         }
         // The next run starts `interval` after this one started, not after it ended.
         auto next = cfg_.interval - std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -5,7 +5,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,14 +35,24 @@ public:
     TrackScript(boost::asio::io_context& io, ScriptConfig cfg);
     void start();
     void stop();
-    void subscribe(std::function<void()> on_change) { listeners_.push_back(std::move(on_change)); }
+    // `on_change` runs whenever up() flips. The id returned ends the subscription (an instance removed by
+    // a reload while the script it tracked stays).
+    uint64_t subscribe(std::function<void()> on_change) {
+        listeners_.emplace(++last_listener_, std::move(on_change));
+        return last_listener_;
+    }
+    void unsubscribe(uint64_t id) { listeners_.erase(id); }
 
     const ScriptConfig& config() const { return cfg_; }
     bool up() const { return health_.up(); }
+    // False until the first result (or from the start with init_fail).
+    bool reported() const { return health_.reported(); }
+    // A run is in flight; its completion still refers to this object, which must live until then.
+    bool busy() const { return running_; }
     uint64_t runs() const { return runs_; }
     uint64_t failures() const { return failures_; }
     const std::string& last_result() const { return last_result_; }
-    // Set when enable_script_security refused the script; it then never runs and stays as it started.
+    // Set while enable_script_security refuses the script; every refused run counts as a failure.
     const std::string& refused() const { return refused_; }
 
 private:
@@ -51,7 +63,8 @@ private:
     ScriptConfig cfg_;
     ScriptHealth health_;
     boost::asio::steady_timer timer_;
-    std::vector<std::function<void()>> listeners_;
+    std::map<uint64_t, std::function<void()>> listeners_;
+    uint64_t last_listener_ = 0;
     bool running_ = false, stopped_ = false;
     uint64_t runs_ = 0, failures_ = 0;
     std::string last_result_ = "not run yet";

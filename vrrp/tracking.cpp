@@ -11,7 +11,7 @@ TrackResult compute_priority(int base, const std::vector<TrackedItem>& items) {
         if (it.weight == 0) {
             if (!it.up && !r.fault) {
                 r.fault = true;
-                r.fault_reason = it.name + " is down";
+                r.fault_reason = it.down_reason.empty() ? it.name + " is down" : it.down_reason;
             }
         } else if (it.weight > 0 ? it.up : !it.up) {
             sum += it.weight;
@@ -22,12 +22,17 @@ TrackResult compute_priority(int base, const std::vector<TrackedItem>& items) {
 }
 
 bool ScriptHealth::record(bool success) {
-    if (success == up_) {
+    const Status result = success ? Status::Up : Status::Down;
+    if (status_ == Status::Unknown) {
+        status_ = result;
+        return true;
+    }
+    if (result == status_) {
         streak_ = 0;
         return false;
     }
     if (++streak_ >= (success ? rise_ : fall_)) {
-        up_ = success;
+        status_ = result;
         streak_ = 0;
         return true;
     }

@@ -13,6 +13,7 @@ struct TrackedItem {
     std::string name;
     int weight = 0;
     bool up = true;
+    std::string down_reason;  // the FAULT reason while down, when "NAME is down" would not say it
 };
 
 struct TrackResult {
@@ -23,19 +24,26 @@ struct TrackResult {
 
 TrackResult compute_priority(int base_priority, const std::vector<TrackedItem>& items);
 
-// A script turns "down" after `fall` consecutive failures and "up" after `rise` consecutive successes.
-// It starts up: the seed configs mean "lower the priority after `fall` failures", not at the first one.
+// A script's state. Its first result decides at once, whatever rise and fall say (keepalived acts on
+// the first result too: a node restarted with a failing check must not come back at full priority);
+// after that it turns "down" after `fall` consecutive failures and "up" after `rise` consecutive
+// successes. `init_fail` starts it down, needing `rise` successes. Before the first result it counts as
+// up for the priority (no FAULT flap at every start) but has not `reported()`, and the instance does
+// not become master until every script it tracks has.
 class ScriptHealth {
 public:
-    ScriptHealth(int rise, int fall) : rise_(rise < 1 ? 1 : rise), fall_(fall < 1 ? 1 : fall) {}
-    // Returns true when the up/down state changed.
+    ScriptHealth(int rise, int fall, bool init_fail = false)
+        : rise_(rise < 1 ? 1 : rise), fall_(fall < 1 ? 1 : fall), status_(init_fail ? Status::Down : Status::Unknown) {}
+    // Returns true when the up/down state changed (the first result always counts as a change).
     bool record(bool success);
-    bool up() const { return up_; }
+    bool up() const { return status_ != Status::Down; }
+    bool reported() const { return status_ != Status::Unknown; }
 
 private:
+    enum class Status { Unknown, Up, Down };
     int rise_, fall_;
-    bool up_ = true;
-    int streak_ = 0;  // consecutive results disagreeing with up_
+    Status status_;
+    int streak_ = 0;  // consecutive results disagreeing with the current state
 };
 
 }  // namespace vrrp

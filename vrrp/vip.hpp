@@ -14,6 +14,7 @@ struct VipSpec {
     std::string dev;       // resolved: never empty here
     std::string label;
     bool advertised = true;  // false for virtual_ipaddress_excluded
+    bool operator==(const VipSpec&) const = default;
 };
 
 class VipManager {

@@ -1,8 +1,10 @@
 #include "director/care/care_loop.hpp"
+#include "director/daemon_signals.hpp"
 
 #include <cerrno>
 
 #include <boost/asio/signal_set.hpp>
+#include <functional>
 
 #include <spdlog/spdlog.h>
 
@@ -113,13 +115,38 @@ int care_clean(const Options& o, ipvs::Kernel& kernel, Network& network) {
 int care_daemon(const Options& o, ipvs::Kernel& kernel, Network& network) {
     boost::asio::io_context io;
     CareLoop loop(io, o, kernel, &network);
-    boost::asio::signal_set signals(io, SIGTERM, SIGINT);
-    signals.async_wait([&](boost::system::error_code ec, int sig) {
-        if (ec) return;
-        spdlog::info("received signal {}, exiting and leaving the rules in place", sig);
-        loop.stop();
-        io.stop();
-    });
+    // The same signal table as `director run`: a stray SIGHUP or SIGPIPE must not end the node's load
+    // balancer; only the stop signals do, and they leave the rules in place.
+    boost::asio::signal_set signals(io);
+    catch_daemon_signals(signals);
+    std::function<void()> wait = [&] {
+        signals.async_wait([&](boost::system::error_code ec, int sig) {
+            if (ec) return;
+            const auto name = signal_name(sig);
+            switch (daemon_signal_action(sig)) {
+                case SignalAction::Stop:
+                    spdlog::info("received {}, exiting and leaving the rules in place", name);
+                    loop.stop();
+                    io.stop();
+                    return;
+                case SignalAction::Reload:
+                    spdlog::info("received {}: care mode has no config file to reload; flags are read at start", name);
+                    break;
+                case SignalAction::DumpStatus:
+                case SignalAction::DumpCounters: {
+                    const auto& c = loop.counters();
+                    spdlog::info("received {}: {} rounds, {} failed probes, {} failed IPVS changes, {} setup errors",
+                                 name, c.rounds, c.probe_failures, c.step_failures, c.setup_failures);
+                    break;
+                }
+                case SignalAction::Ignore:
+                    spdlog::warn("received {}: ignored", name);
+                    break;
+            }
+            wait();
+        });
+    };
+    wait();
     spdlog::info("care: virtual server {} ({}), {} real servers, {} mode, interval {}ms", format_endpoint(o.vs),
                  o.scheduler, o.rs.size(), o.mode == Mode::Link ? "link" : "route",
                  std::chrono::duration_cast<std::chrono::milliseconds>(o.interval).count());

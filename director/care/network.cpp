@@ -87,7 +87,7 @@ std::vector<IptablesRule> link_mode_rules(uint32_t mark) {
         {"nat", "POSTROUTING", false,
          {"-m", "comment", "--comment", "virtual service postrouting rules", "-j", "VIRTUAL-POSTROUTING"}},
         {"nat", "VIRTUAL-POSTROUTING", false, {"-m", "mark", "!", "--mark", m, "-j", "RETURN"}},
-        // Masked match (seed 002 writes "--mark 0x2"): CNIs that set other mark bits (cilium's
+        // Masked match (lvscare's README writes "--mark 0x2"): CNIs that set other mark bits (cilium's
         // 0xc00/0xf00) would otherwise turn SNAT off.
         {"nat", "VIRTUAL-POSTROUTING", false,
          {"-m", "comment", "--comment", "virtual service traffic requiring SNAT", "-m", "mark", "--mark", m, "-j",

@@ -2,7 +2,7 @@
 // What each --mode puts on the node besides the IPVS service.
 //   route: VIP/32 via the node IP (metric 50), so traffic to the VIP leaves with the node's address.
 //   link:  dummy --iface holding VIP/32, net.ipv4.vs.conntrack=1, ipset VIRTUAL-IP with VIP,tcp:PORT and
-//          the nat chains of lvscare's README (seed 002) that masquerade VIP traffic, plus a filter
+//          the nat chains of lvscare's README that masquerade VIP traffic, plus a filter
 //          OUTPUT accept for marked packets so CNI rules (cilium) cannot drop them.
 #include <string>
 #include <vector>

@@ -34,7 +34,7 @@ private:
     std::shared_ptr<boost::asio::ssl::context> tls_;
 };
 
-// The request bytes a probe sends (exposed for tests).
+// The request bytes a probe sends.
 std::string build_request(const ProbeSettings& s, const Endpoint& target);
 
 // Health from a response head: status < 400, or listed in --health-status. nullopt if it is not HTTP.

@@ -9,6 +9,7 @@ namespace director::cli {
 void add_run(CLI::App& app, int& rc);
 void add_check(CLI::App& app, int& rc);
 void add_status(CLI::App& app, int& rc);
+void add_reload(CLI::App& app, int& rc);
 void add_ipvs(CLI::App& app, int& rc);
 void add_care(CLI::App& app, int& rc);
 void add_realserver(CLI::App& app, int& rc);

@@ -1,5 +1,5 @@
-// `director realserver up|down|status --vip IP [--dev lo]`: the LVS-DR real-server side (seed 004's
-// realserver.sh) as a subcommand. Exit status: 0 done / up, 1 error, 3 status reports "down".
+// `director realserver up|down|status --vip IP [--dev lo]`: the LVS-DR real-server side (what a
+// realserver.sh does) as a subcommand. Exit status: 0 done / up, 1 error, 3 status reports "down".
 #include <iostream>
 #include <memory>
 

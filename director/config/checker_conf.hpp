@@ -15,6 +15,7 @@ namespace director::config {
 struct SslConf {
     std::string ca, certificate, key;
     Location where;
+    bool operator==(const SslConf&) const = default;
 };
 
 struct UrlConf {
@@ -23,6 +24,7 @@ struct UrlConf {
     std::optional<std::string> digest;              // lower-case hex MD5
     std::string virtualhost;                         // per-url Host override
     Location where;
+    bool operator==(const UrlConf&) const = default;
 };
 
 struct CheckerConf {
@@ -54,6 +56,7 @@ struct CheckerConf {
     std::optional<long long> misc_timeout_ms;  // default: delay_loop
     bool misc_dynamic = false;
     std::optional<std::string> user, group;
+    bool operator==(const CheckerConf&) const = default;
 };
 
 void parse_ssl(const Node& n, std::optional<SslConf>& out, Diagnostics& diag);

@@ -11,6 +11,7 @@ struct Location {
     int line = 0;
     // Line 0 means the file as a whole (it cannot be opened, it is empty, ...).
     std::string str() const { return line > 0 ? file + ":" + std::to_string(line) : file; }
+    bool operator==(const Location&) const = default;
 };
 
 struct Diagnostic {

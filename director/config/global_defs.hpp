@@ -11,6 +11,7 @@ struct LvsSyncDaemon {
     std::string vrrp_instance;
     int syncid = 0;
     Location where;
+    bool operator==(const LvsSyncDaemon&) const = default;
 };
 
 struct GlobalDefs {
@@ -24,6 +25,7 @@ struct GlobalDefs {
     int vrrp_garp_master_repeat = 5;
     int vrrp_garp_master_refresh_s = 0;
     bool vrrp_strict = false;
+    bool operator==(const GlobalDefs&) const = default;
 };
 
 void parse_global_defs(const Node& n, GlobalDefs& out, Diagnostics& diag);

@@ -21,7 +21,7 @@ struct Config {
 };
 
 // Reads and validates a config file. On any error the returned Config must not be applied: callers
-// check diag.ok() first, so a bad reload never half-applies.
+// check diag.ok() first, so a bad file never half-applies.
 Config load(const std::string& path, Diagnostics& diag);
 // The same from text (unit tests).
 Config load_text(const std::string& text, const std::string& name, Diagnostics& diag);

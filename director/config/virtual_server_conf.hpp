@@ -26,12 +26,14 @@ struct RealServerConf {
     uint32_t u_threshold = 0, l_threshold = 0;
     std::vector<CheckerConf> checkers;
     Location where;
+    bool operator==(const RealServerConf&) const = default;
 };
 
 struct SorryServerConf {
     uint32_t address = 0;
     uint16_t port = 0;
     Location where;
+    bool operator==(const SorryServerConf&) const = default;
 };
 
 struct VirtualServerConf {
@@ -51,12 +53,16 @@ struct VirtualServerConf {
     bool omega = false;
     std::string virtualhost;
     std::string quorum_up, quorum_down;
+    // A real server removed from the file by a reload stays at weight 0 until its last active connection
+    // ends, or this long at most.
+    long long drain_timeout_ms = 60000;
     std::vector<RealServerConf> real_servers;
 
     // The kernel service this section asks for (flags include PERSISTENT when persistence_timeout is set).
     ipvs::Service service() const;
     // "TCP 10.0.0.1:80" / "FWM 7", for logs and errors.
     std::string name() const;
+    bool operator==(const VirtualServerConf&) const = default;
 };
 
 struct Config;

@@ -197,6 +197,8 @@ void parse_virtual_server(const Node& n, Config& out, Diagnostics& diag) {
             continue;
         } else if (k == "delay_loop") {
             if (auto v = seconds_arg(c, diag, 100, 86400LL * 1000)) vs.delay_loop_ms = *v;
+        } else if (k == "drain_timeout") {
+            if (auto v = seconds_arg(c, diag, 0, 86400LL * 1000)) vs.drain_timeout_ms = *v;
         } else if (k == "lb_algo" || k == "lvs_sched") {
             if (!expect_args(c, 1, diag)) continue;
             if (ipvs::is_known_scheduler(c.arg()))

@@ -22,6 +22,7 @@ struct VrrpScriptConf {
     std::string user;               // `user USER [GROUP]`, else global script_user
     std::string group;
     Location where;
+    bool operator==(const VrrpScriptConf&) const = default;
 };
 
 struct VrrpVipConf {
@@ -31,6 +32,7 @@ struct VrrpVipConf {
     std::string label;
     bool excluded = false; // virtual_ipaddress_excluded: held but not listed in adverts
     Location where;
+    bool operator==(const VrrpVipConf&) const = default;
 };
 
 struct VrrpTrackScriptConf {
@@ -38,12 +40,14 @@ struct VrrpTrackScriptConf {
     std::optional<int> weight;  // overrides the vrrp_script's
     bool reverse = false;
     Location where;
+    bool operator==(const VrrpTrackScriptConf&) const = default;
 };
 
 struct VrrpTrackInterfaceConf {
     std::string name;
     int weight = 0;  // 0 = FAULT while down
     Location where;
+    bool operator==(const VrrpTrackInterfaceConf&) const = default;
 };
 
 struct VrrpInstanceConf {
@@ -63,6 +67,12 @@ struct VrrpInstanceConf {
     std::optional<uint32_t> unicast_src_ip;
     std::optional<uint32_t> mcast_src_ip;
     std::vector<uint32_t> unicast_peers;
+    struct PeerTtl {
+        uint32_t address = 0;
+        int min_ttl = 0, max_ttl = 255;
+        bool operator==(const PeerTtl&) const = default;
+    };
+    std::vector<PeerTtl> unicast_peer_ttls;  // peers given `min_ttl` / `max_ttl`
     std::vector<VrrpTrackScriptConf> track_scripts;
     std::vector<VrrpTrackInterfaceConf> track_interfaces;
     bool dont_track_primary = false;
@@ -71,6 +81,7 @@ struct VrrpInstanceConf {
     int garp_master_repeat = -1;
     int garp_master_refresh_s = -1;
     std::vector<std::string> notify_master, notify_backup, notify_fault, notify_stop, notify;
+    bool operator==(const VrrpInstanceConf&) const = default;
 };
 
 struct Config;

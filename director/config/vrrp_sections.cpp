@@ -159,13 +159,34 @@ void parse_authentication(const Node& block, VrrpInstanceConf& inst, Diagnostics
         diag.error(block.where, "authentication: auth_type PASS needs auth_pass");
 }
 
-void ip_list(const Node& block, std::vector<uint32_t>& out, Diagnostics& diag) {
+// `ADDR [min_ttl N] [max_ttl N]` per line: keepalived's per-peer options, the hop window a peer's
+// adverts must arrive in (255 = same link).
+void unicast_peers(const Node& block, VrrpInstanceConf& in, Diagnostics& diag) {
     for (const Node& line : block.children) {
         auto ip = parse_ipv4(line.keyword);
-        if (!ip) diag.error(line.where, block.keyword + ": '" + line.keyword + "' is not an IPv4 address");
-        else out.push_back(*ip);
-        // keepalived allows per-peer options (min_ttl, max_ttl); none change what we send.
-        if (!line.args.empty()) diag.warning(line.where, block.keyword + ": per-peer options are ignored");
+        if (!ip) {
+            diag.error(line.where, "unicast_peer: '" + line.keyword + "' is not an IPv4 address");
+            continue;
+        }
+        in.unicast_peers.push_back(*ip);
+        VrrpInstanceConf::PeerTtl t{*ip};
+        bool limited = false;
+        for (size_t i = 0; i < line.args.size(); i += 2) {
+            const std::string& opt = line.args[i];
+            if ((opt != "min_ttl" && opt != "max_ttl") || i + 1 >= line.args.size()) {
+                diag.error(line.where, "unicast_peer: expected ADDR [min_ttl N] [max_ttl N], got '" + opt + "'");
+                break;
+            }
+            Node value{opt, {line.args[i + 1]}, {}, false, line.where};
+            auto v = int_arg(value, diag, 0, 255);
+            if (!v) break;
+            (opt == "min_ttl" ? t.min_ttl : t.max_ttl) = static_cast<int>(*v);
+            limited = true;
+        }
+        if (t.min_ttl > t.max_ttl)
+            diag.error(line.where, "unicast_peer: min_ttl " + std::to_string(t.min_ttl) + " is above max_ttl " +
+                                       std::to_string(t.max_ttl));
+        if (limited) in.unicast_peer_ttls.push_back(t);
     }
 }
 
@@ -270,7 +291,7 @@ void parse_vrrp_instance(const Node& s, Config& cfg, Diagnostics& diag) {
         } else if (k == "mcast_src_ip") {
             if (auto v = ipv4_arg(n, diag)) in.mcast_src_ip = *v;
         } else if (k == "unicast_peer") {
-            ip_list(n, in.unicast_peers, diag);
+            unicast_peers(n, in, diag);
         } else if (k == "track_script") {
             parse_track_scripts(n, in, diag);
         } else if (k == "track_interface") {

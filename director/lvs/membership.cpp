@@ -1,9 +1,12 @@
 #include "director/lvs/membership.hpp"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <spdlog/spdlog.h>
 
 #include "director/config/values.hpp"
+#include "director/reload/config_diff.hpp"
 #include "director/script_policy.hpp"
 #include "healthcheck/exec_checker.hpp"
 #include "healthcheck/http_checker.hpp"
@@ -59,6 +62,25 @@ int64_t MembershipState::live_weight(size_t vs) const {
     for (const auto& r : vss_[vs].rss)
         if (r.state == RsState::Up) sum += effective_weight(r);
     return sum;
+}
+
+void MembershipState::carry(size_t vs, size_t rs, const MembershipState& old, size_t old_vs, size_t old_rs) {
+    const Rs& from = old.vss_[old_vs].rss[old_rs];
+    Rs& to = vss_[vs].rss[rs];
+    if (from.checker_up.size() != to.checker_up.size()) return;  // not the same checks after all
+    to.checker_up = from.checker_up;
+    to.state = from.state;
+    to.dynamic_weight = from.dynamic_weight;
+}
+
+std::optional<MembershipState::QuorumChange> MembershipState::settle_quorum(size_t vs, bool quorum_up_before) {
+    vss_[vs].quorum_up = quorum_up_before;
+    size_t n = quorum_changes_.size();
+    update_quorum(vs);
+    if (quorum_changes_.size() == n) return std::nullopt;
+    auto change = quorum_changes_.back();
+    quorum_changes_.pop_back();
+    return change;
 }
 
 RealServerDecision MembershipState::decide(size_t vs, size_t rs, int32_t configured_weight) const {
@@ -184,9 +206,19 @@ std::shared_ptr<Checker> make_checker(boost::asio::io_context& io, const config:
 
 namespace {
 
+bool has_checkers(const config::Config& cfg) {
+    for (const auto& vs : cfg.virtual_servers)
+        for (const auto& rs : vs.real_servers)
+            if (!rs.checkers.empty()) return true;
+    return false;
+}
+
 class HealthMembership final : public director::Membership {
 public:
-    HealthMembership(boost::asio::io_context& io, const config::Config& cfg) : io_(io), cfg_(cfg), state_(cfg) {
+    // With `prev` (a reload): real servers whose checks are defined as in prev's config take over prev's
+    // running checkers and their verdicts; everything else starts afresh when start() is called.
+    HealthMembership(boost::asio::io_context& io, const config::Config& cfg, HealthMembership* prev = nullptr)
+        : io_(io), cfg_(cfg), state_(cfg) {
         std::shared_ptr<healthcheck::TlsClient> tls;
         std::string tls_error;
         bool need_tls = false;
@@ -203,11 +235,14 @@ public:
                 spdlog::error("SSL_GET checks cannot run: {}", tls_error);
             }
         }
+        PrevIndex index;
+        if (prev) index = PrevIndex(*prev);
         for (size_t v = 0; v < cfg_.virtual_servers.size(); ++v) {
             const auto& vs = cfg_.virtual_servers[v];
             for (size_t r = 0; r < vs.real_servers.size(); ++r) {
+                if (prev && take_over(*prev, index, v, r)) continue;
                 for (size_t c = 0; c < vs.real_servers[r].checkers.size(); ++c) {
-                    Entry e{v, r, c, nullptr};
+                    Entry e{nullptr, std::make_shared<Slot>(Slot{this, v, r, c}), false};
                     if (vs.real_servers[r].checkers[c].kind == "SSL_GET" && !tls) {
                         healthcheck::Policy p;
                         p.interval = Millis(vs.delay_loop_ms);
@@ -220,17 +255,33 @@ public:
                 }
             }
         }
+        if (prev) settle_quorums(*prev);
     }
-    ~HealthMembership() override { stop(); }
+    ~HealthMembership() override {
+        stop();
+        for (auto& e : entries_)
+            if (e.slot) e.slot->owner = nullptr;  // a completion already under way reports to nobody
+    }
 
     void start() override {
         for (auto& e : entries_) {
-            size_t v = e.vs, r = e.rs, c = e.ci;
-            e.checker->start([this, v, r, c](const Checker::Report& rep) { on_report(v, r, c, rep); });
+            if (e.running) continue;  // taken over from the config before a reload: still checking
+            e.running = true;
+            e.checker->start([slot = e.slot](const Checker::Report& rep) {
+                if (slot->owner) slot->owner->on_report(slot->vs, slot->rs, slot->ci, rep);
+            });
         }
     }
     void stop() override {
-        for (auto& e : entries_) e.checker->stop();
+        for (auto& e : entries_) {
+            if (!e.checker) continue;  // handed to the membership of a reloaded config
+            e.checker->stop();
+            e.running = false;
+        }
+    }
+    std::unique_ptr<director::Membership> reload(const config::Config& next) override {
+        if (!has_checkers(next)) return nullptr;
+        return std::make_unique<HealthMembership>(io_, next, this);
     }
     RealServerDecision decide(size_t vs, size_t rs, int32_t w) const override { return state_.decide(vs, rs, w); }
     bool use_sorry_server(size_t vs) const override { return state_.use_sorry_server(vs); }
@@ -277,10 +328,73 @@ public:
     }
 
 private:
-    struct Entry {
+    // Where a checker's reports go. Shared with the checker's listener, so a reload can hand the running
+    // checker to the next membership by editing this instead of restarting the check.
+    struct Slot {
+        HealthMembership* owner;
         size_t vs, rs, ci;
-        std::shared_ptr<Checker> checker;
     };
+    struct Entry {
+        std::shared_ptr<Checker> checker;
+        std::shared_ptr<Slot> slot;
+        bool running = false;
+    };
+
+    // prev's real servers by key, and where each one's checkers are in prev.entries_.
+    struct PrevIndex {
+        using RsKey = std::tuple<ipvs::ServiceKey, uint32_t, uint16_t>;
+        std::map<RsKey, std::pair<size_t, size_t>> position;
+        std::map<std::pair<size_t, size_t>, std::vector<size_t>> entries;
+        PrevIndex() = default;
+        explicit PrevIndex(const HealthMembership& prev) {
+            for (size_t v = 0; v < prev.cfg_.virtual_servers.size(); ++v) {
+                const auto& vs = prev.cfg_.virtual_servers[v];
+                for (size_t r = 0; r < vs.real_servers.size(); ++r)
+                    position[{vs.key, vs.real_servers[r].address, vs.real_servers[r].port}] = {v, r};
+            }
+            for (size_t i = 0; i < prev.entries_.size(); ++i)
+                if (const auto& s = prev.entries_[i].slot) entries[{s->vs, s->rs}].push_back(i);
+        }
+    };
+
+    // Moves prev's checkers of the real server that (v, r) was, if its checks are defined the same way.
+    bool take_over(HealthMembership& prev, const PrevIndex& index, size_t v, size_t r) {
+        const auto& vs = cfg_.virtual_servers[v];
+        const auto& rs = vs.real_servers[r];
+        if (rs.checkers.empty()) return true;  // nothing to build either way
+        auto at = index.position.find({vs.key, rs.address, rs.port});
+        if (at == index.position.end()) return false;
+        auto [pv, pr] = at->second;
+        const auto& pvs = prev.cfg_.virtual_servers[pv];
+        if (!reload::same_checkers(prev.cfg_, pvs, pvs.real_servers[pr], cfg_, vs, rs)) return false;
+        auto moved = index.entries.find({pv, pr});
+        if (moved == index.entries.end() || moved->second.size() != rs.checkers.size()) return false;
+        for (size_t i : moved->second) {
+            Entry& e = prev.entries_[i];
+            e.slot->owner = this;
+            e.slot->vs = v;
+            e.slot->rs = r;
+            entries_.push_back(std::move(e));
+            e = Entry{};
+        }
+        state_.carry(v, r, prev.state_, pv, pr);
+        return true;
+    }
+
+    void settle_quorums(const HealthMembership& prev) {
+        std::map<ipvs::ServiceKey, size_t> before;
+        for (size_t pv = 0; pv < prev.cfg_.virtual_servers.size(); ++pv) before[prev.cfg_.virtual_servers[pv].key] = pv;
+        for (size_t v = 0; v < cfg_.virtual_servers.size(); ++v) {
+            if (auto it = before.find(cfg_.virtual_servers[v].key); it != before.end()) {
+                if (auto q = state_.settle_quorum(v, prev.state_.quorum_up(it->second))) {
+                    const auto& vs = cfg_.virtual_servers[v];
+                    spdlog::warn("{}: quorum {} with the reloaded config (live weight {}, quorum {})", vs.name(),
+                                 q->up ? "regained" : "lost", state_.live_weight(v), vs.quorum);
+                    notify(q->up ? vs.quorum_up : vs.quorum_down);
+                }
+            }
+        }
+    }
 
     void on_report(size_t v, size_t r, size_t c, const Checker::Report& rep) {
         bool changed = state_.apply(v, r, c, rep);
@@ -330,10 +444,7 @@ private:
 }  // namespace
 
 std::unique_ptr<director::Membership> make_membership(boost::asio::io_context& io, const config::Config& cfg) {
-    bool any = false;
-    for (const auto& vs : cfg.virtual_servers)
-        for (const auto& rs : vs.real_servers) any |= !rs.checkers.empty();
-    if (!any) return nullptr;
+    if (!has_checkers(cfg)) return nullptr;
     return std::make_unique<HealthMembership>(io, cfg);
 }
 

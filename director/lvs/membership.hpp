@@ -48,6 +48,14 @@ public:
         size_t vs;
         bool up;
     };
+    // A reload kept real server (old_vs, old_rs) of `old` as (vs, rs) here with the same health checks:
+    // it takes over their verdicts (a failed server stays out, a healthy one stays in without a new rise
+    // count). Its weight and inhibit_on_failure are this config's.
+    void carry(size_t vs, size_t rs, const MembershipState& old, size_t old_vs, size_t old_rs);
+    // After the carries of a kept virtual server: start from its quorum state before the reload and
+    // apply this config's quorum and hysteresis to it. Returns the change, if any.
+    std::optional<QuorumChange> settle_quorum(size_t vs, bool quorum_up_before);
+
     std::vector<Transition> take_transitions() { return std::move(transitions_); }
     std::vector<QuorumChange> take_quorum_changes() { return std::move(quorum_changes_); }
 

@@ -59,8 +59,23 @@ bool dest_differs(const ipvs::Destination& want, const ipvs::Destination& have) 
            want.l_threshold != have.l_threshold;
 }
 
+bool DrainList::holds(const ipvs::ServiceKey& service, const ipvs::DestinationState& d, Clock::time_point now) const {
+    auto it = entries_.find({service, d.dest.key()});
+    return it != entries_.end() && d.active_conns > 0 && now < it->second;
+}
+
+void DrainList::prune(const std::vector<DesiredService>& desired, const std::vector<ipvs::ServiceState>& actual) {
+    std::set<Key> keep;
+    for (const auto& s : actual)
+        for (const auto& d : s.destinations) keep.insert({s.service.key, d.dest.key()});
+    for (const auto& s : desired)
+        for (const auto& d : s.dests) keep.erase({s.service.key, d.key()});
+    std::erase_if(entries_, [&](const auto& e) { return !keep.count(e.first); });
+}
+
 std::vector<Op> plan(const std::vector<DesiredService>& desired, const std::vector<ipvs::ServiceState>& actual,
-                     const std::set<ipvs::ServiceKey>& owned, bool delete_foreign) {
+                     const std::set<ipvs::ServiceKey>& owned, bool delete_foreign, const DrainList* drains,
+                     std::chrono::steady_clock::time_point now) {
     std::map<ipvs::ServiceKey, const ipvs::ServiceState*> have;
     for (const auto& s : actual) have[s.service.key] = &s;
     std::set<ipvs::ServiceKey> want;
@@ -86,8 +101,18 @@ std::vector<Op> plan(const std::vector<DesiredService>& desired, const std::vect
         std::set<std::pair<uint32_t, uint16_t>> want_dests;
         for (const auto& dst : d.dests) want_dests.insert(dst.key());
         // Removals first: a weight budget or threshold never briefly covers a server that is leaving.
-        for (const auto& ds : cur.destinations)
-            if (!want_dests.count(ds.dest.key())) ops.push_back(Op::del_dest(k, ds.dest));
+        for (const auto& ds : cur.destinations) {
+            if (want_dests.count(ds.dest.key())) continue;
+            if (drains && drains->holds(k, ds, now)) {
+                if (ds.dest.weight != 0) {
+                    ipvs::Destination zero = ds.dest;
+                    zero.weight = 0;
+                    ops.push_back(Op::edit_dest(k, zero));
+                }
+            } else {
+                ops.push_back(Op::del_dest(k, ds.dest));
+            }
+        }
         for (const auto& dst : d.dests) {
             auto c = cur_dests.find(dst.key());
             if (c == cur_dests.end())
@@ -128,7 +153,8 @@ ReconcileResult Reconciler::run(const std::vector<Op>& ops) {
     return r;
 }
 
-ReconcileResult Reconciler::reconcile(const std::vector<DesiredService>& desired, bool delete_foreign) {
+ReconcileResult Reconciler::reconcile(const std::vector<DesiredService>& desired, bool delete_foreign,
+                                      DrainList::Clock::time_point now) {
     auto t0 = std::chrono::steady_clock::now();
     auto actual = kernel_.list();
     size_t adopted = 0;
@@ -137,8 +163,18 @@ ReconcileResult Reconciler::reconcile(const std::vector<DesiredService>& desired
         for (const auto& s : actual) present.insert(s.service.key);
         for (const auto& d : desired) adopted += present.count(d.service.key);
     }
-    auto ops = plan(desired, actual, owned_, delete_foreign);
+    auto ops = plan(desired, actual, owned_, delete_foreign, &drains_, now);
     auto r = run(ops);
+    for (size_t i = 0; i < ops.size(); ++i) {
+        const Op& op = ops[i];
+        if (op.kind != Op::Kind::DelDest || !drains_.listed(op.service.key, op.dest.key())) continue;
+        ReconcileResult::DrainEnd end{op.service.key, op.dest.key(), 0};
+        for (const auto& s : actual)
+            if (s.service.key == op.service.key)
+                for (const auto& d : s.destinations)
+                    if (d.dest.key() == op.dest.key()) end.active_conns = d.active_conns;
+        r.drained.push_back(end);
+    }
     r.adopted = adopted;
     r.took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
     first_ = false;
@@ -147,6 +183,8 @@ ReconcileResult Reconciler::reconcile(const std::vector<DesiredService>& desired
     // Keep the kernel's own counters for status(): patch the listing with what we just applied only when
     // nothing changed; otherwise list again so status shows the kernel's truth.
     if (r.changes() || r.failed) actual = kernel_.list();
+    drains_.prune(desired, actual);
+    r.draining = drains_.size();
     last_seen_.clear();
     for (auto& s : actual)
         if (owned_.count(s.service.key)) last_seen_.push_back(std::move(s));

@@ -1,5 +1,5 @@
 #pragma once
-// A real server of an LVS-DR setup (seed 004's realserver.sh): the VIP on a local device (lo) so the
+// A real server of an LVS-DR setup (what the usual realserver.sh does): the VIP on a local device (lo) so the
 // node accepts packets addressed to it, with ARP replies and announcements for it suppressed so only
 // the director answers ARP for the VIP on the wire.
 #include <filesystem>

@@ -76,23 +76,26 @@ TEST(ConfigLimits, RandomBuffersEndInAnAnswer) {
     }
 }
 
-TEST(ConfigLimits, DeepNestingIsAnErrorWithALineNotACrash) {
+namespace {
+std::string nested(int depth) {
     std::string text;
-    for (int i = 0; i < 50000; ++i) text += "a {\n";
-    for (int i = 0; i < 50000; ++i) text += "}\n";
+    for (int i = 0; i < depth; ++i) text += "a {\n";
+    for (int i = 0; i < depth; ++i) text += "}\n";
+    return text;
+}
+}  // namespace
+
+TEST(ConfigLimits, DeepNestingIsAnErrorWithALineNotACrash) {
     Diagnostics d;
-    parse_text(text, "deep.conf", d);
+    parse_text(nested(50000), "deep.conf", d);
     ASSERT_FALSE(d.ok());
     EXPECT_EQ(d.errors()[0].str(), "deep.conf:65: blocks nested more than 64 deep");
     EXPECT_EQ(d.errors().size(), 1u) << all_errors(d);
 }
 
 TEST(ConfigLimits, NestingUpToTheLimitIsAccepted) {
-    std::string text;
-    for (int i = 0; i < 64; ++i) text += "a {\n";
-    for (int i = 0; i < 64; ++i) text += "}\n";
     Diagnostics d;
-    parse_text(text, "ok.conf", d);
+    parse_text(nested(64), "ok.conf", d);
     EXPECT_TRUE(d.ok()) << all_errors(d);
 }
 

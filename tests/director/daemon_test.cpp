@@ -145,3 +145,41 @@ TEST(Daemon, RefusesAPidFileThatIsASymlink) {
     EXPECT_EQ(line, "keep me");
     EXPECT_FALSE(fs::exists(opts.control_socket));
 }
+
+TEST(Daemon, RefusedReloadLeavesTheRunningConfigUntouchedAndAGoodOneApplies) {
+    TempDir dir;
+    DaemonOptions opts = options_in(dir);
+    auto path = (dir.path() / "d.conf").string();
+    auto write = [&](const std::string& text) {
+        std::ofstream(path + ".new") << text;
+        fs::rename(path + ".new", path);
+    };
+    const std::string one = "virtual_server 198.18.1.1 80 {\n  protocol TCP\n  real_server 198.18.0.11 80 {\n  }\n}\n";
+    write(one);
+    config::Diagnostics diag;
+    auto cfg = config::load(path, diag);
+    ASSERT_TRUE(diag.ok());
+    auto done = std::async(std::launch::async, [&] {
+        Daemon d(cfg, opts);
+        return d.run();
+    });
+    poll_status(opts.control_socket);
+
+    write(one + "virtual_server 198.18.1.2 80 {\n  protocol TCP\n  lb_algo fastest\n}\n");
+    auto r = control_request(opts.control_socket, "reload", std::chrono::seconds(10))["reload"];
+    EXPECT_EQ(r["ok"], false);
+    ASSERT_EQ(r["errors"].size(), 1u);
+    EXPECT_NE(r["errors"][0].get<std::string>().find(path + ":8:"), std::string::npos) << r["errors"][0];
+    auto status = control_request(opts.control_socket, "status");
+    EXPECT_EQ(status["lvs"]["configured_virtual_servers"], 1) << "nothing of the refused file was applied";
+    EXPECT_EQ(status["reload"]["rejected"], 1);
+
+    write(one + "virtual_server 198.18.1.2 80 {\n  protocol TCP\n  lb_algo wrr\n}\n");
+    r = control_request(opts.control_socket, "reload", std::chrono::seconds(10))["reload"];
+    EXPECT_EQ(r["ok"], true) << r;
+    EXPECT_EQ(r["changes"].size(), 1u) << r;
+    status = control_request(opts.control_socket, "status");
+    EXPECT_EQ(status["lvs"]["configured_virtual_servers"], 2);
+    EXPECT_EQ(status["reload"]["last"]["number"], 2);
+    stop_daemon(done);
+}

@@ -1,9 +1,11 @@
 #pragma once
 // An in-memory IPVS table with the kernel's error behaviour (EEXIST, ESRCH, ENOENT), for reconciler tests.
-// Every call is counted so tests can prove the minimal set of operations was sent.
+// Every call is counted so tests can prove the minimal set of operations was sent. Calls take `mutex`: the
+// LVS component calls from its worker thread, and a test that touches the table meanwhile holds it too.
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <mutex>
 
 #include "director/ipvs/kernel.hpp"
 
@@ -14,14 +16,18 @@ public:
     std::map<ServiceKey, ServiceState> table;
     std::vector<Op> log;  // every mutating call, in order
     size_t lists = 0;
+    std::recursive_mutex mutex;
+    std::unique_lock<std::recursive_mutex> lock() { return std::unique_lock(mutex); }
 
     std::vector<ServiceState> list() override {
+        auto held = lock();
         ++lists;
         std::vector<ServiceState> out;
         for (const auto& [k, s] : table) out.push_back(s);
         return out;
     }
     void add_service(const Service& s) override {
+        auto held = lock();
         log.push_back(Op::add_service(s));
         if (table.count(s.key)) throw KernelError(EEXIST, "exists");
         ServiceState st;
@@ -30,6 +36,7 @@ public:
         table[s.key] = st;
     }
     void edit_service(const Service& s) override {
+        auto held = lock();
         log.push_back(Op::edit_service(s));
         auto it = table.find(s.key);
         if (it == table.end()) throw KernelError(ESRCH, "no service");
@@ -37,22 +44,26 @@ public:
         it->second.service.flags |= kFlagHashed;
     }
     void del_service(const ServiceKey& k) override {
+        auto held = lock();
         log.push_back(Op::del_service(k));
         if (!table.erase(k)) throw KernelError(ESRCH, "no service");
     }
     void add_dest(const ServiceKey& k, const Destination& d) override {
+        auto held = lock();
         log.push_back(Op::add_dest(k, d));
         auto& s = svc(k);
         if (find(s, d)) throw KernelError(EEXIST, "exists");
         s.destinations.push_back({d, 0, 0, 0, {}});
     }
     void edit_dest(const ServiceKey& k, const Destination& d) override {
+        auto held = lock();
         log.push_back(Op::edit_dest(k, d));
         auto* x = find(svc(k), d);
         if (!x) throw KernelError(ENOENT, "no dest");
         x->dest = d;
     }
     void del_dest(const ServiceKey& k, const Destination& d) override {
+        auto held = lock();
         log.push_back(Op::del_dest(k, d));
         auto& s = svc(k);
         auto it = std::find_if(s.destinations.begin(), s.destinations.end(),
@@ -61,7 +72,8 @@ public:
         s.destinations.erase(it);
     }
 
-    size_t count(Op::Kind kind) const {
+    size_t count(Op::Kind kind) {
+        auto held = lock();
         return static_cast<size_t>(std::count_if(log.begin(), log.end(), [&](const Op& o) { return o.kind == kind; }));
     }
 

@@ -2,6 +2,7 @@
 
 #include "director/config/model.hpp"
 #include "director/lvs/reconciler.hpp"
+#include "tests/director/config_text.hpp"
 #include "tests/director/ipvs_fake_kernel.hpp"
 
 using namespace director;
@@ -10,12 +11,7 @@ using director::ipvs::testing::FakeKernel;
 
 namespace {
 
-config::Config load(const std::string& text) {
-    config::Diagnostics d;
-    auto cfg = config::load_text(text, "t.conf", d);
-    for (const auto& e : d.errors()) ADD_FAILURE() << e.str();
-    return cfg;
-}
+config::Config load(const std::string& text) { return testsupport::load_config(text); }
 
 const char* kThree = R"(
 virtual_server 198.18.0.100 6443 {

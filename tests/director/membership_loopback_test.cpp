@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "director/lvs/membership.hpp"
+#include "tests/director/config_text.hpp"
+#include "tests/director/run_until.hpp"
 #include "tests/healthcheck/test_server.hpp"
 
 using namespace director;
 using namespace std::chrono_literals;
+using testsupport::run_until;
 using testsupport::TestHttpServer;
 
 namespace {
@@ -17,23 +20,7 @@ std::string real_server(const TestHttpServer& s, const std::string& extra = "") 
            "      delay_loop 0.05\n      connect_timeout 0.3\n      retry 0\n      warmup 0\n    }\n  }\n";
 }
 
-config::Config load(const std::string& text) {
-    config::Diagnostics d;
-    auto cfg = config::load_text(text, "membership.conf", d);
-    for (auto& e : d.errors()) ADD_FAILURE() << e.str();
-    return cfg;
-}
-
-// Runs `io` until `pred` holds; a deadline poll, not a sleep.
-bool run_until(boost::asio::io_context& io, const std::function<bool()>& pred, std::chrono::milliseconds limit) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    io.restart();
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        io.run_one_for(20ms);
-    }
-    return true;
-}
+config::Config load(const std::string& text) { return testsupport::load_config(text, "membership.conf"); }
 
 }  // namespace
 

@@ -203,13 +203,19 @@ TEST(Process, ScriptsInheritOnlyStdinStdoutAndStderr) {
     EXPECT_EQ(testsupport::read_file(out), "0 1 2");
 }
 
+namespace {
+// A subdirectory of `dir` with exactly `mode` (the umask would otherwise decide).
+void make_dir(const testsupport::TempDir& dir, const std::string& name, mode_t mode) {
+    fs::create_directory(dir.path + "/" + name);
+    chmod((dir.path + "/" + name).c_str(), mode);
+}
+}  // namespace
+
 TEST(ScriptSecurity, SymlinkInADirectoryOthersCanWriteIsRefused) {
     testsupport::TempDir dir;
     chmod(dir.path.c_str(), 0755);
-    fs::create_directory(dir.path + "/safe");
-    fs::create_directory(dir.path + "/open");
-    chmod((dir.path + "/safe").c_str(), 0755);
-    chmod((dir.path + "/open").c_str(), 0777);  // not sticky: anyone may replace the link
+    make_dir(dir, "safe", 0755);
+    make_dir(dir, "open", 0777);  // not sticky: anyone may replace the link
     std::string script = dir.path + "/safe/s.sh";
     testsupport::write_file(script, "#!/bin/sh\nexit 0\n", 0755);
     fs::create_symlink(script, dir.path + "/open/link");
@@ -246,10 +252,8 @@ TEST(ScriptSecurity, ARepointedSymlinkIsCaughtAtTheNextRun) {
 TEST(ScriptSecurity, RelativeLinksAndDotDotResolveToTheCheckedFile) {
     testsupport::TempDir dir;
     chmod(dir.path.c_str(), 0755);
-    fs::create_directory(dir.path + "/bin");
-    fs::create_directory(dir.path + "/libexec");
-    chmod((dir.path + "/bin").c_str(), 0755);
-    chmod((dir.path + "/libexec").c_str(), 0755);
+    make_dir(dir, "bin", 0755);
+    make_dir(dir, "libexec", 0755);
     testsupport::write_file(dir.path + "/libexec/real.sh", "#!/bin/sh\nexit 0\n", 0755);
     fs::create_symlink("../libexec/./real.sh", dir.path + "/bin/check");
     auto sp = secure_program(dir.path + "/bin/check", geteuid());

@@ -164,6 +164,14 @@ def case_link_demo():
     wait_until(lambda: ipvs_section(VIP) == want, 12, "stale real server removed")
     assert sh(["ipvsadm", "-Ln", "-t", "10.96.0.1:443"]).stdout == foreign, "foreign service changed"
 
+    # stray signals (a terminal hangup, a dump request, a broken pipe) do not end the load balancer
+    for sig in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGPIPE, signal.SIGALRM):
+        care.send_signal(sig)
+        wait_until(lambda: care.poll() is not None or log_has(log, f"received {sig.name}"), 5, f"{sig.name} logged")
+    assert care.poll() is None, f"care died on a stray signal (rc {care.returncode})"
+    assert log_has(log, "care mode has no config file to reload"), open(log).read()
+    assert ipvs_section(VIP) == want
+
     # SIGTERM leaves everything; a restart adopts it; no request fails across the restart
     loader = subprocess.Popen([PY, LOAD, URL, "8"], stdout=subprocess.PIPE, text=True)
     time.sleep(1)  # let the load run against the old instance first

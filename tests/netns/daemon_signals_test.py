@@ -83,7 +83,8 @@ class DaemonSignals(ThreeHostCase):
             self.assertTrue(da.alive(), f"signal {sig} ended the master (exit status {da.proc.returncode})")
 
         log = da.log()
-        self.assertIn("SIGHUP: reload is not supported yet; restart to apply a config change", log)
+        self.assertIn("SIGHUP: reloading ", log)
+        self.assertIn("reload #1 done", log)
         dumped = logged_json(log, "SIGUSR1: status ")
         self.assertIsNotNone(dumped, "SIGUSR1 wrote no status to the log")
         self.assertEqual(dumped["vrrp"]["instances"][0]["state"], "MASTER")

@@ -58,8 +58,9 @@ vrrp_instance VI_1 {{
 class Daemon:
     """A director or keepalived process inside a namespace, with its own pid files and log."""
 
-    def __init__(self, host, workdir, name, conf_text, kind="director"):
+    def __init__(self, host, workdir, name, conf_text, kind="director", env=None):
         self.host, self.name, self.kind = host, name, kind
+        self.env = env  # added to the test's environment
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir, exist_ok=True)
         self.conf = os.path.join(self.dir, "vrrp.conf")
@@ -78,7 +79,8 @@ class Daemon:
             argv = ["keepalived", "-n", "-l", "-D", "-f", self.conf, "-p", os.path.join(self.dir, "k.pid"),
                     "-r", os.path.join(self.dir, "vrrp.pid"), "-c", os.path.join(self.dir, "checkers.pid")]
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
-            self.proc = self.host.popen(argv, stdout=log, stderr=subprocess.STDOUT)
+            env = dict(os.environ, **self.env) if self.env else None
+            self.proc = self.host.popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
         self.started_at = time.monotonic()
         return self
 
@@ -212,8 +214,8 @@ class ThreeHostCase(unittest.TestCase):
         errors = getattr(res, "errors", None) or getattr(getattr(res, "result", None), "errors", [])
         return bool(errors) or bool(getattr(getattr(res, "result", None), "failures", []))
 
-    def daemon(self, host, name, conf, kind="director"):
-        d = Daemon(host, self.wd, name, conf, kind)
+    def daemon(self, host, name, conf, kind="director", env=None):
+        d = Daemon(host, self.wd, name, conf, kind, env)
         self.daemons.append(d)
         return d.start()
 

@@ -201,3 +201,31 @@ TEST(VrrpReceive, GarbageAndBitFlipsNeverCrashAndFlippedAdvertsAreNeverAccepted)
         EXPECT_FALSE(check(flipped).accepted) << "bit " << bit;
     }
 }
+
+TEST(VrrpReceive, MulticastModeDropsAdvertSentToOurOwnAddressEvenWithTtl255) {
+    // What an off-link attacker sends: a valid advert routed to this host's unicast address.
+    Verdict v = check(ip_packet(encode(good_advert()), 255, kPeer, kSelf));
+    EXPECT_FALSE(v.accepted);
+    EXPECT_EQ(v.reason, DropReason::Destination);
+    EXPECT_STREQ(to_string(DropReason::Destination), "destination");
+    Verdict routed = check(ip_packet(encode(good_advert()), 253, 0x0A000001, kSelf));
+    EXPECT_EQ(routed.reason, DropReason::Destination);
+}
+
+TEST(VrrpReceive, UnicastPeerOutsideItsTtlWindowIsDropped) {
+    ReceiveExpect e = expect();
+    e.unicast = true;
+    e.peers = {kPeer, 0xC6120003};
+    e.peer_ttls = {{kPeer, 255, 255}};  // `unicast_peer { 198.18.0.2 min_ttl 255 }`: same link only
+    EXPECT_TRUE(check(ip_packet(encode(good_advert()), 255, kPeer, kSelf), e).accepted);
+    Verdict hop = check(ip_packet(encode(good_advert()), 254, kPeer, kSelf), e);
+    EXPECT_FALSE(hop.accepted);
+    EXPECT_EQ(hop.reason, DropReason::Ttl);
+    // A peer without a window may be any number of hops away.
+    EXPECT_TRUE(check(ip_packet(encode(good_advert()), 60, 0xC6120003, kSelf), e).accepted);
+
+    e.peer_ttls = {{kPeer, 60, 64}};
+    EXPECT_TRUE(check(ip_packet(encode(good_advert()), 62, kPeer, kSelf), e).accepted);
+    EXPECT_EQ(check(ip_packet(encode(good_advert()), 65, kPeer, kSelf), e).reason, DropReason::Ttl);
+    EXPECT_EQ(check(ip_packet(encode(good_advert()), 59, kPeer, kSelf), e).reason, DropReason::Ttl);
+}

@@ -309,3 +309,132 @@ TEST(VrrpStateMachine, EveryStateChangeEmitsNotifyWithReason) {
     EXPECT_TRUE(std::find(a.begin(), a.end(), Action{K::Notify, 100, 0, State::Master}) != a.end());
     EXPECT_EQ(m.last_reason(), "Master_Down_Timer expired");
 }
+
+TEST(VrrpStateMachine, NoMasterBeforeEveryTrackScriptHasReported) {
+    StateMachine m(params(110));
+    TimePoint now = T0;
+    m.set_ready(now, false);
+    m.start(now);
+    // Alone on the link: the down timer runs out, but the scripts have not said anything yet.
+    now += m.master_down_interval();
+    EXPECT_FALSE(has(run_until(m, now + 10s), K::AddVips));
+    EXPECT_EQ(m.state(), State::Backup);
+    // The first results arrive: the decision is made on a fresh interval, then it is master.
+    now += 10s;
+    m.set_ready(now, true);
+    EXPECT_TRUE(has(run_until(m, now + m.master_down_interval()), K::AddVips));
+    EXPECT_EQ(m.state(), State::Master);
+}
+
+TEST(VrrpStateMachine, RestartedNodeWithAFailingScriptDoesNotPreemptTheHealthyMaster) {
+    // Configured 110 with a script of weight -50; the healthy master runs at 80 with preemption around.
+    StateMachine m(params(110));
+    TimePoint now = T0;
+    m.set_ready(now, false);
+    m.start(now);
+    for (int i = 0; i < 5; ++i) {
+        now += 1s;
+        m.advert_received(now, kLowIp, 80);  // lower than our unproven 110: preemption would start here
+        EXPECT_FALSE(has(run_until(m, now), K::AddVips));
+    }
+    // The script's first result is a failure: 110 - 50 = 60, below the master.
+    m.set_effective_priority(now, 60);
+    m.set_ready(now, true);
+    for (int i = 0; i < 10; ++i) {
+        now += 1s;
+        m.advert_received(now, kLowIp, 80);
+        EXPECT_FALSE(has(run_until(m, now), K::AddVips));
+    }
+    EXPECT_EQ(m.state(), State::Backup);
+}
+
+TEST(VrrpStateMachine, AddressOwnerNeverStepsDownEvenToAHigherAddressAt255) {
+    StateMachine m(params(255));
+    TimePoint now = T0;
+    m.start(now);
+    ASSERT_EQ(m.state(), State::Master);
+    now += 100ms;
+    auto a = m.advert_received(now, kHighIp, 255);  // equal priority, higher primary address
+    EXPECT_EQ(m.state(), State::Master);
+    EXPECT_FALSE(has(a, K::RemoveVips));
+    EXPECT_EQ(advert_priority(a), 255) << "it answers at once with its own advert";
+}
+
+TEST(VrrpStateMachine, NonOwnerAt254StillYieldsToTheHigherAddressAtEqualPriority) {
+    TimePoint now = T0;
+    StateMachine m = master_at(254, now);
+    auto a = m.advert_received(now, kHighIp, 254);
+    EXPECT_EQ(m.state(), State::Backup);
+    EXPECT_TRUE(has(a, K::RemoveVips));
+}
+
+// Reload: settings change in place; the election rules do the rest.
+TEST(VrrpStateMachine, ReloadKeepsStateAndTimers) {
+    TimePoint now = T0;
+    StateMachine m = master_at(110, now);
+    auto since = m.state_since();
+    auto adver = m.adver_timer();
+    auto p = params(110);
+    p.preempt_delay = 5s;
+    p.garp_master_repeat = 2;
+    m.update_settings(now + 100ms, p);
+    EXPECT_EQ(m.state(), State::Master);
+    EXPECT_EQ(m.state_since(), since);
+    EXPECT_EQ(m.adver_timer(), adver);
+}
+
+TEST(VrrpStateMachine, ReloadRaisingBackupPriorityPreemptsTheLowerMaster) {
+    StateMachine m(params(100));
+    TimePoint now = T0;
+    m.start(now);
+    for (int i = 0; i < 3; ++i) {
+        now += 1s;
+        m.advert_received(now, kHighIp, 110);
+        run_until(m, now);
+    }
+    ASSERT_EQ(m.state(), State::Backup);
+    auto p = params(120);
+    m.update_settings(now, p);
+    m.set_effective_priority(now, 120);
+    EXPECT_EQ(m.priority(), 120);
+    Actions all;
+    for (int i = 0; i < 5 && m.state() == State::Backup; ++i) {
+        now += 1s;
+        auto a = m.advert_received(now, kHighIp, 110);  // ignored now: a lower master with preempt on
+        all.insert(all.end(), a.begin(), a.end());
+        a = run_until(m, now);
+        all.insert(all.end(), a.begin(), a.end());
+    }
+    EXPECT_EQ(m.state(), State::Master) << "preempted within Master_Down_Interval of the last accepted advert";
+    EXPECT_EQ(advert_priority(all), 120);
+}
+
+TEST(VrrpStateMachine, ReloadNopreemptKeepsTheLowerMaster) {
+    StateMachine m(params(100));
+    TimePoint now = T0;
+    m.start(now);
+    now += 1s;
+    m.advert_received(now, kHighIp, 110);
+    auto p = params(120);
+    p.preempt = false;
+    m.update_settings(now, p);
+    m.set_effective_priority(now, 120);
+    for (int i = 0; i < 6; ++i) {
+        now += 1s;
+        m.advert_received(now, kHighIp, 110);
+        run_until(m, now);
+    }
+    EXPECT_EQ(m.state(), State::Backup);
+}
+
+TEST(VrrpStateMachine, ReloadLoweringMasterPriorityYieldsToAPreemptingBackup) {
+    TimePoint now = T0;
+    StateMachine m = master_at(120, now);
+    m.update_settings(now, params(90));
+    auto a = m.set_effective_priority(now, 90);
+    EXPECT_EQ(advert_priority(a), 90) << "the peers hear the new priority at once";
+    EXPECT_EQ(m.state(), State::Master);
+    now += 3s;
+    m.advert_received(now, kLowIp, 100);  // the backup (priority 100) took over by preemption
+    EXPECT_EQ(m.state(), State::Backup);
+}

@@ -31,9 +31,22 @@ TEST(VrrpTracking, WeightZeroDownMeansFault) {
     EXPECT_FALSE(compute_priority(100, {{"eth1", 0, true}}).fault);
 }
 
-TEST(VrrpTracking, ScriptGoesDownAfterFallFailuresAndUpAfterRiseSuccesses) {
+TEST(VrrpTracking, FirstResultDecidesAtOnceWhateverRiseAndFall) {
+    ScriptHealth failing(2, 10);
+    EXPECT_FALSE(failing.reported());
+    EXPECT_TRUE(failing.up());  // counted as up for the priority until it has run
+    EXPECT_TRUE(failing.record(false));
+    EXPECT_TRUE(failing.reported());
+    EXPECT_FALSE(failing.up());
+
+    ScriptHealth passing(5, 10);
+    EXPECT_TRUE(passing.record(true));
+    EXPECT_TRUE(passing.up());
+}
+
+TEST(VrrpTracking, AfterTheFirstResultFallAndRiseApply) {
     ScriptHealth h(2, 3);
-    EXPECT_TRUE(h.up());
+    h.record(true);
     EXPECT_FALSE(h.record(false));
     EXPECT_FALSE(h.record(false));
     EXPECT_TRUE(h.record(false));
@@ -43,8 +56,19 @@ TEST(VrrpTracking, ScriptGoesDownAfterFallFailuresAndUpAfterRiseSuccesses) {
     EXPECT_TRUE(h.up());
 }
 
+TEST(VrrpTracking, InitFailStartsDownAndNeedsRiseSuccesses) {
+    ScriptHealth h(3, 2, /*init_fail=*/true);
+    EXPECT_TRUE(h.reported());
+    EXPECT_FALSE(h.up());
+    EXPECT_FALSE(h.record(true));
+    EXPECT_FALSE(h.record(true));
+    EXPECT_TRUE(h.record(true));
+    EXPECT_TRUE(h.up());
+}
+
 TEST(VrrpTracking, SuccessInBetweenResetsTheFailureStreak) {
     ScriptHealth h(1, 3);
+    h.record(true);
     h.record(false);
     h.record(false);
     h.record(true);

@@ -172,3 +172,24 @@ TEST(VrrpConfig, LongPasswordIsCutWithWarning) {
     ASSERT_EQ(d.warnings().size(), 1u);
     EXPECT_EQ(d.warnings()[0].where.str(), "t.conf:9");
 }
+
+TEST(VrrpConfig, UnicastPeerTtlWindowsAreRead) {
+    Config c = load_ok(instance(" unicast_src_ip 198.18.0.1\n unicast_peer {\n  198.18.0.2 min_ttl 255\n"
+                                "  198.18.0.3 min_ttl 60 max_ttl 64\n  198.18.0.4\n }\n"));
+    const auto& in = c.vrrp_instances.at(0);
+    EXPECT_EQ(in.unicast_peers.size(), 3u);
+    ASSERT_EQ(in.unicast_peer_ttls.size(), 2u);
+    EXPECT_EQ(in.unicast_peer_ttls[0].min_ttl, 255);
+    EXPECT_EQ(in.unicast_peer_ttls[0].max_ttl, 255);
+    EXPECT_EQ(in.unicast_peer_ttls[1].min_ttl, 60);
+    EXPECT_EQ(in.unicast_peer_ttls[1].max_ttl, 64);
+}
+
+TEST(VrrpConfig, BadUnicastPeerOptionsNameTheLine) {
+    for (const std::string& opt : {"min_ttl", "hops 3", "min_ttl 300", "min_ttl 70 max_ttl 60"}) {
+        Diagnostics d;
+        load_text(instance(" unicast_src_ip 198.18.0.1\n unicast_peer {\n  198.18.0.2 " + opt + "\n }\n"), "u.conf", d);
+        ASSERT_FALSE(d.ok()) << opt;
+        EXPECT_EQ(d.errors()[0].where.line, 9) << opt << ": " << all_errors(d);
+    }
+}

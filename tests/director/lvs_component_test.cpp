@@ -1,0 +1,198 @@
+// LvsComponent against the in-memory kernel: what it adopts at start, how it repairs drift, what stop
+// removes or keeps, that a reload is only "settled" once the kernel holds it, and how it reports a
+// kernel it cannot open. Table passes run on the component's worker thread; the test polls the loop.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+
+#include <atomic>
+#include <memory>
+
+#include "director/ipvs_availability.hpp"
+#include "director/lvs_component.hpp"
+#include "director/reload/config_diff.hpp"
+#include "tests/director/config_text.hpp"
+#include "tests/director/ipvs_fake_kernel.hpp"
+#include "tests/director/run_until.hpp"
+
+using namespace director;
+using namespace std::chrono_literals;
+using ipvs::testing::FakeKernel;
+using testsupport::run_until;
+
+namespace {
+
+// The component owns its Kernel; this one hands every call to a FakeKernel the test keeps.
+class Borrowed : public ipvs::Kernel {
+public:
+    explicit Borrowed(FakeKernel& k) : k_(k) {}
+    std::vector<ipvs::ServiceState> list() override { return k_.list(); }
+    void add_service(const ipvs::Service& s) override { k_.add_service(s); }
+    void edit_service(const ipvs::Service& s) override { k_.edit_service(s); }
+    void del_service(const ipvs::ServiceKey& k) override { k_.del_service(k); }
+    void add_dest(const ipvs::ServiceKey& k, const ipvs::Destination& d) override { k_.add_dest(k, d); }
+    void edit_dest(const ipvs::ServiceKey& k, const ipvs::Destination& d) override { k_.edit_dest(k, d); }
+    void del_dest(const ipvs::ServiceKey& k, const ipvs::Destination& d) override { k_.del_dest(k, d); }
+
+private:
+    FakeKernel& k_;
+};
+
+// Real servers 198.18.0.11.. on port 80 with weights as given; delay_loop 0.2 s keeps the repair tests short.
+std::string service(const std::string& vip, std::vector<int> weights, const std::string& sched = "rr") {
+    std::string s = "virtual_server " + vip + " 80 {\n  delay_loop 0.2\n  lb_algo " + sched +
+                    "\n  lb_kind DR\n  protocol TCP\n";
+    for (size_t i = 0; i < weights.size(); ++i)
+        s += "  real_server 198.18.0.1" + std::to_string(i + 1) + " 80 {\n    weight " + std::to_string(weights[i]) +
+             "\n  }\n";
+    return s + "}\n";
+}
+
+ipvs::ServiceKey key(const std::string& vip) {
+    ipvs::ServiceKey k;
+    k.address = ntohl(inet_addr(vip.c_str()));
+    k.port = 80;
+    return k;
+}
+
+struct Harness {
+    boost::asio::io_context io;
+    FakeKernel kernel;
+    std::atomic<bool> kernel_missing{false};  // read by the worker thread
+    RunOptions opts;
+    std::unique_ptr<Component> lvs;
+
+    explicit Harness(const std::string& text, bool keep = false) {
+        opts.keep_ipvs_on_exit = keep;
+        opts.ipvs = std::make_shared<IpvsAvailability>();
+        lvs = make_lvs_component(
+            io, testsupport::load_config(text), opts,
+            [this]() -> std::unique_ptr<ipvs::Kernel> {
+                if (kernel_missing) throw ipvs::KernelError(ENOENT, "IPVS netlink family not found");
+                return std::make_unique<Borrowed>(kernel);
+            },
+            nullptr);
+    }
+    size_t dests(const std::string& vip) {
+        auto held = kernel.lock();
+        auto it = kernel.table.find(key(vip));
+        return it == kernel.table.end() ? 0 : it->second.destinations.size();
+    }
+    bool has(const std::string& vip) {
+        auto held = kernel.lock();
+        return kernel.table.count(key(vip)) > 0;
+    }
+    nlohmann::json status() { return lvs->status(); }
+    void stop() {
+        bool done = false;
+        lvs->stop([&] { done = true; });
+        ASSERT_TRUE(run_until(io, [&] { return done; }, 5s));
+    }
+};
+
+}  // namespace
+
+TEST(LvsComponent, StartAdoptsAMatchingServiceWithItsCountersAndAddsTheRest) {
+    Harness h(service("198.18.1.1", {1, 1}) + service("198.18.1.2", {1}));
+    {
+        // Left by a previous run (kill -9): same rules, live counters.
+        ipvs::ServiceState st;
+        st.service.key = key("198.18.1.1");
+        st.service.scheduler = "rr";
+        st.stats.conns = 42;
+        for (int i = 1; i <= 2; ++i) {
+            ipvs::DestinationState d;
+            d.dest.address = ntohl(inet_addr(("198.18.0.1" + std::to_string(i)).c_str()));
+            d.dest.port = 80;
+            d.dest.forward = ipvs::Forward::Route;
+            st.destinations.push_back(d);
+        }
+        h.kernel.table[st.service.key] = st;
+    }
+    h.lvs->start();
+    ASSERT_TRUE(run_until(h.io, [&] { return h.status()["counters"]["reconciles"] == 1; }, 5s));
+    EXPECT_EQ(h.kernel.count(ipvs::Op::Kind::AddService), 1u) << "only the missing service is added";
+    EXPECT_EQ(h.kernel.count(ipvs::Op::Kind::DelService), 0u);
+    EXPECT_EQ(h.status()["last_reconcile"]["adopted"], 1);
+    EXPECT_EQ(h.status()["owned_services"], 2);
+    EXPECT_EQ(h.status()["kernel"], "connected");
+    {
+        auto held = h.kernel.lock();
+        EXPECT_EQ(h.kernel.table[key("198.18.1.1")].stats.conns, 42u);
+    }
+    h.stop();
+}
+
+TEST(LvsComponent, DriftIsRepairedAtTheNextDelayLoopAndForeignServicesAreLeftAlone) {
+    Harness h(service("198.18.1.1", {1, 1, 1}));
+    {
+        auto held = h.kernel.lock();
+        ipvs::ServiceState foreign;
+        foreign.service.key = key("198.18.9.9");
+        h.kernel.table[foreign.service.key] = foreign;
+    }
+    h.lvs->start();
+    ASSERT_TRUE(run_until(h.io, [&] { return h.dests("198.18.1.1") == 3; }, 5s));
+    {
+        auto held = h.kernel.lock();
+        auto& d = h.kernel.table[key("198.18.1.1")].destinations;
+        d.erase(d.begin());               // someone ran ipvsadm -d
+        d.back().dest.weight = 9;         // and ipvsadm -e -w 9
+    }
+    ASSERT_TRUE(run_until(h.io, [&] { return h.status()["counters"]["drift_repairs"] == 1; }, 5s));
+    EXPECT_EQ(h.dests("198.18.1.1"), 3u);
+    {
+        auto held = h.kernel.lock();
+        for (const auto& d : h.kernel.table[key("198.18.1.1")].destinations) EXPECT_EQ(d.dest.weight, 1);
+    }
+    EXPECT_TRUE(h.has("198.18.9.9"));
+    h.stop();
+    EXPECT_FALSE(h.has("198.18.1.1")) << "a clean stop removes what it owned";
+    EXPECT_TRUE(h.has("198.18.9.9")) << "and nothing else";
+}
+
+TEST(LvsComponent, KeepIpvsLeavesTheRulesOnStop) {
+    Harness h(service("198.18.1.1", {1}), /*keep=*/true);
+    h.lvs->start();
+    ASSERT_TRUE(run_until(h.io, [&] { return h.dests("198.18.1.1") == 1; }, 5s));
+    h.stop();
+    EXPECT_TRUE(h.has("198.18.1.1"));
+}
+
+TEST(LvsComponent, AReloadIsSettledOnlyOnceTheKernelHoldsIt) {
+    std::string before = service("198.18.1.1", {1, 1});
+    std::string after = service("198.18.1.1", {1, 5, 1}, "wlc");
+    Harness h(before);
+    h.lvs->start();
+    ASSERT_TRUE(run_until(h.io, [&] { return h.dests("198.18.1.1") == 2; }, 5s));
+    auto next = testsupport::load_config(after);
+    auto diff = reload::diff(testsupport::load_config(before), next);
+    size_t edits_before = h.kernel.count(ipvs::Op::Kind::EditDest);
+    h.lvs->apply(next, diff);
+    bool settled = false;
+    size_t dests_when_settled = 0;
+    h.lvs->settled([&] {
+        settled = true;
+        dests_when_settled = h.dests("198.18.1.1");
+    });
+    ASSERT_TRUE(run_until(h.io, [&] { return settled; }, 5s));
+    EXPECT_EQ(dests_when_settled, 3u);
+    EXPECT_EQ(h.kernel.count(ipvs::Op::Kind::EditDest), edits_before + 1) << "the weight is edited in place";
+    EXPECT_EQ(h.kernel.count(ipvs::Op::Kind::EditService), 1u) << "so is the scheduler";
+    EXPECT_EQ(h.kernel.count(ipvs::Op::Kind::DelDest), 0u);
+    h.stop();
+}
+
+TEST(LvsComponent, AMissingKernelIsReportedAndTheTableIsProgrammedOnceItAppears) {
+    Harness h(service("198.18.1.1", {1}));
+    h.kernel_missing = true;
+    h.lvs->start();
+    EXPECT_TRUE(h.opts.ipvs->unavailable()) << "known before any VRRP instance starts";
+    EXPECT_NE(h.opts.ipvs->reason().find("netlink family"), std::string::npos);
+    EXPECT_EQ(h.status()["kernel"], "unavailable");
+    h.kernel_missing = false;
+    ASSERT_TRUE(run_until(h.io, [&] { return h.dests("198.18.1.1") == 1; }, 5s));
+    ASSERT_TRUE(run_until(h.io, [&] { return !h.opts.ipvs->unavailable(); }, 5s));
+    EXPECT_EQ(h.status()["kernel"], "connected");
+    h.stop();
+}
