@@ -100,11 +100,11 @@ class Daemon:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def status(self):
+    def status(self, timeout=5):
         if self.kind != "director":
             raise RuntimeError("status() is for director daemons")
         r = subprocess.run([director_binary(), "status", "--control-socket", self.sock, "--json"],
-                           capture_output=True, text=True, timeout=5)
+                           capture_output=True, text=True, timeout=timeout)
         if r.returncode != 0:
             return None
         try:
