@@ -34,6 +34,7 @@ public:
     int status() const { return status_; }
     const std::string& error() const { return error_; }
     std::string body_md5_hex() const;  // valid once Done with want_body
+    size_t body_size() const { return body_size_; }  // bytes hashed so far; never above max_body
 
 private:
     State fail(std::string why);
