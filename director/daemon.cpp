@@ -140,6 +140,9 @@ void Daemon::on_signal(int signo) {
 struct Daemon::ReloadCandidate {
     config::Config cfg;
     config::Diagnostics diag;
+    // Computed on the worker too: with tens of thousands of real servers the comparison is the largest
+    // piece of a reload left on the loop otherwise.
+    std::shared_ptr<reload::ConfigDiff> diff;
 };
 
 void Daemon::request_reload(ReloadWaiter waiter) {
@@ -163,12 +166,17 @@ void Daemon::start_reload() {
     std::string path = cfg_.path;
     // Reading and checking a large file takes long enough to delay adverts; the loop never waits for it.
     // The thread touches nothing but its candidate, and hands it back through the loop.
+    // cfg_ is read there while the loop goes on: it only changes when a reload is applied, and reloads
+    // run one at a time (ReloadQueue), after this job has handed its result back.
+    const config::Config* running = &cfg_;
     reload_worker_.run<bool>(
-        [candidate, path] {
+        [candidate, path, running] {
             try {
                 candidate->cfg = config::load(path, candidate->diag);
                 if (candidate->diag.ok()) config::require_work(candidate->cfg, candidate->diag);
                 if (candidate->diag.ok()) config::check_host(candidate->cfg, candidate->diag, /*as_errors=*/true);
+                if (candidate->diag.ok())
+                    candidate->diff = std::make_shared<reload::ConfigDiff>(reload::diff(*running, candidate->cfg));
             } catch (const std::exception& e) {
                 candidate->diag.error({path, 0}, std::string("reading the config failed: ") + e.what());
             }
@@ -196,7 +204,7 @@ void Daemon::finish_reload(const std::shared_ptr<ReloadCandidate>& candidate) {
         r.errors.push_back("the director is stopping; not reloading");
     } else {
         r.ok = true;
-        return apply_config(std::make_shared<config::Config>(std::move(candidate->cfg)), std::move(r));
+        return apply_config(std::make_shared<config::Config>(std::move(candidate->cfg)), candidate->diff, std::move(r));
     }
     complete_reload(std::move(r));
 }
@@ -212,8 +220,8 @@ void Daemon::complete_reload(reload::ReloadOutcome r) {
     if (reloads_.finished(r)) start_reload();
 }
 
-void Daemon::apply_config(std::shared_ptr<const config::Config> next, reload::ReloadOutcome r) {
-    auto diff = std::make_shared<reload::ConfigDiff>(reload::diff(cfg_, *next));
+void Daemon::apply_config(std::shared_ptr<const config::Config> next, std::shared_ptr<const reload::ConfigDiff> diff,
+                          reload::ReloadOutcome r) {
     r.changes = diff->describe();
     for (const auto& c : r.changes) spdlog::info("reload: {}", c);
     auto find = [this](const char* name) -> Component* {

@@ -15,6 +15,7 @@
 #include "director/config/model.hpp"
 #include "director/control_socket.hpp"
 #include "director/guarded_loop.hpp"
+#include "director/reload/config_diff.hpp"
 #include "director/reload/reload_outcome.hpp"
 #include "director/reload/reload_queue.hpp"
 #include "director/worker_thread.hpp"
@@ -48,7 +49,8 @@ private:
     struct ReloadCandidate;
     void finish_reload(const std::shared_ptr<ReloadCandidate>& candidate);
     // IPVS first; VRRP once the IPVS pass has reached the kernel; then complete_reload.
-    void apply_config(std::shared_ptr<const config::Config> next, reload::ReloadOutcome r);
+    void apply_config(std::shared_ptr<const config::Config> next, std::shared_ptr<const reload::ConfigDiff> diff,
+                      reload::ReloadOutcome r);
     void complete_reload(reload::ReloadOutcome r);
     void begin_stop(const std::string& why);
     void stop_next(size_t index);

@@ -174,11 +174,12 @@ class Reload(ThreeHostCase):
         r = reload(db)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("priority 100 -> 200", r.stdout)
-        # Preempt is on: b ignores the lower-priority adverts and its Master_Down timer runs out.
-        wait_until(lambda: db.has_vip() and db.state() == "MASTER", master_down(200) + SLACK, "b takes over")
+        # Preempt is on: b ignores the lower-priority adverts and its Master_Down timer runs out. That
+        # timer was armed by the last advert b accepted, before the reload, with priority 100's skew.
+        wait_until(lambda: db.has_vip() and db.state() == "MASTER", master_down(100) + SLACK, "b takes over")
         wait_until(lambda: da.state() == "BACKUP" and not da.has_vip(), 2, "a steps down on b's advert")
         sys.stderr.write(f"takeover {time.monotonic() - t0:.3f}s after the reload "
-                         f"(Master_Down_Interval {master_down(200):.3f}s)\n")
+                         f"(Master_Down_Interval at 100 {master_down(100):.3f}s)\n")
 
     def test_broken_config_is_refused_with_file_and_line_and_the_master_keeps_its_vip(self):
         da, db = self.elect()
