@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test suite: unit (no root), netns (namespaces on this host) and vm (a stock Debian kernel
-# in qemu, for IPVS and dummy interfaces). Installs what the tests need when it is missing, builds once,
-# and ends with ctest's summary. Usage: sudo ./scripts/test.sh [--label unit|netns|vm]... [--sanitize] [-- CTEST ARGS]
-# --sanitize: the unit and netns suites (or the --label ones) on a clang ASan+UBSan build in build-asan/.
-# No arguments (CI): every suite, then the sanitized unit+netns suites, then each fuzzer for 60 s.
+# Runs the test suites: unit (no root), netns (namespaces on this host) and vm (a stock Debian kernel in
+# qemu, for IPVS and dummy interfaces). Installs what the tests need when it is missing, builds each tree
+# once, and ends with ctest's summaries.
+# Usage: sudo ./scripts/test.sh [--label unit|netns|vm]... [--sanitize] [-- CTEST ARGS]
+#   no arguments (CI): unit and netns on the clang ASan+UBSan build (build-asan/), each fuzzer for
+#     FUZZ_SECONDS (60), then the vm suites on the release build (build/), the binary that ships;
+#   --label L: those suites on the release build;  --sanitize [--label L]: on the sanitized build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/packages.sh
@@ -16,11 +18,20 @@ while [ $# -gt 0 ]; do
     --label) labels+=("$2"); shift 2 ;;
     --sanitize) sanitize=only; shift ;;
     --) shift; ctest_extra=("$@"); break ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-if [ ${#labels[@]} -eq 0 ] && [ -z "$sanitize" ]; then labels=(unit netns vm); sanitize=also; fi
+# What runs where: plain_labels on build/, asan_labels on build-asan/.
+plain_labels=() asan_labels=() fuzz=
+if [ ${#labels[@]} -eq 0 ] && [ -z "$sanitize" ]; then
+  asan_labels=(unit netns) plain_labels=(vm) fuzz=1
+elif [ -n "$sanitize" ]; then
+  asan_labels=("${labels[@]}")
+  [ ${#asan_labels[@]} -eq 0 ] && asan_labels=(unit netns)
+else
+  plain_labels=("${labels[@]}")
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "scripts/test.sh needs root (namespaces, raw sockets, the VM's 9p root); run it with sudo" >&2
@@ -35,29 +46,33 @@ fi
 # The packaged keepalived and nginx are test peers, never services of this machine.
 systemctl disable --now keepalived nginx >/dev/null 2>&1 || true
 
-for l in "${labels[@]}"; do
+for l in "${plain_labels[@]}" "${asan_labels[@]}"; do
   if [ "$l" = vm ]; then tests/kernel/fetch-kernel.sh; fi
 done
 
 status=0
-if [ "$sanitize" != only ]; then
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build build -j"$(nproc)"
-  regex=$(IFS='|'; echo "^(${labels[*]})\$")
-  (cd build && ctest --output-on-failure -L "$regex" "${ctest_extra[@]}") || status=1
-fi
-if [ -n "$sanitize" ]; then
+if [ ${#asan_labels[@]} -gt 0 ]; then
   # One clang build serves the sanitized suites and the fuzzers (scripts/fuzz.sh uses it too).
-  [ "$sanitize" = also ] || [ ${#labels[@]} -eq 0 ] && labels=(unit netns)
   CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDIRECTOR_FUZZ=ON >/dev/null
   cmake --build build-asan -j"$(nproc)"
-  regex=$(IFS='|'; echo "^(${labels[*]})\$")
+  regex=$(IFS='|'; echo "^(${asan_labels[*]})\$")
   # Reports go to files too: a daemon a suite kills without checking its exit must not hide one.
   reports=$PWD/build-asan/sanitizer-reports
   rm -rf "$reports" && mkdir -p "$reports"
   (cd build-asan && ASAN_OPTIONS="log_path=$reports/asan:log_exe_name=1" UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1" \
     ctest --output-on-failure -L "$regex" "${ctest_extra[@]}") || status=1
   if [ -n "$(ls -A "$reports")" ]; then cat "$reports"/*; echo "sanitizer reports above ($reports)" >&2; status=1; fi
-  if [ "$sanitize" = also ]; then scripts/fuzz.sh --seconds "${FUZZ_SECONDS:-60}" || status=1; fi
+  if [ -n "$fuzz" ]; then scripts/fuzz.sh --seconds "${FUZZ_SECONDS:-60}" || status=1; fi
+fi
+if [ ${#plain_labels[@]} -gt 0 ]; then
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  if [ "${plain_labels[*]}" = vm ]; then
+    # The VM suites run the program only; the test binaries are the sanitized build's business.
+    cmake --build build -j"$(nproc)" --target director
+  else
+    cmake --build build -j"$(nproc)"
+  fi
+  regex=$(IFS='|'; echo "^(${plain_labels[*]})\$")
+  (cd build && ctest --output-on-failure -L "$regex" "${ctest_extra[@]}") || status=1
 fi
 exit $status
