@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Live reload of a VRRP pair (root; namespaces only, 198.18.0.0/15). Hosts a (master, priority 150)
 and b (backup, 100) share a bridge with an observer c that captures the wire:
-- a reload with nothing changed moves no state, resets no counter and sends no gratuitous ARP;
+- a reload with nothing changed moves no state, resets no counter (a track script's included) and sends
+  no gratuitous ARP;
+- an instance removed from the master's file hands over with a priority-0 advert; a new one starts fresh;
 - a VIP added on the master comes up with a GARP burst for it alone; the old VIP is never absent;
 - raising the backup's priority above the master's makes it take over, as preemption says;
 - a broken file is refused with file:line, the master keeps its VIP, and status shows the rejection;
@@ -21,15 +23,15 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from vrrp_harness import (SLACK, VIP, Capture, ThreeHostCase, director_binary, instance_conf,  # noqa: E402
-                          master_down, wait_until)
+                          master_down, skew, wait_until, write_script)
 
 VIP2 = "198.18.0.101"
 
 
-def conf(prio, state="BACKUP", vips=(VIP,), extra="", services=""):
+def conf(prio, state="BACKUP", vips=(VIP,), extra="", services="", scripts="", track=""):
     # garp_master_delay 0: no second GARP burst 5 s after becoming master, so every GARP on the wire
     # after the election is one a reload caused.
-    text = instance_conf(prio, state, extra="    garp_master_delay 0\n" + extra)
+    text = instance_conf(prio, state, extra="    garp_master_delay 0\n" + extra, scripts=scripts, track=track)
     if len(vips) > 1:
         text = text.replace(f"{VIP}/24 dev eth0", "\n        ".join(f"{v}/24 dev eth0" for v in vips))
     return text + services
@@ -121,7 +123,12 @@ class Reload(ThreeHostCase):
         return da, db
 
     def test_reload_with_nothing_changed_moves_no_state_and_sends_no_garp(self):
-        da, db = self.elect()
+        check = write_script(self.wd, "check.sh", "exit 0\n")
+        scripts = f"vrrp_script chk {{\n    script \"{check}\"\n    interval 1\n    rise 3\n    fall 3\n}}\n"
+        track = "    track_script {\n        chk\n    }"
+        da, db = self.elect(conf_a=conf(150, "MASTER", scripts=scripts, track=track))
+        wait_until(lambda: da.status()["vrrp"]["scripts"][0]["runs"] >= 2, 5, "the track script ran")
+        script_before = da.status()["vrrp"]["scripts"][0]
         before_a, before_b = da.instance(), db.instance()
         cap = Capture(self.c, self.wd, "wire", "arp or ip proto 112", extra=("-tt",))
         r = reload(da)
@@ -142,6 +149,11 @@ class Reload(ThreeHostCase):
         self.assertTrue(da.has_vip())
         self.assertFalse(db.has_vip())
         self.assertIn("reload #2 done", da.log())
+        # The unchanged vrrp_script kept its state: its run count went on, no new rise count.
+        script_after = da.status()["vrrp"]["scripts"][0]
+        self.assertTrue(script_after["up"])
+        self.assertGreaterEqual(script_after["runs"], script_before["runs"] + 2)
+        self.assertEqual(da.instance()["effective_priority"], 150)
         self.assertIn("last reload: #2 applied", subprocess.run(
             [director_binary(), "status", "--control-socket", da.sock], capture_output=True, text=True).stdout)
 
@@ -166,6 +178,28 @@ class Reload(ThreeHostCase):
         self.assertNotIn(VIP, garp_targets(cap.lines()), "GARP went out for the VIP that did not change")
         self.assertEqual(da.state(), "MASTER")
         self.assertEqual(db.state(), "BACKUP")
+
+    def test_instance_removed_on_the_master_hands_over_at_once_and_a_new_one_starts(self):
+        da, db = self.elect()
+        cap = Capture(self.c, self.wd, "wire", "ip proto 112")
+        vip3 = "198.18.0.102"
+        other = instance_conf(150, "MASTER", vrid=52, vip=vip3).replace("VI_1", "VI_2")
+        write(da, other)
+        r = reload(da)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("vrrp_instance VI_1: removed", r.stdout)
+        self.assertIn("vrrp_instance VI_2: added", r.stdout)
+        # The removed router left as on SIGTERM: a priority-0 advert, so b takes over within Skew_Time.
+        wait_until(lambda: db.has_vip() and db.state() == "MASTER", skew(100) + SLACK, "b takes over")
+        self.assertFalse(da.has_vip(), "the removed instance's VIP went with it")
+        wait_until(lambda: "198.18.0.1 > 224.0.0.18: VRRPv2, Advertisement, vrid 51, prio 0" in cap.text(), 2,
+                   "priority-0 advert for the removed instance")
+        # The new instance (vrid 52, nobody else) starts as a fresh one: backup, then master.
+        wait_until(lambda: self.a.has_address(vip3, "eth0"), master_down(150) + SLACK + 1, "VI_2 takes its VIP")
+        self.assertEqual([i["name"] for i in da.status()["vrrp"]["instances"]], ["VI_2"])
+        da.signal(signal.SIGTERM)
+        self.assertEqual(da.wait_exit(), 0)
+        self.assertFalse(self.a.has_address(vip3, "eth0"))
 
     def test_raising_the_backups_priority_above_the_masters_takes_over(self):
         da, db = self.elect()
