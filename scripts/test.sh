@@ -2,10 +2,11 @@
 # Runs the test suites: unit (no root), netns (namespaces on this host) and vm (a stock Debian kernel in
 # qemu, for IPVS and dummy interfaces). Installs what the tests need when it is missing, builds each tree
 # once, and ends with ctest's summaries.
-# Usage: sudo ./scripts/test.sh [--label unit|netns|vm]... [--sanitize] [-- CTEST ARGS]
+# Usage: sudo ./scripts/test.sh [--label unit|netns|vm]... [--sanitize|--tsan] [-- CTEST ARGS]
 #   no arguments (CI): unit and netns on the clang ASan+UBSan build (build-asan/), each fuzzer for
 #     FUZZ_SECONDS (60), then the vm suites on the release build (build/), the binary that ships;
-#   --label L: those suites on the release build;  --sanitize [--label L]: on the sanitized build.
+#   --label L: those suites on the release build;  --sanitize [--label L]: on the sanitized build;
+#   --tsan [--label L]: on a ThreadSanitizer build (build-tsan/; unit by default; by hand, not in CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/packages.sh
@@ -13,18 +14,23 @@ cd "$(dirname "$0")/.."
 labels=()
 ctest_extra=()
 sanitize=
+tsan=
 while [ $# -gt 0 ]; do
   case "$1" in
     --label) labels+=("$2"); shift 2 ;;
     --sanitize) sanitize=only; shift ;;
+    --tsan) tsan=1; shift ;;
     --) shift; ctest_extra=("$@"); break ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 # What runs where: plain_labels on build/, asan_labels on build-asan/.
-plain_labels=() asan_labels=() fuzz=
-if [ ${#labels[@]} -eq 0 ] && [ -z "$sanitize" ]; then
+plain_labels=() asan_labels=() tsan_labels=() fuzz=
+if [ -n "$tsan" ]; then
+  tsan_labels=("${labels[@]}")
+  [ ${#tsan_labels[@]} -eq 0 ] && tsan_labels=(unit)
+elif [ ${#labels[@]} -eq 0 ] && [ -z "$sanitize" ]; then
   asan_labels=(unit netns) plain_labels=(vm) fuzz=1
 elif [ -n "$sanitize" ]; then
   asan_labels=("${labels[@]}")
@@ -46,7 +52,7 @@ fi
 # The packaged keepalived and nginx are test peers, never services of this machine.
 systemctl disable --now keepalived nginx >/dev/null 2>&1 || true
 
-for l in "${plain_labels[@]}" "${asan_labels[@]}"; do
+for l in "${plain_labels[@]}" "${asan_labels[@]}" "${tsan_labels[@]}"; do
   if [ "$l" = vm ]; then tests/kernel/fetch-kernel.sh; fi
 done
 
@@ -63,6 +69,16 @@ if [ ${#asan_labels[@]} -gt 0 ]; then
     ctest --output-on-failure -L "$regex" "${ctest_extra[@]}") || status=1
   if [ -n "$(ls -A "$reports")" ]; then cat "$reports"/*; echo "sanitizer reports above ($reports)" >&2; status=1; fi
   if [ -n "$fuzz" ]; then scripts/fuzz.sh --seconds "${FUZZ_SECONDS:-60}" || status=1; fi
+fi
+if [ ${#tsan_labels[@]} -gt 0 ]; then
+  CXX=clang++ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDIRECTOR_TSAN=ON >/dev/null
+  cmake --build build-tsan -j"$(nproc)"
+  regex=$(IFS='|'; echo "^(${tsan_labels[*]})\$")
+  reports=$PWD/build-tsan/sanitizer-reports
+  rm -rf "$reports" && mkdir -p "$reports"
+  (cd build-tsan && TSAN_OPTIONS="log_path=$reports/tsan:second_deadlock_stack=1" \
+    ctest --output-on-failure -L "$regex" "${ctest_extra[@]}") || status=1
+  if [ -n "$(ls -A "$reports")" ]; then cat "$reports"/*; echo "sanitizer reports above ($reports)" >&2; status=1; fi
 fi
 if [ ${#plain_labels[@]} -gt 0 ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
