@@ -56,29 +56,34 @@ for l in "${plain_labels[@]}" "${asan_labels[@]}" "${tsan_labels[@]}"; do
   if [ "$l" = vm ]; then tests/kernel/fetch-kernel.sh; fi
 done
 
+# sanitized_suites DIR CMAKE_OPTION ENV_ASSIGNMENT... -- LABEL...: builds DIR with clang and CMAKE_OPTION,
+# runs the labelled suites with the sanitizer options given (each may use $reports), and fails on any
+# report. Reports go to files too: a daemon a suite kills without checking its exit must not hide one.
+sanitized_suites() {
+  local dir=$1 option=$2 envs=() regex
+  shift 2
+  while [ "$1" != -- ]; do envs+=("$1"); shift; done
+  shift
+  CXX=clang++ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$option" >/dev/null
+  cmake --build "$dir" -j"$(nproc)"
+  regex=$(IFS="|"; echo "^($*)\$")
+  reports=$PWD/$dir/sanitizer-reports
+  rm -rf "$reports" && mkdir -p "$reports"
+  (cd "$dir" && env "${envs[@]//@REPORTS@/$reports}" ctest --output-on-failure -L "$regex" "${ctest_extra[@]}") ||
+    status=1
+  if [ -n "$(ls -A "$reports")" ]; then cat "$reports"/*; echo "sanitizer reports above ($reports)" >&2; status=1; fi
+}
+
 status=0
 if [ ${#asan_labels[@]} -gt 0 ]; then
   # One clang build serves the sanitized suites and the fuzzers (scripts/fuzz.sh uses it too).
-  CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDIRECTOR_FUZZ=ON >/dev/null
-  cmake --build build-asan -j"$(nproc)"
-  regex=$(IFS='|'; echo "^(${asan_labels[*]})\$")
-  # Reports go to files too: a daemon a suite kills without checking its exit must not hide one.
-  reports=$PWD/build-asan/sanitizer-reports
-  rm -rf "$reports" && mkdir -p "$reports"
-  (cd build-asan && ASAN_OPTIONS="log_path=$reports/asan:log_exe_name=1" UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1" \
-    ctest --output-on-failure -L "$regex" "${ctest_extra[@]}") || status=1
-  if [ -n "$(ls -A "$reports")" ]; then cat "$reports"/*; echo "sanitizer reports above ($reports)" >&2; status=1; fi
+  sanitized_suites build-asan -DDIRECTOR_FUZZ=ON "ASAN_OPTIONS=log_path=@REPORTS@/asan:log_exe_name=1" \
+    "UBSAN_OPTIONS=log_path=@REPORTS@/ubsan:print_stacktrace=1" -- "${asan_labels[@]}"
   if [ -n "$fuzz" ]; then scripts/fuzz.sh --seconds "${FUZZ_SECONDS:-60}" || status=1; fi
 fi
 if [ ${#tsan_labels[@]} -gt 0 ]; then
-  CXX=clang++ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDIRECTOR_TSAN=ON >/dev/null
-  cmake --build build-tsan -j"$(nproc)"
-  regex=$(IFS='|'; echo "^(${tsan_labels[*]})\$")
-  reports=$PWD/build-tsan/sanitizer-reports
-  rm -rf "$reports" && mkdir -p "$reports"
-  (cd build-tsan && TSAN_OPTIONS="log_path=$reports/tsan:second_deadlock_stack=1" \
-    ctest --output-on-failure -L "$regex" "${ctest_extra[@]}") || status=1
-  if [ -n "$(ls -A "$reports")" ]; then cat "$reports"/*; echo "sanitizer reports above ($reports)" >&2; status=1; fi
+  sanitized_suites build-tsan -DDIRECTOR_TSAN=ON "TSAN_OPTIONS=log_path=@REPORTS@/tsan:second_deadlock_stack=1" \
+    -- "${tsan_labels[@]}"
 fi
 if [ ${#plain_labels[@]} -gt 0 ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
