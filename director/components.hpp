@@ -6,7 +6,9 @@
 
 #include "director/component.hpp"
 #include "director/config/model.hpp"
+#include "director/instance_states.hpp"
 #include "director/ipvs_availability.hpp"
+#include "director/state/state_store.hpp"
 
 namespace director {
 
@@ -15,6 +17,10 @@ struct RunOptions {
     // Shared by the LVS component (publishes) and the VRRP component (FAULTs the instances whose VIP is
     // a virtual server's address while IPVS is unavailable). Null: no link (tests of one component).
     std::shared_ptr<IpvsAvailability> ipvs;
+    // VRRP publishes each instance's state, LVS follows the one lvs_sync_daemon names. Null: no link.
+    std::shared_ptr<InstanceStates> instance_states;
+    // Maintenance and hand drains that survive a restart (`--state-dir`). Null: nothing persisted.
+    std::shared_ptr<state::StateStore> state;
 };
 
 // VRRP instances, their track scripts and notify scripts.

@@ -63,7 +63,9 @@ struct Session : std::enable_shared_from_this<Session> {
         // At EOF the request is whatever came, newline or not (`printf status | socat - UNIX:...`).
         std::string line(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + (ec ? buf.size() : n));
         while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-        if (auto it = shared->deferred.find(line); it != shared->deferred.end()) return serve_later(it->second, line);
+        // "reload", or "switchover {json arguments}": the first word picks the deferred handler.
+        if (auto it = shared->deferred.find(line.substr(0, line.find(' '))); it != shared->deferred.end())
+            return serve_later(it->second, line);
         reply(serve(line));
     }
 

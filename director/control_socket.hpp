@@ -40,7 +40,8 @@ public:
     ControlServer(boost::asio::io_context& io, std::string path, Handler handler, ControlLimits limits = {});
     ~ControlServer();
     void close();
-    // Requests exactly equal to `request` go to `handler` instead of the Handler.
+    // Requests whose first word is `request` ("reload", "switchover {...}") go to `handler` instead of the
+    // Handler, with the whole line.
     void defer(const std::string& request, DeferredHandler handler);
     // Counters and limits, for `director status`.
     nlohmann::json status() const;

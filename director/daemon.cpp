@@ -13,6 +13,8 @@
 #include "director/config/host_check.hpp"
 #include "director/daemon_signals.hpp"
 #include "director/guarded_loop.hpp"
+#include "director/lvs_component.hpp"
+#include "director/vrrp_component.hpp"
 #include "director/reload/config_diff.hpp"
 #include "director/systemd_notify.hpp"
 #include "director/status_view.hpp"
@@ -79,13 +81,20 @@ int Daemon::run() {
     pid_fd_ = lock_pid_file(opts_.pid_file);
 
     opts_.run.ipvs = std::make_shared<IpvsAvailability>();
+    opts_.run.instance_states = std::make_shared<InstanceStates>();
+    opts_.run.state = std::make_shared<state::StateStore>(opts_.state_dir);
     if (auto c = make_vrrp_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
     if (auto c = make_lvs_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
 
     control_ = std::make_unique<ControlServer>(io_, opts_.control_socket, [this](const std::string& req) {
         if (req == "status" || req.empty()) return status();
-        return nlohmann::json{{"error", "unknown request '" + req + "' (known: status, reload)"}};
+        return nlohmann::json{{"error", "unknown request '" + req +
+                                            "' (known: status, reload, switchover, maintenance, backend)"}};
     });
+    for (const char* word : {"switchover", "maintenance", "backend"})
+        control_->defer(word, [this](const std::string& line, ControlServer::Reply reply) {
+            serve_operator_request(line, std::move(reply));
+        });
     control_->defer("reload", [this](const std::string&, ControlServer::Reply reply) {
         request_reload([reply](const reload::ReloadOutcome& r) { reply({{"reload", r.to_json()}}); });
     });
@@ -301,6 +310,43 @@ void Daemon::on_internal_error(const std::string& what) {
     }
 }
 
+void Daemon::serve_operator_request(const std::string& line, ControlServer::Reply reply) {
+    auto space = line.find(' ');
+    const std::string word = line.substr(0, space);
+    nlohmann::json args = nlohmann::json::object();
+    if (space != std::string::npos) {
+        try {
+            args = nlohmann::json::parse(line.substr(space + 1));
+        } catch (const std::exception& e) {
+            return reply({{"ok", false}, {"error", word + ": arguments are not JSON: " + e.what()}});
+        }
+        if (!args.is_object()) return reply({{"ok", false}, {"error", word + ": arguments must be a JSON object"}});
+    }
+    if (stopping_) return reply({{"ok", false}, {"error", "the director is stopping"}});
+    auto find = [this](const char* name) -> Component* {
+        for (auto& c : components_)
+            if (std::string(c->name()) == name) return c.get();
+        return nullptr;
+    };
+    auto text = [&](const char* key) { return args.contains(key) && args[key].is_string() ? args[key].get<std::string>() : ""; };
+    if (word == "switchover" || word == "maintenance") {
+        auto* vrrp = dynamic_cast<VrrpComponent*>(find("vrrp"));
+        if (!vrrp) return reply({{"ok", false}, {"error", "this director runs no vrrp_instance"}});
+        if (word == "switchover") {
+            std::optional<vrrp::Duration> hold;
+            if (args.contains("hold") && args["hold"].is_number())
+                hold = std::chrono::duration_cast<vrrp::Duration>(std::chrono::duration<double>(args["hold"].get<double>()));
+            return vrrp->switchover(text("instance"), hold, std::move(reply));
+        }
+        if (!args.contains("on") || !args["on"].is_boolean())
+            return reply({{"ok", false}, {"error", "maintenance: \"on\" (true or false) is required"}});
+        return vrrp->maintenance(text("instance"), args["on"].get<bool>(), args.value("force", false), std::move(reply));
+    }
+    auto* lvs = dynamic_cast<LvsComponent*>(find("lvs"));
+    if (!lvs) return reply({{"ok", false}, {"error", "this director runs no virtual_server"}});
+    lvs->backend_request(args, std::move(reply));
+}
+
 nlohmann::json Daemon::status() const {
     nlohmann::json j;
     j["pid"] = ::getpid();
@@ -310,6 +356,10 @@ nlohmann::json Daemon::status() const {
     j["internal_errors"] = internal_errors_;
     if (!last_internal_error_.empty()) j["last_internal_error"] = last_internal_error_;
     j["signals"] = signals_received_;
+    if (opts_.run.state) {
+        j["state_dir"] = opts_.state_dir;
+        if (!opts_.run.state->load_error().empty()) j["state_error"] = opts_.run.state->load_error();
+    }
     nlohmann::json reload = {{"reloads", reload_count_},
                              {"rejected", reloads_rejected_},
                              {"running", reloads_.running()},

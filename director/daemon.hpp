@@ -25,6 +25,8 @@ namespace director {
 struct DaemonOptions {
     std::string pid_file = "/run/director/director.pid";
     std::string control_socket = "/run/director/director.sock";
+    // Maintenance and hand drains, kept across restarts; one directory per director on a host.
+    std::string state_dir = "/var/lib/director";
     RunOptions run;
 };
 
@@ -55,6 +57,8 @@ private:
     void begin_stop(const std::string& why);
     void stop_next(size_t index);
     void on_internal_error(const std::string& what);
+    // "switchover {...}", "maintenance {...}", "backend {...}" from the control socket.
+    void serve_operator_request(const std::string& line, ControlServer::Reply reply);
 
     config::Config cfg_;
     DaemonOptions opts_;

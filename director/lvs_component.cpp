@@ -130,6 +130,9 @@ LvsComponent::LvsComponent(boost::asio::io_context& io, const config::Config& cf
       timer_(io),
       worker_(io) {
     period_ = shortest_delay_loop(cfg_);
+    applied_health_ = std::make_unique<HandDrainedView>(*this);
+    store_ = opts.state;
+    if (store_) hand_drains_ = store_->get().drained;
     if (make_membership_) membership_ = make_membership_(io_, cfg_);
     if (membership_) membership_->on_change = [this] { reconcile_now(); };
 }
@@ -249,7 +252,7 @@ void LvsComponent::request_pass(bool after_reload) {
 void LvsComponent::launch_pass() {
     auto req = std::make_shared<PassRequest>();
     // The desired state is computed here, on the loop, where the health decisions live; the worker gets a copy.
-    req->desired = lvs::desired_state(cfg_, health());
+    req->desired = lvs::desired_state(cfg_, *applied_health_);
     req->delete_foreign = reconciles_ == 0 && cfg_.global.lvs_flush;
     req->after_reload = std::exchange(again_after_reload_, false);
     req->host_setup = std::exchange(redo_host_setup_, false);
@@ -418,6 +421,7 @@ nlohmann::json LvsComponent::status() const {
                           {"drains_completed", drains_done_},
                           {"drains_timed_out", drains_timed_out_}}},
                         {"draining", draining_},
+                        {"hand_drained", hand_drains_},
                         {"sysctls", sysctls_}};
     if (membership_) {
         j["membership"] = membership_->status();

@@ -19,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -72,6 +73,14 @@ public:
     // Reconciles now instead of at the next delay_loop (health decision changed).
     void reconcile_now();
 
+    // `director backend drain|enable|query`: args {"action", "backend": "ADDR:PORT", "service"?: "VIP:PORT"}.
+    // A real server drained by hand has weight 0 whatever its health checks say, across reloads and (with
+    // a state dir) restarts, until enabled. The reply comes once the change has reached the kernel and
+    // carries each matching real server's weight and connection counts as the kernel reports them.
+    void backend_request(const nlohmann::json& args, std::function<void(const nlohmann::json&)> reply);
+    // Whether real server `rs` of virtual_server `vs` (config indices) is drained by hand.
+    bool hand_drained(size_t vs, size_t rs) const;
+
 private:
     struct PassRequest;
     struct PassResult;
@@ -83,6 +92,19 @@ private:
     void schedule();
     void set_availability(bool available, const std::string& reason);
     const lvs::HealthSource& health() const;
+    // Health as the reconciler applies it: the checks' verdict, with hand drains at weight 0.
+    class HandDrainedView final : public lvs::HealthSource {
+    public:
+        explicit HandDrainedView(const LvsComponent& owner) : owner_(owner) {}
+        lvs::RealServerDecision decide(size_t vs, size_t rs, int32_t configured_weight) const override;
+        bool use_sorry_server(size_t vs) const override;
+
+    private:
+        const LvsComponent& owner_;
+    };
+    std::unique_ptr<HandDrainedView> applied_health_;
+    std::map<std::string, int64_t> hand_drains_;  // state::drain_key -> since
+    std::shared_ptr<state::StateStore> store_;
 
     boost::asio::io_context& io_;
     config::Config cfg_;  // a copy: the component may outlive the caller's

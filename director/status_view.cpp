@@ -43,6 +43,9 @@ void render_instance(const json& in, std::ostream& out) {
     const json& master = at(in, "master");
     out << ", master " << (master.is_string() ? master.get<std::string>() : std::string("unknown"));
     if (master.is_string() && master == at(in, "address")) out << " (this node)";
+    if (at(in, "maintenance") == true) out << ", IN MAINTENANCE (never master; `director maintenance off` ends it)";
+    if (at(in, "handing_over") == true) out << ", handing over";
+    if (at(in, "preempt_held") == true) out << ", not preempting back after a switchover";
     out << "\n";
     if (at(in, "last_error").is_string()) out << "  error: " << text(at(in, "last_error")) << "\n";
 }
@@ -75,6 +78,17 @@ void render_lvs(const json& lvs, std::ostream& out) {
                 << count(at(svc, "destinations")) << " up\n";
         }
     }
+    if (at(lvs, "hand_drained").is_object())
+        for (const auto& [key, since] : at(lvs, "hand_drained").items()) {
+            out << "real_server " << key << ": drained by hand";
+            if (since.is_number_integer() && since.get<long long>() > 0) {
+                auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+                out << " since " << duration(static_cast<double>(now - since.get<long long>())) << " ago";
+            }
+            out << " (`director backend enable` ends it)\n";
+        }
     if (at(lvs, "kernel") == "unavailable") out << "IPVS: kernel unavailable\n";
     const json& err = at(at(lvs, "last_reconcile"), "error");
     if (err.is_string()) out << "IPVS: last reconcile failed: " << text(err) << "\n";

@@ -66,16 +66,23 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
     c.script_security = policy.secure;
     c.script_user = policy.user;
     c.script_group = policy.group;
+    if (g.lvs_sync_daemon && g.lvs_sync_daemon->vrrp_instance == in.name)
+        c.sync_catchup = std::chrono::milliseconds(in.sync_catchup_ms);
     return c;
 }
 
-VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& cfg,
-                             std::shared_ptr<IpvsAvailability> ipvs)
-    : io_(io), ipvs_(std::move(ipvs)) {
+VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts)
+    : io_(io), ipvs_(opts.ipvs), states_(opts.instance_states), store_(opts.state) {
     for (const auto& s : cfg.vrrp_scripts)
         scripts_[s.name] = std::make_unique<vrrp::TrackScript>(io, to_script_config(s, cfg.global));
-    for (const auto& in : cfg.vrrp_instances)
+    if (store_ && !store_->load_error().empty())
+        spdlog::error("state {}; every vrrp_instance starts in maintenance (no VIP) until `director maintenance "
+                      "off` writes a good file",
+                      store_->load_error());
+    for (const auto& in : cfg.vrrp_instances) {
         instances_.push_back(std::make_unique<vrrp::Instance>(io, instance_config(in, cfg)));
+        attach(*instances_.back());
+    }
     if (ipvs_)
         ipvs_->subscribe([this] {
             for (auto& i : instances_) i->recheck();
@@ -104,6 +111,141 @@ vrrp::InstanceConfig VrrpComponent::instance_config(const config::VrrpInstanceCo
         };
     }
     return c;
+}
+
+void VrrpComponent::attach(vrrp::Instance& instance) {
+    const std::string name = instance.config().name;
+    if (store_ && (store_->get().maintenance.count(name) || !store_->load_error().empty())) {
+        if (store_->load_error().empty())
+            spdlog::info("VRRP_Instance({}) is in maintenance (recorded in {}): it will not take the VIP", name,
+                         store_->file().string());
+        instance.set_maintenance(true, "persisted");
+    }
+    if (states_)
+        instance.on_state_change = [states = states_, name](vrrp::State s) { states->set(name, vrrp::to_string(s)); };
+}
+
+std::vector<vrrp::Instance*> VrrpComponent::select(const std::string& name, std::string& error) {
+    std::vector<vrrp::Instance*> out;
+    std::string known;
+    for (auto& i : instances_) {
+        if (name.empty() || i->config().name == name) out.push_back(i.get());
+        known += (known.empty() ? "" : ", ") + i->config().name;
+    }
+    if (out.empty()) error = "no vrrp_instance " + name + " (known: " + (known.empty() ? "none" : known) + ")";
+    return out;
+}
+
+void VrrpComponent::persist_maintenance(const std::string& instance, bool on) {
+    if (store_) store_->set_maintenance(instance, on);
+}
+
+namespace {
+// Collects one result per instance and answers once every instance has reported.
+struct Gather {
+    size_t remaining = 0;
+    nlohmann::json results = nlohmann::json::array();
+    bool ok = true;
+    VrrpComponent::Reply reply;
+    void add(nlohmann::json r) {
+        ok = ok && r.value("ok", false);
+        results.push_back(std::move(r));
+        if (--remaining == 0) reply({{"ok", ok}, {"instances", results}});
+    }
+};
+long long ms(vrrp::Duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
+}  // namespace
+
+void VrrpComponent::switchover(const std::string& instance, std::optional<vrrp::Duration> hold, Reply reply) {
+    std::string error;
+    auto chosen = select(instance, error);
+    if (!error.empty()) return reply({{"ok", false}, {"error", error}});
+    std::vector<vrrp::Instance*> masters;
+    std::string states;
+    for (auto* i : chosen) {
+        if (i->machine().state() == vrrp::State::Master) masters.push_back(i);
+        states += (states.empty() ? "" : ", ") + i->config().name + " is " + vrrp::to_string(i->machine().state());
+    }
+    if (masters.empty()) {
+        spdlog::info("control: switchover refused: not master ({})", states);
+        return reply({{"ok", false}, {"error", "not master (" + states + ")"}});
+    }
+    auto g = std::make_shared<Gather>();
+    g->remaining = masters.size();
+    g->reply = std::move(reply);
+    for (auto* i : masters) {
+        std::string name = i->config().name;
+        auto refused = i->handover(hold, false, [g, name](const vrrp::HandoverResult& r) {
+            nlohmann::json j{{"instance", name}, {"ok", r.ok}, {"took_ms", ms(r.took)}, {"message", r.reason}};
+            if (r.ok) j["new_master"] = vrrp::format_ip(r.new_master);
+            spdlog::info("control: switchover of VRRP_Instance({}): {} after {} ms", name,
+                         r.ok ? "handed over, " + r.reason : "failed, " + r.reason, ms(r.took));
+            g->add(j);
+        });
+        if (refused) g->add({{"instance", name}, {"ok", false}, {"message", *refused}});
+    }
+}
+
+void VrrpComponent::maintenance(const std::string& instance, bool on, bool force, Reply reply) {
+    std::string error;
+    auto chosen = select(instance, error);
+    if (!error.empty()) return reply({{"ok", false}, {"error", error}});
+    auto g = std::make_shared<Gather>();
+    g->remaining = chosen.size();
+    g->reply = std::move(reply);
+    for (auto* i : chosen) {
+        const std::string name = i->config().name;
+        auto result = [name](bool ok, const std::string& msg) {
+            spdlog::info("control: maintenance{} for VRRP_Instance({}): {}", ok ? "" : " refused", name, msg);
+            return nlohmann::json{{"instance", name}, {"ok", ok}, {"message", msg}};
+        };
+        // Written first: a crash in the middle of the hand-over comes back in maintenance, the safe side.
+        try {
+            persist_maintenance(name, on);
+        } catch (const std::exception& e) {
+            g->add(result(false, std::string("cannot record it in the state dir: ") + e.what()));
+            continue;
+        }
+        if (!on) {
+            bool was = i->maintenance();
+            i->set_maintenance(false, "director maintenance off");
+            g->add(result(true, was ? "maintenance off; back in the election" : "was not in maintenance"));
+            continue;
+        }
+        if (i->maintenance()) {
+            g->add(result(true, "already in maintenance"));
+            continue;
+        }
+        if (i->machine().state() != vrrp::State::Master) {
+            i->set_maintenance(true, "director maintenance on");
+            g->add(result(true, std::string("in maintenance (was ") + vrrp::to_string(i->machine().state()) + ")"));
+            continue;
+        }
+        // Looked up again when the hand-over ends: a reload may have replaced the instance meanwhile.
+        auto refused = i->handover(std::nullopt, true, [this, g, name, force, result](const vrrp::HandoverResult& r) {
+            if (r.ok) return g->add(result(true, "handed over to " + vrrp::format_ip(r.new_master) + " in " +
+                                                     std::to_string(ms(r.took)) + " ms; in maintenance"));
+            std::string ignored;
+            auto again = select(name, ignored);
+            if (force && !again.empty()) {
+                again.front()->set_maintenance(true, "forced: " + r.reason);
+                return g->add(result(true, r.reason + "; --force: VIP dropped, in maintenance"));
+            }
+            try {
+                persist_maintenance(name, false);
+            } catch (const std::exception& e) {
+                spdlog::error("VRRP_Instance({}) state dir: {}", name, e.what());
+            }
+            g->add(result(false, "no peer took over; --force drops the VIP anyway (" + r.reason + ")"));
+        });
+        if (refused) {
+            try {
+                persist_maintenance(name, false);
+            } catch (const std::exception&) {
+            }
+            g->add(result(false, *refused));
+        }
+    }
 }
 
 void VrrpComponent::start() {
@@ -161,6 +303,7 @@ void VrrpComponent::apply(const config::Config& next, const reload::ConfigDiff& 
             running.erase(it);
         }
         instances_.push_back(std::make_unique<vrrp::Instance>(io_, instance_config(in, next)));
+        attach(*instances_.back());
         to_start.push_back(instances_.back().get());
     }
     for (auto& [name, instance] : running) {
@@ -204,6 +347,9 @@ nlohmann::json VrrpComponent::status() const {
         j["vrid"] = c.vrid;
         j["state"] = vrrp::to_string(m.state());
         j["reason"] = m.last_reason();
+        j["maintenance"] = i->maintenance();
+        j["handing_over"] = m.handing_over();
+        j["preempt_held"] = m.preempt_held(now);
         j["priority"] = m.priority();
         j["effective_priority"] = m.effective_priority();
         j["time_in_state_s"] = std::chrono::duration<double>(now - m.state_since()).count();
@@ -245,7 +391,7 @@ nlohmann::json VrrpComponent::status() const {
 std::unique_ptr<Component> make_vrrp_component(boost::asio::io_context& io, const config::Config& cfg,
                                                const RunOptions& opts) {
     if (cfg.vrrp_instances.empty()) return nullptr;
-    return std::make_unique<VrrpComponent>(io, cfg, opts.ipvs);
+    return std::make_unique<VrrpComponent>(io, cfg, opts);
 }
 
 }  // namespace director

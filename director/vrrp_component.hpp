@@ -22,8 +22,7 @@ class VrrpComponent final : public Component {
 public:
     // `ipvs` (may be null): instances whose VIP is a virtual server's address are in FAULT while IPVS
     // is unavailable.
-    VrrpComponent(boost::asio::io_context& io, const config::Config& cfg,
-                  std::shared_ptr<IpvsAvailability> ipvs = nullptr);
+    VrrpComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts = {});
     void start() override;
     void stop(std::function<void()> done) override;
     // Per instance, matched by name: unchanged ones are not touched; updated ones change in place
@@ -34,10 +33,24 @@ public:
     nlohmann::json status() const override;
     const char* name() const override { return "vrrp"; }
 
+    // Operator requests (`director switchover`, `director maintenance`). `reply` gets
+    // {"ok": bool, "error"?: why refused, "instances": [{"instance", "ok", "message", ...}]}.
+    using Reply = std::function<void(const nlohmann::json&)>;
+    // Without `instance`: every instance that is MASTER. Refused when none is (or the named one is not).
+    void switchover(const std::string& instance, std::optional<vrrp::Duration> hold, Reply reply);
+    // Without `instance`: every instance. A master hands over first; when no peer takes over it keeps the
+    // VIP and stays out of maintenance, unless `force`. Persisted in the state dir before it takes effect.
+    void maintenance(const std::string& instance, bool on, bool force, Reply reply);
+
 private:
     // The run-time settings of `in`, tracking scripts in scripts_.
     vrrp::InstanceConfig instance_config(const config::VrrpInstanceConf& in, const config::Config& cfg) const;
     void retire(std::unique_ptr<vrrp::Instance> instance);
+    // Wires a new instance to the shared state: its persisted maintenance, its published state.
+    void attach(vrrp::Instance& instance);
+    // The instances a request names: the one called `name`, or all of them; empty + `error` when unknown.
+    std::vector<vrrp::Instance*> select(const std::string& name, std::string& error);
+    void persist_maintenance(const std::string& instance, bool on);
 
     boost::asio::io_context& io_;
     std::map<std::string, std::unique_ptr<vrrp::TrackScript>> scripts_;
@@ -47,6 +60,8 @@ private:
     // Scripts a reload replaced, stopped, kept until their last run has completed.
     std::vector<std::unique_ptr<vrrp::TrackScript>> retired_scripts_;
     std::shared_ptr<IpvsAvailability> ipvs_;
+    std::shared_ptr<InstanceStates> states_;
+    std::shared_ptr<state::StateStore> store_;
     bool stopping_ = false;
 };
 

@@ -64,6 +64,7 @@ MachineParams Instance::machine_params() const {
     p.garp_master_repeat = cfg_.garp_master_repeat;
     p.garp_master_delay = cfg_.garp_master_delay;
     p.garp_master_refresh = cfg_.garp_master_refresh;
+    p.sync_catchup = cfg_.sync_catchup;
     return p;
 }
 
@@ -181,7 +182,10 @@ void Instance::start() {
             spdlog::warn("VRRP_Instance({}) removing stale {}: {}", cfg_.name, format_ip(v.address), err);
     }
 
+    // A machine rebuilt once the interface got its address keeps the maintenance the old one had.
+    bool maintenance = sm_ ? sm_->maintenance() : maintenance_at_start_;
     sm_ = std::make_unique<StateMachine>(machine_params());
+    if (maintenance) sm_->set_maintenance(Clock::now(), true, "set before start");
 
     for (auto& [name, up] : link_up_) {
         auto l = read_link(name);
@@ -326,6 +330,14 @@ void Instance::run(const Actions& actions) {
                 break;
             case Action::Kind::Notify:
                 notify(a.state, a.priority);
+                if (on_state_change) on_state_change(a.state);
+                break;
+            case Action::Kind::HandoverDone:
+                if (handover_done_) {
+                    auto done = std::move(handover_done_);
+                    handover_done_ = nullptr;
+                    done(sm_->handover());
+                }
                 break;
         }
     }
@@ -342,6 +354,27 @@ void Instance::arm_timer() {
     timer_.async_wait([this](boost::system::error_code ec) {
         if (!ec && sm_) run(sm_->timers_expired(Clock::now()));
     });
+}
+
+std::optional<std::string> Instance::handover(std::optional<Duration> hold, bool maintenance, HandoverDone done) {
+    if (!sm_ || stopping_) return "the instance is not running";
+    if (sm_->state() != State::Master) return std::string("not master (") + to_string(sm_->state()) + ")";
+    if (sm_->handing_over()) return "a hand-over is already in progress";
+    if (cfg_.priority == 255)
+        return "this node owns the virtual address (priority 255); it cannot hand it to a peer";
+    Actions a;
+    if (!sm_->begin_handover(Clock::now(), hold, maintenance, a)) return "the state machine refused the hand-over";
+    handover_done_ = std::move(done);
+    run(a);
+    return std::nullopt;
+}
+
+void Instance::set_maintenance(bool on, const std::string& reason) {
+    if (!sm_) {
+        maintenance_at_start_ = on;
+        return;
+    }
+    run(sm_->set_maintenance(Clock::now(), on, reason));
 }
 
 void Instance::notify(State s, int priority) {

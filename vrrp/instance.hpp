@@ -62,6 +62,8 @@ struct InstanceConfig {
     // a virtual server's VIP): returns the FAULT reason while it does not. Call Instance::recheck() when
     // it may have changed.
     std::function<std::optional<std::string>()> external_fault;
+    // lvs_sync_daemon follows this instance: a returning node waits this long before preempting.
+    Duration sync_catchup{0};
 };
 
 class Instance {
@@ -76,6 +78,16 @@ public:
     // by one: a master adds only the new ones (with a gratuitous ARP burst for those alone) and removes
     // only the dropped ones; priority, preempt and tracking take effect at once.
     void update(InstanceConfig next);
+    // Planned hand-over (StateMachine::begin_handover): nullopt and `done` once a peer is master or none
+    // took over; or at once the reason it cannot start (not master, already handing over, address owner).
+    using HandoverDone = std::function<void(const HandoverResult&)>;
+    std::optional<std::string> handover(std::optional<Duration> hold, bool maintenance, HandoverDone done);
+    // Maintenance at once (a master drops its VIPs with a priority-0 advert). Before start(): the
+    // instance starts in maintenance.
+    void set_maintenance(bool on, const std::string& reason);
+    bool maintenance() const { return sm_ ? sm_->maintenance() : maintenance_at_start_; }
+    // Called after every state change (the IPVS sync daemon follows some instances).
+    std::function<void(State)> on_state_change;
     // Re-evaluates tracked items and external conditions now.
     void recheck() {
         if (!stopping_) retrack();
@@ -129,6 +141,8 @@ private:
     bool stopping_ = false;
     int notify_pending_ = 0;
     std::function<void()> stop_done_;
+    HandoverDone handover_done_;
+    bool maintenance_at_start_ = false;
     std::string last_error_;
     std::set<uint32_t> held_;  // VIP addresses this instance added and has not removed
     // Rate-limited logging of drops: at most one line per reason per 10 s.

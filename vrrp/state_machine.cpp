@@ -53,6 +53,10 @@ void StateMachine::send_advert(TimePoint now, Actions& out) {
 
 void StateMachine::become_master(TimePoint now, const std::string& reason, Actions& out) {
     clear_timers();
+    // Master again by the normal rules: a switchover's hold and the sync catch-up are over.
+    preempt_hold_until_.reset();
+    hold_forever_ = false;
+    preempt_not_before_.reset();
     transition(State::Master, now, reason, out);
     master_address_ = params_.primary_ip;
     master_priority_ = effective_;
@@ -78,10 +82,13 @@ Actions StateMachine::start(TimePoint now, bool faulted, const std::string& faul
                    fault_reason.empty() ? "a tracked interface or script is down at startup"
                                         : fault_reason + " at startup",
                    out);
+    else if (maintenance_)
+        become_backup(now, "startup in maintenance: never master until `director maintenance off`", out);
     else if (params_.priority == 255)
         become_master(now, "address owner (priority 255) starts as master", out);
     else
         become_backup(now, "startup: waiting Master_Down_Interval for a better master", out);
+    if (state_ == State::Backup && params_.sync_catchup.count() > 0) preempt_not_before_ = now + params_.sync_catchup;
     return out;
 }
 
@@ -95,7 +102,7 @@ Actions StateMachine::advert_received(TimePoint now, uint32_t source, int priori
             master_left_ = true;
             return out;
         }
-        if (!params_.preempt || priority >= effective_) {
+        if (!params_.preempt || preempt_held(now) || priority >= effective_) {
             master_address_ = source;
             master_priority_ = priority;
             master_down_timer_ = now + master_down_interval();
@@ -104,17 +111,26 @@ Actions StateMachine::advert_received(TimePoint now, uint32_t source, int priori
             down_while_held_ = false;
             return out;
         }
-        // A lower-priority master and we may preempt. With preempt_delay, keep accepting it until the
-        // delay (counted from the first such advert) has run out, then let the down timer fire.
+        // A lower-priority master and we may preempt. With preempt_delay (counted from the first such
+        // advert) or a sync catch-up still running, keep accepting it until then, then let the down timer
+        // fire.
+        std::optional<TimePoint> preempt_at;
         if (params_.preempt_delay.count() > 0) {
             if (!lower_master_since_) lower_master_since_ = now;
-            const TimePoint preempt_at = *lower_master_since_ + params_.preempt_delay;
-            if (now < preempt_at) {
-                master_address_ = source;
-                master_priority_ = priority;
-                master_down_timer_ = std::min(now + master_down_interval(), preempt_at);
-            }
+            preempt_at = *lower_master_since_ + params_.preempt_delay;
         }
+        if (preempt_not_before_ && *preempt_not_before_ > now)
+            preempt_at = std::max(preempt_at.value_or(now), *preempt_not_before_);
+        if (preempt_at && now < *preempt_at) {
+            master_address_ = source;
+            master_priority_ = priority;
+            master_down_timer_ = std::min(now + master_down_interval(), *preempt_at);
+        }
+        return out;
+    }
+    if (state_ == State::Master && handover_deadline_) {
+        // Handing over: the first advert of a peer that is master now (any priority) completes it.
+        if (priority > 0) finish_handover(now, true, source, priority, out);
         return out;
     }
     if (state_ == State::Master) {
@@ -146,12 +162,11 @@ Actions StateMachine::advert_received(TimePoint now, uint32_t source, int priori
 Actions StateMachine::timers_expired(TimePoint now) {
     Actions out;
     if (state_ == State::Backup && master_down_timer_ && *master_down_timer_ <= now) {
-        if (!ready_) {
+        if (!may_become_master()) {
             master_down_timer_.reset();
             if (!down_while_held_)
-                spdlog::info("VRRP_Instance({}) Master_Down_Timer expired, staying BACKUP until every tracked "
-                             "script has reported",
-                             params_.name);
+                spdlog::info("VRRP_Instance({}) Master_Down_Timer expired, staying BACKUP {}", params_.name,
+                             maintenance_ ? "(maintenance)" : "until every tracked script has reported");
             down_while_held_ = true;
             return out;
         }
@@ -161,6 +176,13 @@ Actions StateMachine::timers_expired(TimePoint now) {
         return out;
     }
     if (state_ != State::Master) return out;
+    if (handover_deadline_ && *handover_deadline_ <= now) {
+        finish_handover(now, false, 0, 0, out);
+    } else if (handover_deadline_ && adver_timer_ && *adver_timer_ <= now) {
+        // Repeated, so one lost priority-0 advert does not turn a switchover into a refusal.
+        out.push_back({Action::Kind::SendAdvert, 0, 0, State::Init});
+        adver_timer_ = now + advertisement_interval();
+    }
     if (adver_timer_ && *adver_timer_ <= now) send_advert(now, out);
     if (garp_delay_timer_ && *garp_delay_timer_ <= now) {
         out.push_back({Action::Kind::SendGarp, 0, params_.garp_master_repeat, State::Init});
@@ -176,6 +198,7 @@ Actions StateMachine::timers_expired(TimePoint now) {
 Actions StateMachine::shutdown(TimePoint now) {
     Actions out;
     if (state_ == State::Stopped) return out;
+    abort_handover(now, "the director is stopping", out);
     if (state_ == State::Master) {
         out.push_back({Action::Kind::SendAdvert, 0, 0, State::Init});
         out.push_back({Action::Kind::RemoveVips, 0, 0, State::Init});
@@ -204,6 +227,7 @@ Actions StateMachine::set_fault(TimePoint now, bool fault, const std::string& re
     faulted_ = fault;
     if (state_ == State::Init || state_ == State::Stopped) return out;
     if (fault) {
+        abort_handover(now, "FAULT: " + reason, out);
         if (state_ == State::Master) {
             // Hand over like a shutdown so the backup need not wait out the down interval.
             out.push_back({Action::Kind::SendAdvert, 0, 0, State::Init});
@@ -227,6 +251,7 @@ void StateMachine::update_settings(TimePoint now, const MachineParams& p) {
     params_.garp_master_repeat = p.garp_master_repeat;
     params_.garp_master_delay = p.garp_master_delay;
     params_.garp_master_refresh = p.garp_master_refresh;
+    params_.sync_catchup = p.sync_catchup;
     if (state_ == State::Master && refresh_changed) {
         if (params_.garp_master_refresh.count() > 0) garp_refresh_timer_ = now + params_.garp_master_refresh;
         else garp_refresh_timer_.reset();
@@ -244,9 +269,91 @@ Actions StateMachine::set_ready(TimePoint now, bool ready) {
     return out;
 }
 
+bool StateMachine::begin_handover(TimePoint now, std::optional<Duration> hold, bool maintenance, Actions& out) {
+    if (state_ != State::Master || handover_deadline_) return false;
+    // The longest Master_Down_Interval any peer can have: 3 adverts plus a Skew_Time below one second.
+    handover_deadline_ = now + 3 * advertisement_interval() + std::chrono::seconds(1);
+    handover_started_ = now;
+    handover_hold_ = hold;
+    handover_maintenance_ = maintenance;
+    handover_result_ = {};
+    spdlog::info("VRRP_Instance({}) {}: priority-0 advert sent; keeping the VIPs until a peer is master", params_.name,
+                 maintenance ? "maintenance" : "switchover");
+    out.push_back({Action::Kind::SendAdvert, 0, 0, State::Init});
+    adver_timer_ = now + advertisement_interval();
+    return true;
+}
+
+void StateMachine::finish_handover(TimePoint now, bool ok, uint32_t peer, int peer_priority, Actions& out) {
+    handover_deadline_.reset();
+    handover_result_ = {};
+    handover_result_.ok = ok;
+    handover_result_.took = std::chrono::duration_cast<Duration>(now - handover_started_);
+    if (!ok) {
+        handover_result_.reason = "no peer took over within " +
+                                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                     handover_result_.took)
+                                                     .count()) +
+                                  " ms; still MASTER, the VIPs never left";
+        spdlog::warn("VRRP_Instance({}) hand-over failed: {}", params_.name, handover_result_.reason);
+        send_advert(now, out);  // back to normal adverts at once
+        out.push_back({Action::Kind::HandoverDone, 0, 0, State::Master});
+        return;
+    }
+    handover_result_.new_master = peer;
+    const std::string who = format_ip(peer) + " (priority " + std::to_string(peer_priority) + ")";
+    handover_result_.reason = who + " is master";
+    become_backup(now, (handover_maintenance_ ? "maintenance: handed over to " : "switchover: handed over to ") + who,
+                  out);
+    master_address_ = peer;
+    master_priority_ = peer_priority;
+    if (handover_hold_) preempt_hold_until_ = now + *handover_hold_;
+    else hold_forever_ = true;
+    if (handover_maintenance_) maintenance_ = true;
+    out.push_back({Action::Kind::HandoverDone, 0, 0, State::Backup});
+}
+
+void StateMachine::abort_handover(TimePoint now, const std::string& why, Actions& out) {
+    if (!handover_deadline_) return;
+    handover_deadline_.reset();
+    handover_result_ = {};
+    handover_result_.took = std::chrono::duration_cast<Duration>(now - handover_started_);
+    handover_result_.reason = "hand-over abandoned: " + why;
+    out.push_back({Action::Kind::HandoverDone, 0, 0, state_});
+}
+
+Actions StateMachine::set_maintenance(TimePoint now, bool on, const std::string& reason) {
+    Actions out;
+    if (on == maintenance_) return out;
+    maintenance_ = on;
+    spdlog::info("VRRP_Instance({}) maintenance {} ({})", params_.name, on ? "on" : "off", reason);
+    if (on) {
+        abort_handover(now, "maintenance forced on", out);
+        if (state_ == State::Master) {
+            out.push_back({Action::Kind::SendAdvert, 0, 0, State::Init});
+            become_backup(now, "maintenance: " + reason, out);
+        }
+        return out;
+    }
+    // Back to the normal election: the hold a planned hand-over left is over too.
+    preempt_hold_until_.reset();
+    hold_forever_ = false;
+    if (state_ != State::Backup) return out;
+    if (params_.sync_catchup.count() > 0) preempt_not_before_ = now + params_.sync_catchup;
+    if (down_while_held_ || !master_down_timer_) {
+        down_while_held_ = false;
+        master_down_timer_ = now + master_down_interval();
+    }
+    return out;
+}
+
+bool StateMachine::preempt_held(TimePoint now) const {
+    return hold_forever_ || (preempt_hold_until_ && now < *preempt_hold_until_);
+}
+
 std::optional<TimePoint> StateMachine::next_deadline() const {
     std::optional<TimePoint> best;
-    for (const auto& t : {adver_timer_, master_down_timer_, garp_delay_timer_, garp_refresh_timer_})
+    for (const auto& t : {adver_timer_, master_down_timer_, garp_delay_timer_, garp_refresh_timer_, handover_deadline_})
         if (t && (!best || *t < *best)) best = t;
     return best;
 }

@@ -27,14 +27,26 @@ struct MachineParams {
     int garp_master_repeat = 5;
     Duration garp_master_delay = std::chrono::seconds(5);  // 0 = no second burst
     Duration garp_master_refresh{0};                        // 0 = no periodic refresh
+    // A returning node (start, maintenance off) lets a lower-priority master keep the VIP this long
+    // before preempting it, so the IPVS sync daemon has learnt that master's connections first.
+    Duration sync_catchup{0};
+};
+
+// How a planned hand-over (switchover, maintenance on) ended.
+struct HandoverResult {
+    bool ok = false;                 // a peer became master; false: no peer did, still master
+    uint32_t new_master = 0;         // the peer's address (host order) when ok
+    Duration took{0};                // priority-0 advert to the peer's first master advert
+    std::string reason;              // a sentence for the operator
 };
 
 struct Action {
-    enum class Kind { SendAdvert, AddVips, RemoveVips, SendGarp, Notify };
+    enum class Kind { SendAdvert, AddVips, RemoveVips, SendGarp, Notify, HandoverDone };
     Kind kind;
     int priority = 0;            // SendAdvert
     int count = 0;               // SendGarp: how many per VIP
     State state = State::Init;   // Notify: the state entered (Stopped = notify_stop)
+    // HandoverDone: state is Backup when a peer took over, Master when none did (handover() has the rest).
     bool operator==(const Action&) const = default;
 };
 using Actions = std::vector<Action>;
@@ -67,6 +79,25 @@ public:
     Actions set_ready(TimePoint now, bool ready);
     bool ready() const { return ready_; }
 
+    // Planned hand-over, make before break: a master sends a priority-0 advert (again every advert
+    // interval) but keeps its VIPs and stops its normal adverts until a peer's advert says that peer is
+    // master; then it is BACKUP (RemoveVips). If no peer is master within the longest Master_Down_Interval a
+    // peer can have (3 * Advertisement_Interval + 1 s) it resumes advertising and never dropped the VIP.
+    // Afterwards it does not preempt (as with nopreempt) until it is master again by the normal rules, or
+    // only for `hold` when given. `maintenance`: once handed over, the instance is in maintenance.
+    // Returns false (and nothing happens) unless the instance is master and not already handing over.
+    bool begin_handover(TimePoint now, std::optional<Duration> hold, bool maintenance, Actions& out);
+    bool handing_over() const { return handover_deadline_.has_value(); }
+    const HandoverResult& handover() const { return handover_result_; }
+    // Maintenance: no VIP and never master, whatever the priority. On a master it hands over at once (as a
+    // shutdown does: priority-0 advert, VIPs removed); the planned, make-before-break way is
+    // begin_handover(..., maintenance=true). Off: the normal election resumes (a node that outranks the
+    // master and may preempt takes the VIP back after its Master_Down_Interval and the sync catch-up).
+    Actions set_maintenance(TimePoint now, bool on, const std::string& reason);
+    bool maintenance() const { return maintenance_; }
+    // True while a switchover's preempt hold keeps this backup from taking the VIP back.
+    bool preempt_held(TimePoint now) const;
+
     std::optional<TimePoint> next_deadline() const;
 
     State state() const { return state_; }
@@ -90,6 +121,9 @@ private:
     void become_backup(TimePoint now, const std::string& reason, Actions& out);
     void send_advert(TimePoint now, Actions& out);
     void clear_timers();
+    void finish_handover(TimePoint now, bool ok, uint32_t peer, int peer_priority, Actions& out);
+    void abort_handover(TimePoint now, const std::string& why, Actions& out);
+    bool may_become_master() const { return ready_ && !maintenance_; }
 
     MachineParams params_;
     State state_ = State::Init;
@@ -107,7 +141,19 @@ private:
     std::optional<TimePoint> lower_master_since_;
     bool master_left_ = false;  // the down timer was shortened by a priority-0 advert (for the log reason)
     bool ready_ = true;
-    bool down_while_held_ = false;  // the Master_Down_Timer expired while not ready
+    bool down_while_held_ = false;  // the Master_Down_Timer expired while not ready or in maintenance
+    bool maintenance_ = false;
+    // A planned hand-over in progress: when it gives up, when it began, what follows it.
+    std::optional<TimePoint> handover_deadline_;
+    TimePoint handover_started_{};
+    std::optional<Duration> handover_hold_;
+    bool handover_maintenance_ = false;
+    HandoverResult handover_result_;
+    // After a hand-over: no preemption until then (nullopt with hold_forever_: until master again).
+    std::optional<TimePoint> preempt_hold_until_;
+    bool hold_forever_ = false;
+    // The sync catch-up: no preemption of a live master before this.
+    std::optional<TimePoint> preempt_not_before_;
 };
 
 }  // namespace vrrp

@@ -28,6 +28,10 @@ void add_run(CLI::App& app, int& rc) {
     cmd->add_option("--control-socket", a->opts.control_socket, "Unix socket `director status` reads")
         ->capture_default_str()
         ->transform(absolute);
+    cmd->add_option("--state-dir", a->opts.state_dir,
+                    "Where maintenance and hand drains are kept across restarts (one per director on a host)")
+        ->capture_default_str()
+        ->transform(absolute);
     cmd->add_option("--log-level", a->log_level, log_level_names())
         ->check([](const std::string& v) {
             return parse_log_level(v) ? std::string() : v + " is not one of " + log_level_names();

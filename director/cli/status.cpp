@@ -28,7 +28,7 @@ void add_status(CLI::App& app, int& rc) {
             else render_summary(j, std::cout);
         } catch (const std::exception& e) {
             std::cerr << "director status: " << e.what() << std::endl;
-            rc = 1;
+            rc = 2;  // no daemon answered
         }
     });
 }

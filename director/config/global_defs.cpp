@@ -40,13 +40,15 @@ void parse_global_defs(const Node& g, GlobalDefs& out, Diagnostics& diag) {
         } else if (k == "lvs_flush") {
             if (auto v = flag_arg(n, diag)) out.lvs_flush = *v;
         } else if (k == "lvs_sync_daemon") {
-            // lvs_sync_daemon INTERFACE VRRP_INSTANCE [id SYNCID] ...
-            if (n.args.size() < 2) {
-                diag.error(n.where, "lvs_sync_daemon takes INTERFACE VRRP_INSTANCE [id N]");
+            // lvs_sync_daemon INTERFACE [VRRP_INSTANCE] [id SYNCID] ...: with an instance the sync role
+            // follows it; without one both roles run at once.
+            if (n.args.empty()) {
+                diag.error(n.where, "lvs_sync_daemon takes INTERFACE [VRRP_INSTANCE] [id N]");
                 continue;
             }
-            LvsSyncDaemon s{n.args[0], n.args[1], 0, n.where};
-            for (size_t i = 2; i + 1 < n.args.size(); i += 2)
+            bool named = n.args.size() >= 2 && n.args[1] != "id";
+            LvsSyncDaemon s{n.args[0], named ? n.args[1] : "", 0, n.where};
+            for (size_t i = named ? 2 : 1; i + 1 < n.args.size(); i += 2)
                 if (n.args[i] == "id") {
                     if (auto v = int_arg(n, diag, 0, 255, i + 1)) s.syncid = static_cast<int>(*v);
                 }

@@ -6,6 +6,13 @@ namespace director::config {
 // at once is checked here, after everything was read.
 void validate(Config& cfg, Diagnostics& diag) {
     validate_vrrp(cfg, diag);
+    if (const auto& sd = cfg.global.lvs_sync_daemon; sd && !sd->vrrp_instance.empty()) {
+        bool known = false;
+        for (const auto& in : cfg.vrrp_instances) known |= in.name == sd->vrrp_instance;
+        if (!known)
+            diag.error(sd->where, "lvs_sync_daemon follows vrrp_instance " + sd->vrrp_instance +
+                                      ", which this file does not define");
+    }
 }
 
 void require_work(const Config& cfg, Diagnostics& diag) {

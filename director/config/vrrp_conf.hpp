@@ -61,6 +61,9 @@ struct VrrpInstanceConf {
     int advert_int_s = 1;
     bool preempt = true;
     long long preempt_delay_ms = 0;
+    // With lvs_sync_daemon following this instance: how long a returning node is a sync backup before it
+    // preempts a live lower-priority master.
+    long long sync_catchup_ms = 3000;
     enum class Auth { None, Pass } auth = Auth::None;
     std::string auth_pass;
     std::vector<VrrpVipConf> vips;

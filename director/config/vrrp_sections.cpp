@@ -282,6 +282,8 @@ void parse_vrrp_instance(const Node& s, Config& cfg, Diagnostics& diag) {
             nopreempt = false;
         } else if (k == "preempt_delay") {
             if (auto v = seconds_arg(n, diag, 0, 1000000)) in.preempt_delay_ms = *v;
+        } else if (k == "sync_catchup") {
+            if (auto v = seconds_arg(n, diag, 0, 3600000)) in.sync_catchup_ms = *v;
         } else if (k == "authentication") {
             parse_authentication(n, in, diag);
         } else if (k == "virtual_ipaddress" || k == "virtual_ipaddress_excluded") {

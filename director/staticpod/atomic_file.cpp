@@ -57,6 +57,12 @@ void write_file_atomically(const std::filesystem::path& target, std::string_view
         ::unlink(tmpl.c_str());
         fail("cannot rename into", target, err);
     }
+    // The rename itself must reach the disk too, or a power cut can bring the old file back.
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
 }
 
 }  // namespace director::staticpod

@@ -107,7 +107,7 @@ def main():
                     f"  sorry_server 198.18.0.19 443\n{rs}}}\n")
         log = open(os.path.join(WORK, "director.log"), "w")
         d = lb.popen([DIRECTOR, "run", "-f", conf, "--pid-file", f"{WORK}/d.pid", "--control-socket",
-                      f"{WORK}/d.sock", "--log-level", "info"], stdout=log, stderr=subprocess.STDOUT)
+                      f"{WORK}/d.sock", "--state-dir", f"{WORK}/state", "--log-level", "info"], stdout=log, stderr=subprocess.STDOUT)
         try:
             want = {"198.18.0.11:443": 1, "198.18.0.12:443": 1, "198.18.0.13:443": 1}
             wait_until(lambda: ipvs_dests(lb.ns) == want, 60, "three verified servers in service")

@@ -113,7 +113,8 @@ class Director:
             f.write(conf_text)
         self.log = os.path.join(WORK, f"{host.name}-{name}.log")
         self.args = ["run", "-f", self.conf, "--pid-file", os.path.join(WORK, f"{host.name}.pid"),
-                     "--control-socket", os.path.join(WORK, f"{host.name}.sock"), "--log-level", "debug"] + list(extra)
+                     "--control-socket", os.path.join(WORK, f"{host.name}.sock"),
+                     "--state-dir", os.path.join(WORK, f"{host.name}-state"), "--log-level", "debug"] + list(extra)
         self.proc = None
 
     def start(self):

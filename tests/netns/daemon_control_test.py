@@ -91,6 +91,9 @@ class DaemonControl(unittest.TestCase):
         sock = sock or os.path.join(self.wd, "run", "ctl.sock")
         pid = pid or os.path.join(self.wd, "run", "pid")
         log = os.path.join(self.wd, f"log{len(self.procs)}")
+        # One state dir per pid file, as two directors on one host would be set up.
+        if "--state-dir" not in extra:
+            extra = (*extra, "--state-dir", pid + ".state")
         argv = [self.bin, "run", "-f", self.conf, "--control-socket", sock, "--pid-file", pid, *extra]
         with open(log, "wb") as out:
             p = self.h.popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)

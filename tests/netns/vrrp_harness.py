@@ -73,7 +73,8 @@ class Daemon:
     def start(self):
         if self.kind == "director":
             argv = [director_binary(), "run", "-f", self.conf, "--pid-file", os.path.join(self.dir, "pid"),
-                    "--control-socket", self.sock, "--log-level", "debug"]
+                    "--control-socket", self.sock, "--state-dir", os.path.join(self.dir, "state"),
+                    "--log-level", "debug"]
         else:
             # Own pid files so it neither collides with a system keepalived nor with another test instance.
             argv = ["keepalived", "-n", "-l", "-D", "-f", self.conf, "-p", os.path.join(self.dir, "k.pid"),
