@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "director/ipvs/format.hpp"
 #include "director/ipvs/netlink.hpp"
@@ -49,6 +50,7 @@ struct LvsComponent::PassRequest {
     bool nat = false;             // the config has NAT real servers: forwarding sysctls wanted
     std::optional<config::LvsSyncDaemon> sync, sync_stop;
     bool sync_start = false;
+    std::set<ipvs::SyncState> sync_want;  // the roles `sync` should run now
     std::vector<DrainRequest> drains;
 };
 
@@ -87,26 +89,33 @@ nlohmann::json set_forwarding_sysctls(bool nat, uint64_t& errors) {
     return out;
 }
 
-void sync_daemon(ipvs::Kernel* kernel, const config::LvsSyncDaemon& sd, bool start, uint64_t& errors) {
+// Makes the kernel run the sync daemon roles in `want` and no other; `running` is what this process last
+// left running. `force`: do not trust `running` (a new kernel connection, a reload, a stop).
+void sync_daemons(ipvs::Kernel* kernel, const config::LvsSyncDaemon& sd, const std::set<ipvs::SyncState>& want,
+                  bool force, std::set<ipvs::SyncState>& running, uint64_t& errors) {
     auto* nl = dynamic_cast<ipvs::Netlink*>(kernel);
     if (!nl) return;
-    // Both roles run at once (the kernel allows it): whichever node holds the VIP sends, the other receives,
-    // and a VRRP failover needs no restart of either.
     for (auto state : {ipvs::SyncState::Master, ipvs::SyncState::Backup}) {
         const char* role = state == ipvs::SyncState::Master ? "master" : "backup";
+        bool on = want.count(state) > 0, was = running.count(state) > 0;
         try {
-            if (start) {
+            if (on && (!was || force)) {
                 nl->start_sync_daemon({state, sd.interface, static_cast<uint32_t>(sd.syncid)});
-                spdlog::info("ipvs: started {} sync daemon on {} (syncid {})", role, sd.interface, sd.syncid);
-            } else {
+                spdlog::info("ipvs: started {} sync daemon on {} (syncid {}){}", role, sd.interface, sd.syncid,
+                             sd.vrrp_instance.empty() ? "" : ", following VRRP_Instance(" + sd.vrrp_instance + ")");
+            } else if (!on && (was || force)) {
                 nl->stop_sync_daemon(state);
+                spdlog::info("ipvs: stopped {} sync daemon", role);
             }
         } catch (const ipvs::KernelError& e) {
-            if (start && e.err == EEXIST) continue;  // left running by a previous run
+            // Left running by a previous run, or already gone: either way the kernel is as wanted.
+            if (on && e.err == EEXIST) continue;
+            if (!on && (e.err == ESRCH || e.err == ENOENT || e.err == EINVAL)) continue;
             ++errors;
             spdlog::warn("ipvs: {} sync daemon: {}", role, e.what());
         }
     }
+    running = want;
 }
 
 bool has_nat(const config::Config& cfg) {
@@ -135,6 +144,27 @@ LvsComponent::LvsComponent(boost::asio::io_context& io, const config::Config& cf
     if (store_) hand_drains_ = store_->get().drained;
     if (make_membership_) membership_ = make_membership_(io_, cfg_);
     if (membership_) membership_->on_change = [this] { reconcile_now(); };
+    if (opts_.instance_states)
+        opts_.instance_states->subscribe([this, alive = std::weak_ptr<bool>(alive_)](const std::string& instance) {
+            if (alive.expired()) return;
+            const auto& sd = cfg_.global.lvs_sync_daemon;
+            if (!sd || sd->vrrp_instance != instance || !started_) return;
+            spdlog::info("ipvs: VRRP_Instance({}) is {}: the sync daemon follows", instance,
+                         opts_.instance_states->get(instance));
+            reconcile_now();
+        });
+}
+
+std::set<ipvs::SyncState> LvsComponent::sync_roles_wanted() const {
+    const auto& sd = cfg_.global.lvs_sync_daemon;
+    // No instance named: both roles at once (the kernel allows it); whichever node holds the VIP sends,
+    // the other receives, and a failover restarts neither.
+    if (!sd || sd->vrrp_instance.empty() || !opts_.instance_states)
+        return {ipvs::SyncState::Master, ipvs::SyncState::Backup};
+    // Master while the instance is, backup otherwise (also before it has said anything): a node that is
+    // not master must be learning the master's connections.
+    if (opts_.instance_states->get(sd->vrrp_instance) == "MASTER") return {ipvs::SyncState::Master};
+    return {ipvs::SyncState::Backup};
 }
 
 void LvsComponent::apply(const config::Config& next, const reload::ConfigDiff& diff) {
@@ -260,6 +290,7 @@ void LvsComponent::launch_pass() {
     req->sync = cfg_.global.lvs_sync_daemon;
     req->sync_stop = std::exchange(sync_stop_, std::nullopt);
     req->sync_start = std::exchange(sync_start_, false);
+    req->sync_want = sync_roles_wanted();
     req->drains = std::move(pending_drains_);
     pending_drains_.clear();
     busy_ = true;
@@ -281,9 +312,11 @@ LvsComponent::PassResult LvsComponent::run_pass(const PassRequest& req) {
             return out;
         }
     }
-    if (req.sync_stop) sync_daemon(kernel_.get(), *req.sync_stop, false, out.kernel_errors);
+    if (req.sync_stop) sync_daemons(kernel_.get(), *req.sync_stop, {}, true, sync_running_, out.kernel_errors);
     if (out.opened_now || req.host_setup) out.sysctls = set_forwarding_sysctls(req.nat, out.kernel_errors);
-    if (req.sync && (out.opened_now || req.sync_start)) sync_daemon(kernel_.get(), *req.sync, true, out.kernel_errors);
+    if (req.sync && (out.opened_now || req.sync_start || req.sync_want != sync_running_))
+        sync_daemons(kernel_.get(), *req.sync, req.sync_want, out.opened_now || req.sync_start, sync_running_,
+                     out.kernel_errors);
     for (const auto& d : req.drains) reconciler_->drain(d.service, d.dest, d.deadline);
     try {
         out.result = reconciler_->reconcile(req.desired, req.delete_foreign);
@@ -381,7 +414,7 @@ void LvsComponent::stop(std::function<void()> done) {
                 spdlog::error("ipvs: removing owned services failed: {}", e.what());
             }
             uint64_t errors = 0;
-            if (sync) sync_daemon(kernel_.get(), *sync, false, errors);
+            if (sync) sync_daemons(kernel_.get(), *sync, {}, true, sync_running_, errors);
             return true;
         },
         [done](bool) { done(); });

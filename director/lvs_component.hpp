@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "director/component.hpp"
 #include "director/components.hpp"
@@ -92,6 +93,9 @@ private:
     void schedule();
     void set_availability(bool available, const std::string& reason);
     const lvs::HealthSource& health() const;
+    std::set<ipvs::SyncState> sync_roles_wanted() const;  // on the loop
+    std::set<ipvs::SyncState> sync_running_;               // worker-side: the roles this process started
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for listeners that may outlive this
     // Health as the reconciler applies it: the checks' verdict, with hand drains at weight 0.
     class HandDrainedView final : public lvs::HealthSource {
     public:

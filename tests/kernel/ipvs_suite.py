@@ -263,4 +263,5 @@ def config_with_only_virtual_servers_is_valid():
 
 if __name__ == "__main__":
     import reload_cases  # noqa: E402,F401  (registers the live-reload cases: same boot)
+    import switchover_cases  # noqa: E402,F401  (switchover, sync, hand drains: same boot)
     main("ipvs_suite")

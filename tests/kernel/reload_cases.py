@@ -8,37 +8,11 @@ import subprocess
 import threading
 import time
 
-from vm_lab import DIRECTOR, HOLDER, WORK, Director, Topology, case, ipvsadm, nat_topology, sh, wait_until
+from vm_lab import DIRECTOR, HOLDER, LOOP_CLIENT, WORK, Director, Topology, case, ipvsadm, nat_topology, sh, wait_until
 
 VIP = "198.18.1.100"
 DEAD = "198.18.0.14"  # no host answers there: its TCP_CHECK always fails
 
-# Requests through the VIP until the stop file appears; prints counts and the first errors as JSON.
-LOOP_CLIENT = r"""
-import collections, json, os, socket, sys, time
-vip, stop = sys.argv[1], sys.argv[2]
-ok, failed, errors, seen = 0, 0, [], collections.Counter()
-while not os.path.exists(stop):
-    try:
-        s = socket.create_connection((vip, 80), timeout=5)
-        s.sendall(b"GET /id HTTP/1.0\r\nHost: x\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        s.close()
-        if not data.startswith(b"HTTP/1.0 200"):
-            raise RuntimeError(data[:40])
-        seen[data.split(b"\r\n\r\n", 1)[1].decode().strip()] += 1
-        ok += 1
-    except Exception as e:
-        failed += 1
-        errors.append(f"{time.time():.3f} {e!r}")
-    time.sleep(0.05)
-print(json.dumps({"ok": ok, "failed": failed, "errors": errors[:5], "seen": seen}), flush=True)
-"""
 
 
 def conf(path, sched="wrr", weights=None, delay_loop=1, checks=True, dead=True):

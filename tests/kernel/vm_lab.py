@@ -86,6 +86,35 @@ time.sleep(3600)
 """
 
 
+# Requests through the VIP until the stop file appears; prints counts and the first errors as JSON.
+LOOP_CLIENT = r"""
+import collections, json, os, socket, sys, time
+vip, stop = sys.argv[1], sys.argv[2]
+port = int(sys.argv[3]) if len(sys.argv) > 3 else 80
+ok, failed, errors, seen = 0, 0, [], collections.Counter()
+while not os.path.exists(stop):
+    try:
+        s = socket.create_connection((vip, port), timeout=5)
+        s.sendall(b"GET /id HTTP/1.0\r\nHost: x\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        if not data.startswith(b"HTTP/1.0 200"):
+            raise RuntimeError(data[:40])
+        seen[data.split(b"\r\n\r\n", 1)[1].decode().strip()] += 1
+        ok += 1
+    except Exception as e:
+        failed += 1
+        errors.append(f"{time.time():.3f} {e!r}")
+    time.sleep(0.05)
+print(json.dumps({"ok": ok, "failed": failed, "errors": errors[:5], "seen": seen}), flush=True)
+"""
+
+
 def start_http(host, ident):
     root = os.path.join(WORK, ident)
     os.makedirs(root, exist_ok=True)
