@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 #include "director/ipvs_availability.hpp"
 #include "director/lvs_component.hpp"
@@ -14,6 +15,8 @@
 #include "tests/director/config_text.hpp"
 #include "tests/director/ipvs_fake_kernel.hpp"
 #include "tests/director/run_until.hpp"
+#include "tests/director/temp_dir.hpp"
+#include "director/state/state_store.hpp"
 
 using namespace director;
 using namespace std::chrono_literals;
@@ -195,4 +198,65 @@ TEST(LvsComponent, AMissingKernelIsReportedAndTheTableIsProgrammedOnceItAppears)
     ASSERT_TRUE(run_until(h.io, [&] { return !h.opts.ipvs->unavailable(); }, 5s));
     EXPECT_EQ(h.status()["kernel"], "connected");
     h.stop();
+}
+
+namespace {
+int32_t weight_of(Harness& h, const std::string& vip, const std::string& rs) {
+    auto held = h.kernel.lock();
+    for (const auto& d : h.kernel.table[key(vip)].destinations)
+        if (d.dest.address == ntohl(inet_addr(rs.c_str()))) return d.dest.weight;
+    return -1;
+}
+nlohmann::json ask(Harness& h, const nlohmann::json& args) {
+    std::optional<nlohmann::json> reply;
+    dynamic_cast<LvsComponent&>(*h.lvs).backend_request(args, [&](const nlohmann::json& j) { reply = j; });
+    EXPECT_TRUE(run_until(h.io, [&] { return reply.has_value(); }, 5s));
+    return reply.value_or(nlohmann::json::object());
+}
+}  // namespace
+
+TEST(LvsComponent, HandDrainIsWeightZeroUntilEnabledAndOutlivesTheComponent) {
+    director::testing::TempDir tmp;
+    const std::string conf = service("198.18.1.1", {3, 1}) + service("198.18.1.2", {2});
+    {
+        Harness h(conf);
+        h.opts.state = std::make_shared<state::StateStore>(tmp.path());
+        h.lvs = make_lvs_component(h.io, testsupport::load_config(conf), h.opts,
+                                   [&h] { return std::make_unique<Borrowed>(h.kernel); }, nullptr);
+        h.lvs->start();
+        ASSERT_TRUE(run_until(h.io, [&] { return h.status()["counters"]["reconciles"] == 1; }, 5s));
+        auto r = ask(h, {{"action", "drain"}, {"backend", "198.18.0.11:80"}, {"service", "198.18.1.1:80"}});
+        EXPECT_EQ(r["ok"], true) << r.dump();
+        // Answered once the kernel holds it.
+        EXPECT_EQ(weight_of(h, "198.18.1.1", "198.18.0.11"), 0);
+        EXPECT_EQ(weight_of(h, "198.18.1.1", "198.18.0.12"), 1);
+        EXPECT_EQ(weight_of(h, "198.18.1.2", "198.18.0.11"), 2) << "--service limits the drain to one service";
+        EXPECT_EQ(ask(h, {{"action", "drain"}, {"backend", "198.18.0.11:80"}, {"service", "198.18.1.1:80"}})["message"],
+                  "already drained by hand");
+        // A bad address or one that is no real server: refused, nothing recorded.
+        EXPECT_NE(ask(h, {{"action", "drain"}, {"backend", "198.18.0.11"}})["error"].get<std::string>().find(
+                      "is not ADDR:PORT"),
+                  std::string::npos);
+        EXPECT_NE(ask(h, {{"action", "drain"}, {"backend", "198.18.0.99:80"}})["error"].get<std::string>().find(
+                      "no real_server 198.18.0.99:80"),
+                  std::string::npos);
+        EXPECT_EQ(h.opts.state->get().drained.size(), 1u);
+        h.stop();
+    }
+    {
+        // The next run (a restart) reads the drain back and programs weight 0 from the start.
+        Harness h(conf);
+        h.opts.state = std::make_shared<state::StateStore>(tmp.path());
+        h.lvs = make_lvs_component(h.io, testsupport::load_config(conf), h.opts,
+                                   [&h] { return std::make_unique<Borrowed>(h.kernel); }, nullptr);
+        h.lvs->start();
+        ASSERT_TRUE(run_until(h.io, [&] { return h.status()["counters"]["reconciles"] == 1; }, 5s));
+        EXPECT_EQ(weight_of(h, "198.18.1.1", "198.18.0.11"), 0);
+        EXPECT_EQ(h.status()["hand_drained"].size(), 1u);
+        auto r = ask(h, {{"action", "enable"}, {"backend", "198.18.0.11:80"}, {"service", "198.18.1.1:80"}});
+        EXPECT_EQ(r["ok"], true) << r.dump();
+        EXPECT_EQ(weight_of(h, "198.18.1.1", "198.18.0.11"), 3);
+        EXPECT_TRUE(h.opts.state->get().drained.empty());
+        h.stop();
+    }
 }

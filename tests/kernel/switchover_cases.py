@@ -131,6 +131,11 @@ def knows_connection(ns, client_port):
     return f"198.18.0.20:{client_port} " in ipvsadm("-Lnc", ns=ns) + " "
 
 
+def sync_roles(ns):
+    """The sync daemon roles running in a namespace's kernel, from `ipvsadm -L --daemon`."""
+    return {role for role in ("master", "backup") if f"{role} sync daemon" in ipvsadm("-L", "--daemon", ns=ns, check=False)}
+
+
 class Lab:
     def __init__(self, t):
         self.t = t
@@ -160,6 +165,9 @@ class Lab:
         wait_until(lambda: vrrp_state(self.a) == "MASTER", master_down(150) + 15, "d1 master")
         self.b = Director(self.d2, director_conf(100, sync), name=f"d2-{tag}").start()
         wait_until(lambda: vrrp_state(self.b) == "BACKUP", 15, "d2 backup")
+        if sync:
+            wait_until(lambda: sync_roles(self.d1.ns) == {"master"} and sync_roles(self.d2.ns) == {"backup"}, 15,
+                       "one sync role per director, as its instance")
         for h in (self.d1, self.d2):
             wait_until(lambda: len(weights(h.ns, 7000)) == 3 and all(weights(h.ns, 7000).values()), 30,
                        f"{h.name}: three real servers up")
@@ -210,6 +218,10 @@ def long_lived_connection_survives_switchover_and_kill_9_only_with_sync():
                 r = ctl(lab.a, "switchover")
                 assert r.returncode == 0, (r.stdout, r.stderr)
                 took_ms = int(r.stdout.split("hand-over took ")[1].split(" ms")[0])
+                if sync:
+                    # The sync daemons follow VI_1: d2 sends now, d1 listens.
+                    wait_until(lambda: sync_roles(lab.d2.ns) == {"master"} and sync_roles(lab.d1.ns) == {"backup"}, 10,
+                               "sync daemon roles follow the instance")
                 # Traffic now flows through d2, or the connection broke.
                 wait_until(lambda: ended(p) or knows_connection(lab.d2.ns, hello["port"]), 10, "connection moved")
                 time.sleep(2)

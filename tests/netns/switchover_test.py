@@ -8,6 +8,7 @@
 - `director maintenance on` on the master hands over; the node, restarted (even after kill -9) with its
   higher priority and preempt, stays backup; `maintenance off` makes it preempt again;
 - maintenance on a master with no peer keeps the VIP and refuses unless --force;
+- a node returning with lvs_sync_daemon following its instance preempts only after sync_catchup;
 - a damaged state file: the director says so and starts in maintenance, holding no VIP."""
 import os
 import signal
@@ -159,6 +160,17 @@ class SwitchoverTest(ThreeHostCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(a.state(), "BACKUP")
         self.assertFalse(self.a.has_address(VIP, "eth0"))
+
+    def test_returning_node_waits_sync_catchup_before_preempting(self):
+        b = self.daemon(self.b, "b", instance_conf(100))
+        wait_until(lambda: b.state() == "MASTER", master_down(100) + 2, "b master")
+        t0 = time.monotonic()
+        a = self.daemon(self.a, "a", instance_conf(200, extra="    sync_catchup 6\n",
+                                                   globals_="    lvs_sync_daemon eth0 VI_1 id 3\n"))
+        wait_until(lambda: a.state() == "MASTER", 6 + 1 + SLACK, "a preempts after the catch-up")
+        took = time.monotonic() - t0
+        # Preemption alone would have come after Master_Down_Interval (3.2 s); the catch-up holds it to 6 s.
+        self.assertGreaterEqual(took, 6 - SLACK, f"preempted after {took:.2f} s")
 
     def test_damaged_state_file_starts_in_maintenance_with_a_clear_error(self):
         os.makedirs(os.path.join(self.wd, "a", "state"), exist_ok=True)
