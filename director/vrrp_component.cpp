@@ -199,6 +199,10 @@ void VrrpComponent::maintenance(const std::string& instance, bool on, bool force
             spdlog::info("control: maintenance{} for VRRP_Instance({}): {}", ok ? "" : " refused", name, msg);
             return nlohmann::json{{"instance", name}, {"ok", ok}, {"message", msg}};
         };
+        if (on && i->machine().handing_over()) {
+            g->add(result(false, "a hand-over is already in progress; try again when it has finished"));
+            continue;
+        }
         // Written first: a crash in the middle of the hand-over comes back in maintenance, the safe side.
         try {
             persist_maintenance(name, on);

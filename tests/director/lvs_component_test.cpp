@@ -241,6 +241,14 @@ TEST(LvsComponent, HandDrainIsWeightZeroUntilEnabledAndOutlivesTheComponent) {
                       "no real_server 198.18.0.99:80"),
                   std::string::npos);
         EXPECT_EQ(h.opts.state->get().drained.size(), 1u);
+        // A reload that re-weights the server keeps it drained.
+        const std::string reweighted = service("198.18.1.1", {7, 1}) + service("198.18.1.2", {2});
+        auto next = testsupport::load_config(reweighted);
+        h.lvs->apply(next, reload::diff(testsupport::load_config(conf), next));
+        bool settled = false;
+        h.lvs->settled([&] { settled = true; });
+        ASSERT_TRUE(run_until(h.io, [&] { return settled; }, 5s));
+        EXPECT_EQ(weight_of(h, "198.18.1.1", "198.18.0.11"), 0) << "a reload undid the hand drain";
         h.stop();
     }
     {
@@ -255,7 +263,7 @@ TEST(LvsComponent, HandDrainIsWeightZeroUntilEnabledAndOutlivesTheComponent) {
         EXPECT_EQ(h.status()["hand_drained"].size(), 1u);
         auto r = ask(h, {{"action", "enable"}, {"backend", "198.18.0.11:80"}, {"service", "198.18.1.1:80"}});
         EXPECT_EQ(r["ok"], true) << r.dump();
-        EXPECT_EQ(weight_of(h, "198.18.1.1", "198.18.0.11"), 3);
+        EXPECT_EQ(weight_of(h, "198.18.1.1", "198.18.0.11"), 3) << "enable gives the configured weight back";
         EXPECT_TRUE(h.opts.state->get().drained.empty());
         h.stop();
     }

@@ -139,6 +139,10 @@ class SwitchoverTest(ThreeHostCase):
         self.assertFalse(self.a.has_address(VIP, "eth0"))
         self.assertTrue(a.instance()["maintenance"])
         self.assertIn("IN MAINTENANCE", ctl(a, "status").stdout)
+        # A reload keeps it.
+        r = ctl(a, "reload")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(a.instance()["maintenance"])
         # Off: back in the election, and it outranks b.
         t0 = time.monotonic()
         r = ctl(a, "maintenance", "off")
