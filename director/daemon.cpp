@@ -14,6 +14,7 @@
 #include "director/daemon_signals.hpp"
 #include "director/guarded_loop.hpp"
 #include "director/lvs_component.hpp"
+#include "director/metrics/daemon_metrics.hpp"
 #include "director/vrrp_component.hpp"
 #include "director/reload/config_diff.hpp"
 #include "director/systemd_notify.hpp"
@@ -99,6 +100,9 @@ int Daemon::run() {
         request_reload([reply](const reload::ReloadOutcome& r) { reply({{"reload", r.to_json()}}); });
     });
     wait_signal();
+    // Before any component starts: a port another process holds is a startup error, not a VIP taken by a
+    // director nobody can watch.
+    apply_metrics_listen();
 
     spdlog::info("director {} starting: config {}, {} vrrp_instance(s), {} virtual_server(s)", version(), cfg_.path,
                  cfg_.vrrp_instances.size(), cfg_.virtual_servers.size());
@@ -225,6 +229,7 @@ void Daemon::complete_reload(reload::ReloadOutcome r) {
         spdlog::info("reload #{} done in {:.1f} ms: {}", r.number, r.took.count() / 1000.0,
                      r.changes.empty() ? "nothing changed" : std::to_string(r.changes.size()) + " change(s)");
     last_reload_ = r;
+    reload_seconds_sum_ += r.took.count() / 1e6;
     notify_systemd("READY=1");
     if (reloads_.finished(r)) start_reload();
 }
@@ -262,6 +267,13 @@ void Daemon::apply_config(std::shared_ptr<const config::Config> next, std::share
             components_.insert(components_.begin(), std::move(c));  // stops first, as at startup
         }
         cfg_ = *next;
+        try {
+            apply_metrics_listen();
+        } catch (const std::exception& e) {
+            // The new address cannot be bound: the old endpoint stays, and the reload says why.
+            spdlog::error("reload: {}; still serving metrics on {}", e.what(), metrics_ ? metrics_->listen() : "nothing");
+            r.warnings.push_back(e.what());
+        }
         complete_reload(std::move(r));
     };
     if (lvs) lvs->settled(std::move(vrrp_part));
@@ -273,6 +285,7 @@ void Daemon::begin_stop(const std::string& why) {
     stopping_ = true;
     spdlog::info("{}, stopping", why);
     if (control_) control_->close();
+    if (metrics_) metrics_->close();
     stop_next(0);
 }
 
@@ -307,6 +320,27 @@ void Daemon::on_internal_error(const std::string& what) {
         spdlog::critical("{} internal errors within {} s: stopping in order", burst, kErrorWindow.count());
         exit_code_ = 1;
         begin_stop("too many internal errors");
+    }
+}
+
+std::string Daemon::metrics_listen() const {
+    return opts_.metrics_listen.empty() ? cfg_.global.metrics_listen : opts_.metrics_listen;
+}
+
+void Daemon::apply_metrics_listen() {
+    std::string want = metrics_listen();
+    if (metrics_ && metrics_->listen() == want) return;
+    if (want.empty()) {
+        if (metrics_) spdlog::info("metrics: no longer serving on {}", metrics_->listen());
+        metrics_.reset();
+        return;
+    }
+    try {
+        metrics_ = std::make_unique<metrics::HttpServer>(io_, want,
+                                                         [this] { return metrics::render_daemon_metrics(status()); });
+    } catch (const std::exception& e) {
+        throw std::runtime_error(std::string(opts_.metrics_listen.empty() ? "metrics_listen " : "--metrics-listen ") +
+                                 e.what());
     }
 }
 
@@ -365,8 +399,10 @@ nlohmann::json Daemon::status() const {
                              {"running", reloads_.running()},
                              {"pending", reloads_.pending()}};
     if (last_reload_) reload["last"] = last_reload_->to_json();
+    reload["took_s_sum"] = reload_seconds_sum_;
     j["reload"] = reload;
     if (control_) j["control_socket"] = control_->status();
+    if (metrics_) j["metrics"] = metrics_->status();
     for (const auto& c : components_) j[c->name()] = c->status();
     return j;
 }

@@ -15,6 +15,7 @@
 #include "director/config/model.hpp"
 #include "director/control_socket.hpp"
 #include "director/guarded_loop.hpp"
+#include "director/metrics/http_server.hpp"
 #include "director/reload/config_diff.hpp"
 #include "director/reload/reload_outcome.hpp"
 #include "director/reload/reload_queue.hpp"
@@ -27,6 +28,8 @@ struct DaemonOptions {
     std::string control_socket = "/run/director/director.sock";
     // Maintenance and hand drains, kept across restarts; one directory per director on a host.
     std::string state_dir = "/var/lib/director";
+    // --metrics-listen: overrides global_defs' metrics_listen.
+    std::string metrics_listen;
     RunOptions run;
 };
 
@@ -66,6 +69,9 @@ private:
     boost::asio::signal_set signals_;
     std::vector<std::unique_ptr<Component>> components_;
     std::unique_ptr<ControlServer> control_;
+    std::unique_ptr<metrics::HttpServer> metrics_;
+    std::string metrics_listen() const;  // the flag, else the config's; empty: off
+    void apply_metrics_listen();
     int pid_fd_ = -1;
     bool stopping_ = false;
     std::chrono::steady_clock::time_point started_;
@@ -80,6 +86,7 @@ private:
     std::chrono::steady_clock::time_point reload_started_;
     std::optional<reload::ReloadOutcome> last_reload_;
     uint64_t reload_count_ = 0, reloads_rejected_ = 0;
+    double reload_seconds_sum_ = 0;
     WorkerThread reload_worker_{io_};  // reads and checks the new file; last, so it goes first
 };
 

@@ -374,6 +374,12 @@ nlohmann::json VrrpComponent::status() const {
         j["address_mismatch"] = k.address_mismatch;
         j["adverts_received"] = k.accepted;
         j["adverts_sent"] = i->adverts_sent();
+        j["priority_zero_sent"] = i->priority_zero_sent();
+        j["priority_zero_received"] = i->priority_zero_received();
+        json transitions = json::object();
+        for (const auto& [ft, n] : m.transitions())
+            transitions[std::string(vrrp::to_string(ft.first)) + "->" + vrrp::to_string(ft.second)] = n;
+        j["transitions"] = transitions;
         j["garps_sent"] = i->garps_sent();
         json tracked = json::array();
         for (const auto& t : i->tracked()) tracked.push_back({{"name", t.name}, {"weight", t.weight}, {"up", t.up}});

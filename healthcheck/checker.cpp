@@ -86,7 +86,10 @@ void Checker::finish(uint64_t gen, CheckResult r) {
     r.latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
     auto step = state_.on_result(r.ok);
     last_ = r;
-    if (step.counted) ++checks_;
+    if (step.counted) {
+        ++checks_;
+        if (!r.ok) ++failed_;
+    }
     schedule(step.next_in);
     if (step.counted && listener_) listener_({state_.up(), step.changed, r});
 }

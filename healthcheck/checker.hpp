@@ -94,6 +94,7 @@ public:
     const std::optional<CheckResult>& last() const { return last_; }
     const Policy& policy() const { return policy_; }
     uint64_t checks_done() const { return checks_; }
+    uint64_t checks_failed() const { return failed_; }  // of checks_done()
     virtual std::string describe() const = 0;  // "HTTP_GET 10.0.0.1:443" for logs and status
 
 protected:
@@ -125,7 +126,7 @@ private:
     uint64_t generation_ = 0;  // identifies the current exchange; stale completions are dropped
     bool running_ = false;
     bool in_exchange_ = false;
-    uint64_t checks_ = 0;
+    uint64_t checks_ = 0, failed_ = 0;
     std::chrono::steady_clock::time_point started_;
     std::minstd_rand rng_;
 };

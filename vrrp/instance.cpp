@@ -278,6 +278,7 @@ void Instance::on_packet(std::span<const uint8_t> pkt) {
                          "({} so far)",
                          cfg_.name, format_ip(v.source), counters_.address_mismatch);
         });
+    if (v.advert.priority == 0) ++pri_zero_received_;
     run(sm_->advert_received(now, v.source, v.advert.priority));
 }
 
@@ -293,10 +294,12 @@ void Instance::run(const Actions& actions) {
                 ad.auth_data = auth_data_;
                 ad.adver_int = static_cast<uint8_t>(cfg_.adver_int_s);
                 ad.addresses = expect_.addresses;
-                if (auto err = socket_->send(encode(ad)); !err.empty())
+                if (auto err = socket_->send(encode(ad)); !err.empty()) {
                     error("sending advert: " + err);
-                else
-                    ++adverts_sent_;
+                    break;
+                }
+                ++adverts_sent_;
+                if (a.priority == 0) ++pri_zero_sent_;
                 break;
             }
             case Action::Kind::AddVips:

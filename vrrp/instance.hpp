@@ -99,6 +99,8 @@ public:
     const ReceiveCounters& counters() const { return counters_; }
     uint32_t primary_ip() const { return primary_ip_; }
     uint64_t adverts_sent() const { return adverts_sent_; }
+    uint64_t priority_zero_sent() const { return pri_zero_sent_; }
+    uint64_t priority_zero_received() const { return pri_zero_received_; }
     uint64_t garps_sent() const { return garp_.sent(); }
     std::vector<TrackedItem> tracked() const;
     const std::string& last_error() const { return last_error_; }
@@ -135,7 +137,7 @@ private:
     ReceiveCounters counters_;
     AuthData auth_data_{};
     uint32_t primary_ip_ = 0;
-    uint64_t adverts_sent_ = 0;
+    uint64_t adverts_sent_ = 0, pri_zero_sent_ = 0, pri_zero_received_ = 0;
     std::vector<std::pair<std::string, bool>> link_up_;  // tracked interfaces, last seen state
     std::vector<std::pair<TrackScript*, uint64_t>> subscriptions_;
     bool stopping_ = false;

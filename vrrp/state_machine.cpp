@@ -40,6 +40,7 @@ void StateMachine::clear_timers() {
 
 void StateMachine::transition(State to, TimePoint now, const std::string& reason, Actions& out) {
     spdlog::info("VRRP_Instance({}) {} -> {} ({})", params_.name, to_string(state_), to_string(to), reason);
+    ++transitions_[{state_, to}];
     state_ = to;
     since_ = now;
     last_reason_ = reason;

@@ -4,6 +4,7 @@
 // timers as deadlines; the driver sleeps until next_deadline() and then calls timers_expired().
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -112,6 +113,8 @@ public:
     TimePoint state_since() const { return since_; }
     const std::string& last_reason() const { return last_reason_; }
     std::optional<TimePoint> adver_timer() const { return adver_timer_; }
+    // How many times each transition happened ("BACKUP" -> "MASTER": 3), for metrics.
+    const std::map<std::pair<State, State>, uint64_t>& transitions() const { return transitions_; }
     std::optional<TimePoint> master_down_timer() const { return master_down_timer_; }
 
 private:
@@ -143,6 +146,7 @@ private:
     bool ready_ = true;
     bool down_while_held_ = false;  // the Master_Down_Timer expired while not ready or in maintenance
     bool maintenance_ = false;
+    std::map<std::pair<State, State>, uint64_t> transitions_;
     // A planned hand-over in progress: when it gives up, when it began, what follows it.
     std::optional<TimePoint> handover_deadline_;
     TimePoint handover_started_{};

@@ -8,6 +8,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "director/metrics/exposition.hpp"
+#include "director/metrics/http_server.hpp"
+#include "director/version.hpp"
+
 namespace director::care {
 
 CareLoop::CareLoop(boost::asio::io_context& io, const Options& o, ipvs::Kernel& kernel, Network* network)
@@ -48,7 +52,10 @@ void CareLoop::round() {
 void CareLoop::finish_round(Prober::Results results) {
     if (stopped_) return;
     ++counters_.rounds;
-    for (const auto& [ep, r] : results) counters_.probe_failures += r.healthy ? 0 : 1;
+    for (const auto& [ep, r] : results) {
+        counters_.probe_failures += r.healthy ? 0 : 1;
+        last_healthy_[ep] = r.healthy;
+    }
     try {
         // Read the table after probing: it may have changed while the probes ran.
         auto steps = plan_round(want_, current(), o_.rs, results);
@@ -59,6 +66,52 @@ void CareLoop::finish_round(Prober::Results results) {
     }
     if (on_round) on_round();
     schedule_next();
+}
+
+std::string CareLoop::metrics_text() {
+    using metrics::Exposition;
+    using T = Exposition::Type;
+    Exposition e;
+    e.family("director_build_info", T::Gauge, "The running director's version; always 1.");
+    e.sample({{"version", version()}, {"mode", "care"}}, 1);
+    e.family("director_care_rounds_total", T::Counter, "Rounds completed (probe every real server, then fix the table).");
+    e.sample({}, static_cast<double>(counters_.rounds));
+    e.family("director_care_probe_failures_total", T::Counter, "Probes that found a real server unhealthy.");
+    e.sample({}, static_cast<double>(counters_.probe_failures));
+    e.family("director_care_ipvs_change_failures_total", T::Counter, "IPVS changes the kernel refused.");
+    e.sample({}, static_cast<double>(counters_.step_failures));
+    e.family("director_care_setup_failures_total", T::Counter, "Rounds whose node networking setup failed.");
+    e.sample({}, static_cast<double>(counters_.setup_failures));
+    e.family("director_care_kernel_errors_total", T::Counter, "Rounds that could not read the IPVS table.");
+    e.sample({}, static_cast<double>(counters_.kernel_errors));
+    std::optional<ipvs::ServiceState> svc;
+    try {
+        svc = current();
+    } catch (const ipvs::KernelError&) {
+        // Weights are left out of this scrape; the counter above says the table is unreadable.
+    }
+    metrics::Labels vs{{"virtual_server", format_endpoint(o_.vs)}};
+    e.family("director_care_virtual_server_present", T::Gauge, "1 while the virtual server is in the kernel's table.");
+    e.sample(vs, svc ? 1 : 0);
+    for (const auto& rs : o_.rs) {
+        metrics::Labels l = vs;
+        l.push_back({"real_server", format_endpoint(rs)});
+        if (auto it = last_healthy_.find(rs); it != last_healthy_.end()) {
+            e.family("director_care_real_server_up", T::Gauge, "1 if the last probe of the real server passed.");
+            e.sample(l, it->second ? 1 : 0);
+        }
+        if (!svc) continue;
+        double weight = -1;
+        for (const auto& d : svc->destinations)
+            if (d.dest.address == rs.address && d.dest.port == rs.port) weight = d.dest.weight;
+        e.family("director_care_real_server_in_table", T::Gauge, "1 while the real server is a destination of the service.");
+        e.sample(l, weight >= 0 ? 1 : 0);
+        if (weight >= 0) {
+            e.family("director_care_real_server_weight", T::Gauge, "The real server's weight in the kernel's table.");
+            e.sample(l, weight);
+        }
+    }
+    return e.text();
 }
 
 void CareLoop::schedule_next() {
@@ -147,6 +200,15 @@ int care_daemon(const Options& o, ipvs::Kernel& kernel, Network& network) {
         });
     };
     wait();
+    std::unique_ptr<metrics::HttpServer> metrics_server;
+    if (!o.metrics_listen.empty()) {
+        try {
+            metrics_server = std::make_unique<metrics::HttpServer>(io, o.metrics_listen, [&loop] { return loop.metrics_text(); });
+        } catch (const std::exception& e) {
+            spdlog::error("--metrics-listen {}", e.what());
+            return 1;
+        }
+    }
     spdlog::info("care: virtual server {} ({}), {} real servers, {} mode, interval {}ms", format_endpoint(o.vs),
                  o.scheduler, o.rs.size(), o.mode == Mode::Link ? "link" : "route",
                  std::chrono::duration_cast<std::chrono::milliseconds>(o.interval).count());

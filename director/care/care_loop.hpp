@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <string>
 #include <optional>
 
 #include <boost/asio/io_context.hpp>
@@ -28,6 +30,8 @@ public:
     void start();  // first round now, then one every --interval (a late round never shifts the next ones)
     void stop();
     const CareCounters& counters() const { return counters_; }
+    // /metrics: the counters, and per real server the last probe's verdict and the kernel's weight now.
+    std::string metrics_text();
     // Called after each round completes (tests wait on this).
     std::function<void()> on_round;
 
@@ -47,6 +51,7 @@ private:
     ipvs::Service want_;
     bool stopped_ = false;
     CareCounters counters_;
+    std::map<Endpoint, bool> last_healthy_;  // the last round's verdicts
 };
 
 // --run-once: network and service with every --rs, no probes. 0 on success, 1 if anything failed.

@@ -40,6 +40,8 @@ void register_care_flags(CLI::App& cmd, RawFlags& raw) {
     opt(cmd, "-i,--iface", "iface", raw.iface, "name of dummy interface to created, same behavior as kube-proxy");
     opt(cmd, "--logger", "logger", raw.logger, "logger level: DEBG/INFO (also WARN/EROR)");
     opt(cmd, "--mode", "mode", raw.mode, "proxy mode: route/link");
+    opt(cmd, "--metrics-listen", "metrics-listen", raw.metrics_listen,
+        "serve Prometheus metrics on ADDR:PORT or :PORT (not an lvscare flag; off by default)");
     flag(cmd, "--run-once", "run-once", raw.run_once, "create proxy rules and exit");
     flag(cmd, "-C,--clean", "clean", raw.clean, "clean existing rules and then exit");
     opt(cmd, "--interval", "interval", raw.interval, "health check interval (seconds, or a duration like 500ms)");
@@ -102,6 +104,7 @@ Options finalize_care_flags(const RawFlags& raw, const std::string& hosts_path) 
     static const std::set<std::string> levels{"INFO", "DEBG", "WARN", "EROR", "info", "debug", "warn", "error"};
     if (!levels.count(raw.logger)) bad("logger", raw.logger, "want DEBG, INFO, WARN or EROR");
     o.logger = raw.logger;
+    o.metrics_listen = raw.metrics_listen;
 
     if (raw.mode == "route") o.mode = Mode::Route;
     else if (raw.mode == "link") o.mode = Mode::Link;

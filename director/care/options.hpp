@@ -43,6 +43,7 @@ struct Options {
     std::optional<uint32_t> gateway;  // route mode: --ip, else lvscare.node.ip from /etc/hosts
     int masquerade_bit = 0;
     ProbeSettings probe;
+    std::string metrics_listen;  // --metrics-listen ADDR:PORT: Prometheus /metrics; empty: off
 
     uint32_t masquerade_mark() const { return 1u << masquerade_bit; }
 };
@@ -55,6 +56,7 @@ struct RawFlags {
     bool run_once = false, clean = false, insecure_skip_verify = true;
     int masquerade_bit = 0;
     std::string health_path = "/healthz", health_schem = "https", method = "GET", body, timeout = "10s";
+    std::string metrics_listen;
 };
 
 // A flag value that parses but makes no sense; the message names the flag.

@@ -32,6 +32,8 @@ void add_run(CLI::App& app, int& rc) {
                     "Where maintenance and hand drains are kept across restarts (one per director on a host)")
         ->capture_default_str()
         ->transform(absolute);
+    cmd->add_option("--metrics-listen", a->opts.metrics_listen,
+                    "Serve Prometheus metrics on ADDR:PORT (or :PORT); overrides global_defs' metrics_listen");
     cmd->add_option("--log-level", a->log_level, log_level_names())
         ->check([](const std::string& v) {
             return parse_log_level(v) ? std::string() : v + " is not one of " + log_level_names();

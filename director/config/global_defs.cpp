@@ -37,6 +37,17 @@ void parse_global_defs(const Node& g, GlobalDefs& out, Diagnostics& diag) {
         } else if (k == "script_user") {
             if (n.args.empty() || n.args.size() > 2) diag.error(n.where, "script_user takes USER [GROUP]");
             else out.script_user = n.args.size() == 2 ? n.args[0] + " " + n.args[1] : n.args[0];
+        } else if (k == "metrics_listen") {
+            // ADDR:PORT or :PORT; the address, if any, an IPv4 one (bound at start, errors then name it).
+            if (!expect_args(n, 1, diag)) continue;
+            const std::string& v = n.args[0];
+            auto colon = v.rfind(':');
+            std::string port = colon == std::string::npos ? "" : v.substr(colon + 1);
+            bool port_ok = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos &&
+                           std::stol(port) <= 65535;
+            bool host_ok = colon != std::string::npos && (colon == 0 || parse_ipv4(v.substr(0, colon)));
+            if (!port_ok || !host_ok) diag.error(n.where, "metrics_listen takes ADDR:PORT or :PORT (IPv4), not '" + v + "'");
+            else out.metrics_listen = v;
         } else if (k == "lvs_flush") {
             if (auto v = flag_arg(n, diag)) out.lvs_flush = *v;
         } else if (k == "lvs_sync_daemon") {

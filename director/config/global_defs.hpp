@@ -25,6 +25,8 @@ struct GlobalDefs {
     int vrrp_garp_master_repeat = 5;
     int vrrp_garp_master_refresh_s = 0;
     bool vrrp_strict = false;
+    // "ADDR:PORT" or ":PORT" for the Prometheus endpoint; empty: off.
+    std::string metrics_listen;
     bool operator==(const GlobalDefs&) const = default;
 };
 

@@ -298,7 +298,10 @@ public:
                 nlohmann::json checks = nlohmann::json::array();
                 for (size_t c = 0; c < rs.checkers.size(); ++c, ++next) {
                     const auto& ch = *entries_[next].checker;
-                    nlohmann::json cj{{"check", ch.describe()}, {"up", ch.up()}, {"checks", ch.checks_done()}};
+                    nlohmann::json cj{{"check", ch.describe()},
+                                      {"up", ch.up()},
+                                      {"checks", ch.checks_done()},
+                                      {"failed", ch.checks_failed()}};
                     if (const auto& last = ch.last()) {
                         cj["last"] = {{"ok", last->ok},
                                       {"reason", last->reason},

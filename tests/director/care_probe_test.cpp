@@ -222,3 +222,40 @@ TEST(CareLoop, HangingMasterGoesWeightZeroThenAwayWithoutStretchingRounds) {
     EXPECT_EQ(loop.counters().rounds, 5u);
     EXPECT_GE(loop.counters().probe_failures, 3u);
 }
+
+TEST(CareLoop, MetricsShowTheLastVerdictAndTheKernelWeightPerRealServer) {
+    Servers srv(2);
+    director::care::testing::FakeKernel kernel;
+    Options o;
+    o.vs = *parse_endpoint("169.254.0.1:80");
+    o.rs = {srv.endpoint(0), srv.endpoint(1)};
+    o.interval = 200ms;
+    o.probe = http();
+    o.probe.timeout = 1s;
+    asio::io_context io;
+    CareLoop loop(io, o, kernel, nullptr);
+    std::string after_first, after_second;
+    loop.on_round = [&] {
+        if (loop.counters().rounds == 1) {
+            after_first = loop.metrics_text();
+            srv[1].mode = Servers::Hang;
+        } else {
+            after_second = loop.metrics_text();
+            loop.stop();
+        }
+    };
+    loop.start();
+    io.run();
+    const std::string vs = "virtual_server=\"169.254.0.1:80\"";
+    const std::string rs1 = "real_server=\"" + format_endpoint(o.rs[1]) + "\"";
+    EXPECT_NE(after_first.find("director_care_rounds_total 1\n"), std::string::npos) << after_first;
+    EXPECT_NE(after_first.find("director_care_real_server_up{" + vs + "," + rs1 + "} 1\n"), std::string::npos) << after_first;
+    EXPECT_NE(after_first.find("director_care_real_server_weight{" + vs + "," + rs1 + "} 1\n"), std::string::npos);
+    // The hung server fails its probe and is set to weight 0 in the same round.
+    EXPECT_NE(after_second.find("director_care_rounds_total 2\n"), std::string::npos) << after_second;
+    EXPECT_NE(after_second.find("director_care_real_server_up{" + vs + "," + rs1 + "} 0\n"), std::string::npos)
+        << after_second;
+    EXPECT_NE(after_second.find("director_care_real_server_weight{" + vs + "," + rs1 + "} 0\n"), std::string::npos)
+        << after_second;
+    EXPECT_NE(after_second.find("director_care_probe_failures_total 1\n"), std::string::npos) << after_second;
+}

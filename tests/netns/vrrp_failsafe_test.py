@@ -17,30 +17,11 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from vrrp_harness import (SLACK, VIP, VRID, ThreeHostCase, Topology, instance_conf,  # noqa: E402
+from vrrp_harness import (INJECTOR, SLACK, VIP, VRID, ThreeHostCase, Topology, instance_conf,  # noqa: E402
                           master_down, wait_until, write_script)
 
 # Sends VRRP adverts from a raw socket: argv = destination, count, interval, priority, vrid, password, VIP.
 # The packet is valid in every field the receive rules check except where it comes from.
-INJECTOR = r"""
-import socket, struct, sys, time
-dst, count, gap, prio, vrid, password, vip = sys.argv[1:8]
-def checksum(b):
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff)
-    s += s >> 16
-    return ~s & 0xffff
-def advert():
-    head = struct.pack("!BBBBBBH", 0x21, int(vrid), int(prio), 1, 1, 1, 0)
-    body = socket.inet_aton(vip) + password.encode().ljust(8, b"\0")[:8]
-    c = checksum(head + body)
-    return head[:6] + struct.pack("!H", c) + body
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
-s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
-for _ in range(int(count)):
-    s.sendto(advert(), (dst, 0))
-    time.sleep(float(gap))
-"""
 
 
 class VrrpFailSafe(ThreeHostCase):

@@ -55,6 +55,30 @@ vrrp_instance VI_1 {{
 """
 
 
+# Sends `count` VRRPv2 adverts to `dst` from the namespace it runs in, `gap` seconds apart:
+# argv dst count gap priority vrid password vip.
+INJECTOR = r"""
+import socket, struct, sys, time
+dst, count, gap, prio, vrid, password, vip = sys.argv[1:8]
+def checksum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+def advert():
+    head = struct.pack("!BBBBBBH", 0x21, int(vrid), int(prio), 1, 1, 1, 0)
+    body = socket.inet_aton(vip) + password.encode().ljust(8, b"\0")[:8]
+    c = checksum(head + body)
+    return head[:6] + struct.pack("!H", c) + body
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
+for _ in range(int(count)):
+    s.sendto(advert(), (dst, 0))
+    time.sleep(float(gap))
+"""
+
+
 class Daemon:
     """A director or keepalived process inside a namespace, with its own pid files and log."""
 
