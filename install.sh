@@ -109,6 +109,12 @@ if [ $systemd -eq 1 ]; then
   install -d -m 0755 "$unitdir"
   sed "s#@SBINDIR@#$prefix/sbin#g; s#@CONFDIR@#$confdir#g" conf/director.service.in >"$unitdir/director.service"
   did+=("installed $unitdir/director.service (reads $confdir/director.conf, which you create)")
+  if [ "$unitdir" = /etc/systemd/system ]; then
+    # The unit has no CAP_SYS_MODULE: the kernel loads ip_vs at boot instead.
+    install -d -m 0755 /etc/modules-load.d
+    echo ip_vs >/etc/modules-load.d/director.conf
+    did+=("installed /etc/modules-load.d/director.conf (ip_vs at boot)")
+  fi
   if [ "$unitdir" = /etc/systemd/system ] && [ -d /run/systemd/system ]; then
     systemctl daemon-reload
     did+=("systemctl daemon-reload")

@@ -2,6 +2,7 @@
 // A part of the running daemon (the VRRP instances, the LVS reconciler + health checks). The Daemon owns
 // the io_context and calls these on its thread only.
 #include <functional>
+#include <string>
 #include <nlohmann/json.hpp>
 
 namespace director {
@@ -27,6 +28,8 @@ public:
     virtual void settled(std::function<void()> f) { f(); }
     // Merged into `director status --json`, under the component's own key.
     virtual nlohmann::json status() const = 0;
+    // A few words for systemd's STATUS= line ("VI_1 MASTER prio 110", "3/3 real servers up").
+    virtual std::string summary() const { return ""; }
     virtual const char* name() const = 0;
 };
 

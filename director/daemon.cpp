@@ -109,10 +109,53 @@ int Daemon::run() {
     // Started in reverse (IPVS before VRRP): the table, or the news that there is none, comes before
     // any VIP does. Stopped in creation order (VRRP first, see stop_next).
     for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->start();
-    notify_systemd("READY=1");
+    announce_ready();
     run_guarded(io_, [this](const std::string& what) { on_internal_error(what); });
     spdlog::info("director stopped");
     return exit_code_;
+}
+
+void Daemon::announce_ready() {
+    auto ready = [this] {
+        if (stopping_) return;
+        last_summary_ = summary();
+        notify_systemd("READY=1\nSTATUS=" + last_summary_);
+        if (systemd_listens() || systemd_watchdog_interval()) tick_systemd();
+    };
+    // "Ready" means the config is applied: the table is in the kernel, not merely asked for.
+    for (auto& c : components_)
+        if (std::string(c->name()) == "lvs") return c->settled(ready);
+    ready();
+}
+
+std::string Daemon::summary() const {
+    std::string out;
+    for (const auto& c : components_) {
+        auto s = c->summary();
+        if (s.empty()) continue;
+        out += (out.empty() ? "" : ", ") + s;
+    }
+    return out.empty() ? "running" : out;
+}
+
+void Daemon::tick_systemd() {
+    auto now = std::chrono::steady_clock::now();
+    auto watchdog = systemd_watchdog_interval();
+    if (watchdog && now >= next_watchdog_) {
+        // From the loop itself: a wedged loop stops these, and systemd restarts the daemon.
+        notify_systemd("WATCHDOG=1");
+        next_watchdog_ = now + *watchdog;
+    }
+    if (auto s = summary(); !stopping_ && s != last_summary_) {
+        last_summary_ = s;
+        notify_systemd("STATUS=" + s);
+    }
+    auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::seconds(1));
+    if (watchdog) period = std::min(period, std::chrono::duration_cast<std::chrono::steady_clock::duration>(*watchdog));
+    systemd_timer_.expires_after(period);
+    systemd_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) tick_systemd();
+    });
 }
 
 void Daemon::wait_signal() {
@@ -284,6 +327,8 @@ void Daemon::begin_stop(const std::string& why) {
     if (stopping_) return;
     stopping_ = true;
     spdlog::info("{}, stopping", why);
+    // The watchdog keeps ticking while the components stop; the loop ends with the last of them.
+    notify_systemd("STOPPING=1\nSTATUS=stopping: " + why);
     if (control_) control_->close();
     if (metrics_) metrics_->close();
     stop_next(0);

@@ -3,6 +3,7 @@
 // signal handling, the pid file and the control socket. Nothing else in the program is long-lived.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -72,6 +73,14 @@ private:
     std::unique_ptr<metrics::HttpServer> metrics_;
     std::string metrics_listen() const;  // the flag, else the config's; empty: off
     void apply_metrics_listen();
+    // systemd: READY=1 once the first IPVS pass is in the kernel, STATUS= when the summary changes,
+    // WATCHDOG=1 from the loop while WatchdogSec= asks for it.
+    void announce_ready();
+    std::string summary() const;
+    void tick_systemd();
+    boost::asio::steady_timer systemd_timer_{io_};
+    std::string last_summary_;
+    std::chrono::steady_clock::time_point next_watchdog_{};
     int pid_fd_ = -1;
     bool stopping_ = false;
     std::chrono::steady_clock::time_point started_;

@@ -423,6 +423,18 @@ void LvsComponent::stop(std::function<void()> done) {
     for (auto& f : waiting) f();
 }
 
+std::string LvsComponent::summary() const {
+    if (!connected_) return "IPVS unavailable";
+    size_t all = 0, up = 0;
+    for (size_t v = 0; v < cfg_.virtual_servers.size(); ++v)
+        for (size_t r = 0; r < cfg_.virtual_servers[v].real_servers.size(); ++r) {
+            ++all;
+            auto d = applied_health_->decide(v, r, cfg_.virtual_servers[v].real_servers[r].weight);
+            if (d.present && d.weight > 0) ++up;
+        }
+    return std::to_string(up) + "/" + std::to_string(all) + " real servers up";
+}
+
 nlohmann::json LvsComponent::status() const {
     nlohmann::json services = nlohmann::json::array();
     for (const auto& s : seen_) services.push_back(ipvs::to_json(s));

@@ -68,6 +68,7 @@ public:
     void apply(const config::Config& next, const reload::ConfigDiff& diff) override;
     nlohmann::json status() const override;
     const char* name() const override { return "lvs"; }
+    std::string summary() const override;
     // `f` runs once every pass asked for so far has reached the kernel (a reload answers after that).
     void settled(std::function<void()> f) override;
 

@@ -1,5 +1,7 @@
 #include "director/systemd_notify.hpp"
 
+#include <cstdlib>
+
 #ifdef DIRECTOR_HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
@@ -12,6 +14,19 @@ void notify_systemd(const std::string& state) {
 #else
     (void)state;
 #endif
+}
+
+bool systemd_listens() {
+    const char* s = ::getenv("NOTIFY_SOCKET");
+    return s && *s;
+}
+
+std::optional<std::chrono::microseconds> systemd_watchdog_interval() {
+#ifdef DIRECTOR_HAVE_LIBSYSTEMD
+    uint64_t usec = 0;
+    if (::sd_watchdog_enabled(0, &usec) > 0 && usec > 0) return std::chrono::microseconds(usec / 2);
+#endif
+    return std::nullopt;
 }
 
 }  // namespace director

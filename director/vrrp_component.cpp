@@ -337,6 +337,17 @@ void VrrpComponent::stop(std::function<void()> done) {
         });
 }
 
+std::string VrrpComponent::summary() const {
+    std::string out;
+    for (const auto& i : instances_) {
+        if (!out.empty()) out += ", ";
+        out += i->config().name + " " + vrrp::to_string(i->machine().state()) + " prio " +
+               std::to_string(i->machine().effective_priority());
+        if (i->maintenance()) out += " (maintenance)";
+    }
+    return out;
+}
+
 nlohmann::json VrrpComponent::status() const {
     using nlohmann::json;
     json out;

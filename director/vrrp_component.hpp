@@ -32,6 +32,7 @@ public:
     void apply(const config::Config& next, const reload::ConfigDiff& diff) override;
     nlohmann::json status() const override;
     const char* name() const override { return "vrrp"; }
+    std::string summary() const override;
 
     // Operator requests (`director switchover`, `director maintenance`). `reply` gets
     // {"ok": bool, "error"?: why refused, "instances": [{"instance", "ok", "message", ...}]}.
