@@ -6,6 +6,7 @@
 
 #include "director/component.hpp"
 #include "director/config/model.hpp"
+#include "director/events/event_log.hpp"
 #include "director/instance_states.hpp"
 #include "director/ipvs_availability.hpp"
 #include "director/state/state_store.hpp"
@@ -21,6 +22,8 @@ struct RunOptions {
     std::shared_ptr<InstanceStates> instance_states;
     // Maintenance and hand drains that survive a restart (`--state-dir`). Null: nothing persisted.
     std::shared_ptr<state::StateStore> state;
+    // The event history `director events` shows (and mail alerts read). Null: not recorded.
+    std::shared_ptr<events::EventLog> events;
 };
 
 // VRRP instances, their track scripts and notify scripts.

@@ -83,14 +83,16 @@ int Daemon::run() {
 
     opts_.run.ipvs = std::make_shared<IpvsAvailability>();
     opts_.run.instance_states = std::make_shared<InstanceStates>();
+    opts_.run.events = std::make_shared<events::EventLog>();
     opts_.run.state = std::make_shared<state::StateStore>(opts_.state_dir);
     if (auto c = make_vrrp_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
     if (auto c = make_lvs_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
 
     control_ = std::make_unique<ControlServer>(io_, opts_.control_socket, [this](const std::string& req) {
         if (req == "status" || req.empty()) return status();
+        if (req == "events" || req.rfind("events ", 0) == 0) return events_reply(req);
         return nlohmann::json{{"error", "unknown request '" + req +
-                                            "' (known: status, reload, switchover, maintenance, backend)"}};
+                                            "' (known: status, events, reload, switchover, maintenance, backend)"}};
     });
     for (const char* word : {"switchover", "maintenance", "backend"})
         control_->defer(word, [this](const std::string& line, ControlServer::Reply reply) {
@@ -273,6 +275,11 @@ void Daemon::complete_reload(reload::ReloadOutcome r) {
                      r.changes.empty() ? "nothing changed" : std::to_string(r.changes.size()) + " change(s)");
     last_reload_ = r;
     reload_seconds_sum_ += r.took.count() / 1e6;
+    if (opts_.run.events) {
+        std::string why = r.ok ? (r.changes.empty() ? "nothing changed" : std::to_string(r.changes.size()) + " change(s)")
+                               : (r.errors.empty() ? "rejected" : r.errors.front());
+        opts_.run.events->record({0, {}, "reload", cfg_.path, "", r.ok ? "applied" : "rejected", why});
+    }
     notify_systemd("READY=1");
     if (reloads_.finished(r)) start_reload();
 }
@@ -366,6 +373,20 @@ void Daemon::on_internal_error(const std::string& what) {
         exit_code_ = 1;
         begin_stop("too many internal errors");
     }
+}
+
+nlohmann::json Daemon::events_reply(const std::string& req) const {
+    // "events" or "events {"since": N}": the kept events after N, oldest first.
+    uint64_t since = 0;
+    if (auto space = req.find(' '); space != std::string::npos) {
+        auto args = nlohmann::json::parse(req.substr(space + 1), nullptr, false);
+        if (!args.is_object() || (args.contains("since") && !args["since"].is_number_unsigned()))
+            return {{"error", "events: arguments must be {\"since\": N}"}};
+        since = args.value("since", uint64_t{0});
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& e : opts_.run.events->since(since)) list.push_back(e.to_json());
+    return {{"events", list}, {"last_seq", opts_.run.events->last_seq()}};
 }
 
 std::string Daemon::metrics_listen() const {

@@ -72,6 +72,7 @@ private:
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<metrics::HttpServer> metrics_;
     std::string metrics_listen() const;  // the flag, else the config's; empty: off
+    nlohmann::json events_reply(const std::string& request) const;
     void apply_metrics_listen();
     // systemd: READY=1 once the first IPVS pass is in the kernel, STATUS= when the summary changes,
     // WATCHDOG=1 from the loop while WatchdogSec= asks for it.

@@ -143,7 +143,7 @@ LvsComponent::LvsComponent(boost::asio::io_context& io, const config::Config& cf
     store_ = opts.state;
     if (store_) hand_drains_ = store_->get().drained;
     if (make_membership_) membership_ = make_membership_(io_, cfg_);
-    if (membership_) membership_->on_change = [this] { reconcile_now(); };
+    wire_membership();
     if (opts_.instance_states)
         opts_.instance_states->subscribe([this, alive = std::weak_ptr<bool>(alive_)](const std::string& instance) {
             if (alive.expired()) return;
@@ -153,6 +153,15 @@ LvsComponent::LvsComponent(boost::asio::io_context& io, const config::Config& cf
                          opts_.instance_states->get(instance));
             reconcile_now();
         });
+}
+
+void LvsComponent::wire_membership() {
+    if (!membership_) return;
+    membership_->on_change = [this] { reconcile_now(); };
+    if (opts_.events)
+        membership_->on_transition = [events = opts_.events](const std::string& who, bool up, const std::string& why) {
+            events->record({0, {}, "real_server", who, up ? "down" : "up", up ? "up" : "down", why});
+        };
 }
 
 std::set<ipvs::SyncState> LvsComponent::sync_roles_wanted() const {
@@ -194,7 +203,7 @@ void LvsComponent::apply(const config::Config& next, const reload::ConfigDiff& d
     else if (make_membership_) next_membership = make_membership_(io_, next);
     if (membership_) membership_->on_change = nullptr;
     membership_ = std::move(next_membership);  // the old one goes, stopping what was not handed over
-    if (membership_) membership_->on_change = [this] { reconcile_now(); };
+    wire_membership();
 
     cfg_ = next;
     period_ = shortest_delay_loop(cfg_);

@@ -46,6 +46,8 @@ public:
     // before keep their running checker and its verdict; the rest start afresh at start(). Null when
     // `next` has no checks. The caller then destroys this one, which stops whatever it still runs.
     virtual std::unique_ptr<Membership> reload(const config::Config& next) = 0;
+    // Set by the component: a real server came up (`up`) or went down, and why (the event history).
+    std::function<void(const std::string& who, bool up, const std::string& reason)> on_transition;
 };
 using MembershipFactory =
     std::function<std::unique_ptr<Membership>(boost::asio::io_context&, const config::Config&)>;
@@ -95,6 +97,7 @@ private:
     void set_availability(bool available, const std::string& reason);
     const lvs::HealthSource& health() const;
     std::set<ipvs::SyncState> sync_roles_wanted() const;  // on the loop
+    void wire_membership();  // on_change and on_transition of a new membership_
     std::set<ipvs::SyncState> sync_running_;               // worker-side: the roles this process started
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for listeners that may outlive this
     // Health as the reconciler applies it: the checks' verdict, with hand drains at weight 0.

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
         cli::add_check(app, rc);
         cli::add_status(app, rc);
         cli::add_reload(app, rc);
+        cli::add_events(app, rc);
         cli::add_operator_commands(app, rc);
         cli::add_ipvs(app, rc);
     }

@@ -72,7 +72,7 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
 }
 
 VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts)
-    : io_(io), ipvs_(opts.ipvs), states_(opts.instance_states), store_(opts.state) {
+    : io_(io), ipvs_(opts.ipvs), states_(opts.instance_states), store_(opts.state), events_(opts.events) {
     for (const auto& s : cfg.vrrp_scripts)
         scripts_[s.name] = std::make_unique<vrrp::TrackScript>(io, to_script_config(s, cfg.global));
     if (store_ && !store_->load_error().empty())
@@ -121,8 +121,13 @@ void VrrpComponent::attach(vrrp::Instance& instance) {
                          store_->file().string());
         instance.set_maintenance(true, "persisted");
     }
-    if (states_)
-        instance.on_state_change = [states = states_, name](vrrp::State s) { states->set(name, vrrp::to_string(s)); };
+    auto previous = std::make_shared<std::string>("INIT");
+    instance.on_state_change = [states = states_, events = events_, name, previous, &instance](vrrp::State s) {
+        const std::string to = vrrp::to_string(s);
+        if (states) states->set(name, to);
+        if (events) events->record({0, {}, "vrrp", name, *previous, to, instance.machine().last_reason()});
+        *previous = to;
+    };
 }
 
 std::vector<vrrp::Instance*> VrrpComponent::select(const std::string& name, std::string& error) {
@@ -175,11 +180,12 @@ void VrrpComponent::switchover(const std::string& instance, std::optional<vrrp::
     g->reply = std::move(reply);
     for (auto* i : masters) {
         std::string name = i->config().name;
-        auto refused = i->handover(hold, false, [g, name](const vrrp::HandoverResult& r) {
+        auto refused = i->handover(hold, false, [g, name, events = events_](const vrrp::HandoverResult& r) {
             nlohmann::json j{{"instance", name}, {"ok", r.ok}, {"took_ms", ms(r.took)}, {"message", r.reason}};
             if (r.ok) j["new_master"] = vrrp::format_ip(r.new_master);
             spdlog::info("control: switchover of VRRP_Instance({}): {} after {} ms", name,
                          r.ok ? "handed over, " + r.reason : "failed, " + r.reason, ms(r.took));
+            if (events) events->record({0, {}, "switchover", name, "", r.ok ? "done" : "failed", r.reason});
             g->add(j);
         });
         if (refused) g->add({{"instance", name}, {"ok", false}, {"message", *refused}});
@@ -195,8 +201,9 @@ void VrrpComponent::maintenance(const std::string& instance, bool on, bool force
     g->reply = std::move(reply);
     for (auto* i : chosen) {
         const std::string name = i->config().name;
-        auto result = [name](bool ok, const std::string& msg) {
+        auto result = [name, on, events = events_](bool ok, const std::string& msg) {
             spdlog::info("control: maintenance{} for VRRP_Instance({}): {}", ok ? "" : " refused", name, msg);
+            if (events) events->record({0, {}, "maintenance", name, "", ok ? (on ? "on" : "off") : "refused", msg});
             return nlohmann::json{{"instance", name}, {"ok", ok}, {"message", msg}};
         };
         if (on && i->machine().handing_over()) {

@@ -63,6 +63,7 @@ private:
     std::shared_ptr<IpvsAvailability> ipvs_;
     std::shared_ptr<InstanceStates> states_;
     std::shared_ptr<state::StateStore> store_;
+    std::shared_ptr<events::EventLog> events_;
     bool stopping_ = false;
 };
 

@@ -10,6 +10,7 @@ void add_run(CLI::App& app, int& rc);
 void add_check(CLI::App& app, int& rc);
 void add_status(CLI::App& app, int& rc);
 void add_reload(CLI::App& app, int& rc);
+void add_events(CLI::App& app, int& rc);
 // switchover, maintenance, backend: planned moves (operator.cpp).
 void add_operator_commands(CLI::App& app, int& rc);
 void add_ipvs(CLI::App& app, int& rc);

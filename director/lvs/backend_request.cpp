@@ -88,6 +88,9 @@ void LvsComponent::backend_request(const nlohmann::json& args, std::function<voi
         message = changed ? (on ? "drained by hand: weight 0, no new connections" : "enabled: health checks decide again")
                           : (on ? "already drained by hand" : "was not drained by hand");
         spdlog::info("control: backend {} {}: {}", action, key, message);
+        if (opts_.events && changed)
+            opts_.events->record({0, {}, "drain", key, on ? "enabled" : "drained by hand", on ? "drained by hand" : "enabled",
+                                  "director backend " + action});
     }
     request_pass();
     settled([this, matches, key, message, reply = std::move(reply)] {

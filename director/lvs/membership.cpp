@@ -406,6 +406,7 @@ private:
         std::string who = vs.name() + " real_server " + ipvs::format_addr_port(rs.address, rs.port);
         if (!rep.last.ok) spdlog::debug("{}: check failed: {}", who, rep.last.reason);
         for (const auto& t : state_.take_transitions()) {
+            if (on_transition) on_transition(who, t.up, rep.last.reason);
             if (t.up) {
                 spdlog::info("{}: up ({})", who, rep.last.reason);
                 notify(rs.notify_up);

@@ -11,7 +11,6 @@ python3-prometheus-client's parser, so a malformed exposition fails the test:
 - with metrics_listen absent nothing listens."""
 import os
 import signal
-import subprocess
 import sys
 import time
 import unittest
@@ -137,7 +136,7 @@ class MetricsTest(ThreeHostCase):
         self.assertEqual(value(mb, "director_vrrp_state", instance="VI_1", state="BACKUP"), 0)
 
     def test_port_in_use_is_a_startup_error_and_no_listen_means_no_port(self):
-        a = self.daemon(self.a, "a", conf(150, "MASTER"))
+        self.daemon(self.a, "a", conf(150, "MASTER"))
         wait_until(lambda: fetch(self.a, "/healthz")[0] == 200, 10, "a serves metrics")
         second = self.daemon(self.a, "a2", conf(120))
         self.assertEqual(second.wait_exit(10), 1)
