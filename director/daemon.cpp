@@ -84,6 +84,10 @@ int Daemon::run() {
     opts_.run.ipvs = std::make_shared<IpvsAvailability>();
     opts_.run.instance_states = std::make_shared<InstanceStates>();
     opts_.run.events = std::make_shared<events::EventLog>();
+    apply_mail();
+    opts_.run.events->subscribe([this](const events::Event& e) {
+        if (mailer_ && wants_mail(e)) mailer_->send(e);
+    });
     opts_.run.state = std::make_shared<state::StateStore>(opts_.state_dir);
     if (auto c = make_vrrp_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
     if (auto c = make_lvs_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
@@ -317,6 +321,7 @@ void Daemon::apply_config(std::shared_ptr<const config::Config> next, std::share
             components_.insert(components_.begin(), std::move(c));  // stops first, as at startup
         }
         cfg_ = *next;
+        apply_mail();
         try {
             apply_metrics_listen();
         } catch (const std::exception& e) {
@@ -345,9 +350,13 @@ void Daemon::begin_stop(const std::string& why) {
 // priority-0 advert and drops the VIP, so the peer takes over at once), then the IPVS rules.
 void Daemon::stop_next(size_t index) {
     if (index >= components_.size()) {
-        signals_.cancel();
-        io_.stop();
-        return;
+        auto finish = [this] {
+            signals_.cancel();
+            io_.stop();
+        };
+        // The mails the stop itself caused (MASTER -> STOPPED) get a short chance to leave.
+        if (mailer_) return mailer_->flush(std::chrono::seconds(5), finish);
+        return finish();
     }
     try {
         components_[index]->stop([this, index] { boost::asio::post(io_, [this, index] { stop_next(index + 1); }); });
@@ -387,6 +396,43 @@ nlohmann::json Daemon::events_reply(const std::string& req) const {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& e : opts_.run.events->since(since)) list.push_back(e.to_json());
     return {{"events", list}, {"last_seq", opts_.run.events->last_seq()}};
+}
+
+void Daemon::apply_mail() {
+    const auto& g = cfg_.global;
+    if (g.smtp_server.empty() || g.notification_email.empty()) {
+        if (mailer_) spdlog::info("mail: alerts off (smtp_server or notification_email no longer set)");
+        mailer_.reset();
+        return;
+    }
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    alerts::SmtpSettings s;
+    s.server = g.smtp_server;
+    s.port = g.smtp_port;
+    s.connect_timeout = std::chrono::seconds(g.smtp_connect_timeout_s);
+    s.mail.node = g.router_id.empty() ? host : g.router_id;
+    s.mail.from = g.notification_email_from.empty() ? "director@" + s.mail.node : g.notification_email_from;
+    s.mail.to = g.notification_email;
+    if (mailer_) mailer_->update(std::move(s));
+    else mailer_ = std::make_unique<alerts::Mailer>(io_, std::move(s));
+}
+
+bool Daemon::wants_mail(const events::Event& e) const {
+    const auto& g = cfg_.global;
+    // With smtp_server and notification_email set, alerts are on unless a smtp_alert keyword says off:
+    // the instance's or virtual_server's own, then smtp_alert_vrrp / smtp_alert_checker, then smtp_alert.
+    if (e.kind == "vrrp") {
+        for (const auto& in : cfg_.vrrp_instances)
+            if (in.name == e.subject) return in.smtp_alert.value_or(g.smtp_alert_vrrp.value_or(g.smtp_alert.value_or(true)));
+        return false;
+    }
+    if (e.kind == "real_server") {
+        for (const auto& vs : cfg_.virtual_servers)
+            if (e.subject.rfind(vs.name() + " real_server ", 0) == 0)
+                return vs.smtp_alert.value_or(g.smtp_alert_checker.value_or(g.smtp_alert.value_or(true)));
+    }
+    return false;
 }
 
 std::string Daemon::metrics_listen() const {
@@ -469,6 +515,7 @@ nlohmann::json Daemon::status() const {
     j["reload"] = reload;
     if (control_) j["control_socket"] = control_->status();
     if (metrics_) j["metrics"] = metrics_->status();
+    if (mailer_) j["mail"] = mailer_->status();
     for (const auto& c : components_) j[c->name()] = c->status();
     return j;
 }

@@ -16,6 +16,7 @@
 #include "director/config/model.hpp"
 #include "director/control_socket.hpp"
 #include "director/guarded_loop.hpp"
+#include "director/alerts/mailer.hpp"
 #include "director/metrics/http_server.hpp"
 #include "director/reload/config_diff.hpp"
 #include "director/reload/reload_outcome.hpp"
@@ -73,6 +74,10 @@ private:
     std::unique_ptr<metrics::HttpServer> metrics_;
     std::string metrics_listen() const;  // the flag, else the config's; empty: off
     nlohmann::json events_reply(const std::string& request) const;
+    // Mail alerts (smtp_server + notification_email): built, updated or removed with each config.
+    void apply_mail();
+    bool wants_mail(const events::Event& e) const;
+    std::unique_ptr<alerts::Mailer> mailer_;
     void apply_metrics_listen();
     // systemd: READY=1 once the first IPVS pass is in the kernel, STATUS= when the summary changes,
     // WATCHDOG=1 from the loop while WatchdogSec= asks for it.

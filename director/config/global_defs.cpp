@@ -8,9 +8,8 @@
 namespace director::config {
 
 namespace {
-constexpr std::array<std::string_view, 24> kIgnored = {
-    "notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout", "smtp_alert",
-    "smtp_alert_vrrp", "smtp_alert_checker", "enable_snmp_vrrp", "enable_snmp_checker", "enable_snmp_rfc",
+constexpr std::array<std::string_view, 17> kIgnored = {
+    "enable_snmp_vrrp", "enable_snmp_checker", "enable_snmp_rfc",
     "enable_snmp_keepalived", "enable_traps", "enable_dbus", "snmp_socket", "vrrp_skip_check_adv_addr",
     "vrrp_iptables", "vrrp_ipsets", "nftables", "dynamic_interfaces", "script_user_security",
     "vrrp_garp_interval", "vrrp_gna_interval", "max_auto_priority", "lvs_timeouts",
@@ -48,6 +47,35 @@ void parse_global_defs(const Node& g, GlobalDefs& out, Diagnostics& diag) {
             bool host_ok = colon != std::string::npos && (colon == 0 || parse_ipv4(v.substr(0, colon)));
             if (!port_ok || !host_ok) diag.error(n.where, "metrics_listen takes ADDR:PORT or :PORT (IPv4), not '" + v + "'");
             else out.metrics_listen = v;
+        } else if (k == "smtp_server") {
+            // smtp_server ADDR [PORT]
+            if (n.args.empty() || n.args.size() > 2) {
+                diag.error(n.where, "smtp_server takes ADDR [PORT]");
+                continue;
+            }
+            out.smtp_server = n.args[0];
+            if (n.args.size() == 2)
+                if (auto p = int_arg(n, diag, 1, 65535, 1)) out.smtp_port = static_cast<int>(*p);
+        } else if (k == "smtp_connect_timeout") {
+            if (auto v = int_arg(n, diag, 1, 3600)) out.smtp_connect_timeout_s = static_cast<int>(*v);
+        } else if (k == "notification_email") {
+            // A block of addresses, one or more per line.
+            out.notification_email.clear();
+            for (const Node& line : n.children) {
+                out.notification_email.push_back(line.keyword);
+                for (const auto& a : line.args) out.notification_email.push_back(a);
+            }
+            for (const auto& a : out.notification_email)
+                if (a.find('@') == std::string::npos || a.find_first_of(" <>\r\n") != std::string::npos)
+                    diag.error(n.where, "notification_email: '" + a + "' is not a mail address");
+        } else if (k == "notification_email_from") {
+            if (expect_args(n, 1, diag)) out.notification_email_from = n.args[0];
+        } else if (k == "smtp_alert") {
+            if (auto v = flag_arg(n, diag)) out.smtp_alert = *v;
+        } else if (k == "smtp_alert_vrrp") {
+            if (auto v = flag_arg(n, diag)) out.smtp_alert_vrrp = *v;
+        } else if (k == "smtp_alert_checker") {
+            if (auto v = flag_arg(n, diag)) out.smtp_alert_checker = *v;
         } else if (k == "lvs_flush") {
             if (auto v = flag_arg(n, diag)) out.lvs_flush = *v;
         } else if (k == "lvs_sync_daemon") {

@@ -1,6 +1,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "director/config/tree.hpp"
 
@@ -27,6 +28,14 @@ struct GlobalDefs {
     bool vrrp_strict = false;
     // "ADDR:PORT" or ":PORT" for the Prometheus endpoint; empty: off.
     std::string metrics_listen;
+    // Mail alerts (keepalived's): off unless smtp_server and notification_email are both set.
+    std::string smtp_server;  // host name or address
+    int smtp_port = 25;
+    int smtp_connect_timeout_s = 30;
+    std::vector<std::string> notification_email;
+    std::string notification_email_from;  // default: director@<router_id or host name>
+    // Defaults for instances and checkers that do not say (smtp_alert in a vrrp_instance or virtual_server).
+    std::optional<bool> smtp_alert, smtp_alert_vrrp, smtp_alert_checker;
     bool operator==(const GlobalDefs&) const = default;
 };
 

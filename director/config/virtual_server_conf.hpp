@@ -40,6 +40,7 @@ struct VirtualServerConf {
     Location where;
     ipvs::ServiceKey key;  // fwmark services: protocol TCP, address and port 0 (what the kernel reports)
     long long delay_loop_ms = 60000;
+    std::optional<bool> smtp_alert;  // unset: smtp_alert_checker, then global smtp_alert
     std::string scheduler = "wlc";  // keepalived's default
     ipvs::Forward forward = ipvs::Forward::Masq;
     uint32_t persistence_timeout_s = 0;

@@ -244,7 +244,9 @@ void parse_virtual_server(const Node& n, Config& out, Diagnostics& diag) {
             vs.sched_flags |= ipvs::kFlagSched3;
         } else if (k == "real_server") {
             parse_real_server(c, vs, diag);
-        } else if (k == "ha_suspend" || k == "smtp_alert" || is_ignored_keepalived_keyword(k)) {
+        } else if (k == "smtp_alert") {
+            if (auto v = flag_arg(c, diag)) vs.smtp_alert = *v;
+        } else if (k == "ha_suspend" || is_ignored_keepalived_keyword(k)) {
             warn_ignored(c, diag);
         } else {
             diag.error(c.where, "unknown keyword '" + k + "' in virtual_server");

@@ -60,6 +60,7 @@ struct VrrpInstanceConf {
     int priority = 100;
     int advert_int_s = 1;
     bool preempt = true;
+    std::optional<bool> smtp_alert;  // unset: smtp_alert_vrrp, then global smtp_alert
     long long preempt_delay_ms = 0;
     // With lvs_sync_daemon following this instance: how long a returning node is a sync backup before it
     // preempts a live lower-priority master.

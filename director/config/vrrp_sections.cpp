@@ -16,7 +16,7 @@ namespace {
 // treats as hints); accepted with a warning so existing configs keep loading. Documented in docs/CONFIG.md.
 bool ignored_in_instance(const std::string& k) {
     static const std::set<std::string> kIgnored = {
-        "smtp_alert", "lvs_sync_daemon_interface", "debug", "garp_lower_prio_delay", "garp_lower_prio_repeat",
+        "lvs_sync_daemon_interface", "debug", "garp_lower_prio_delay", "garp_lower_prio_repeat",
         "lower_prio_no_advert", "higher_prio_send_advert", "skip_check_adv_addr", "strict_mode",
         "check_unicast_src", "unicast_ttl", "kernel_rx_buf_size", "garp_master_refresh_repeat",
         "notify_master_rx_lower_pri", "no_accept", "accept",
@@ -282,6 +282,8 @@ void parse_vrrp_instance(const Node& s, Config& cfg, Diagnostics& diag) {
             nopreempt = false;
         } else if (k == "preempt_delay") {
             if (auto v = seconds_arg(n, diag, 0, 1000000)) in.preempt_delay_ms = *v;
+        } else if (k == "smtp_alert") {
+            if (auto v = flag_arg(n, diag)) in.smtp_alert = *v;
         } else if (k == "sync_catchup") {
             if (auto v = seconds_arg(n, diag, 0, 3600000)) in.sync_catchup_ms = *v;
         } else if (k == "authentication") {

@@ -253,6 +253,10 @@ std::string render_daemon_metrics(const nlohmann::json& status) {
     e.sample({}, 1);
     build_info(status, e);
     vrrp(at(status, "vrrp"), e);
+    if (const json& m = at(status, "mail"); m.is_object()) {
+        e.family("director_mail_alerts_total", T::Counter, "Mail alerts by outcome (dropped: the queue was full).");
+        for (const char* k : {"sent", "failed", "dropped"}) e.sample({{"result", k}}, num(m, k));
+    }
     lvs(at(status, "lvs"), e);
     return e.text();
 }

@@ -65,9 +65,9 @@ TEST(ConfigTree, MissingIncludedFileIsAnError) {
 
 TEST(ConfigLoad, UnknownKeywordIsAnErrorAndKnownKeepalivedOnesWarn) {
     Diagnostics d;
-    load_text("global_defs {\n router_id a\n notification_email {\n x@y\n }\n bogus 1\n}\n", "g.conf", d);
+    load_text("global_defs {\n router_id a\n enable_snmp_vrrp\n bogus 1\n}\n", "g.conf", d);
     ASSERT_EQ(d.errors().size(), 1u);
-    EXPECT_EQ(d.errors()[0].str(), "g.conf:6: unknown keyword 'bogus' in global_defs");
+    EXPECT_EQ(d.errors()[0].str(), "g.conf:4: unknown keyword 'bogus' in global_defs");
     ASSERT_EQ(d.warnings().size(), 1u);
     EXPECT_EQ(d.warnings()[0].where.line, 3);
 }

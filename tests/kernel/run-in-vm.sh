@@ -68,6 +68,10 @@ trap 'exit 130' INT TERM
 
 nonce=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
 log=$run/console.log
+# boot: one run of the VM; sets qemu_rc. qemu itself has been seen to die of SIGSEGV under software
+# emulation a few seconds into a boot (an emulator fault, never the guest's: a guest panic makes qemu exit
+# normally with -no-reboot), so a qemu killed by a signal before the command reported is booted once more.
+boot() {
 # Created before qemu starts, so the streaming tail below never races the redirection.
 : > "$log"
 start=$(date +%s.%N)
@@ -93,10 +97,18 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
     fi
     sleep 0.2
 done
-wait "$qemu_pid" || true
+qemu_rc=0
+wait "$qemu_pid" || qemu_rc=$?
 qemu_pid=
 end=$(date +%s.%N)
 wait "$stream_pid" || true
+}
+
+boot
+if [ "$qemu_rc" -ge 128 ] && ! grep -q "DIRECTOR-VM-EXIT $nonce" "$log"; then
+    echo "run-in-vm: qemu died of signal $((qemu_rc - 128)) before the command reported; booting once more" >&2
+    boot
+fi
 
 # Unanchored: output without a final newline, or a kernel message, may share the marker's line.
 status=$(tr -d '\r' < "$log" | sed -n "s/.*DIRECTOR-VM-EXIT $nonce \([0-9][0-9]*\).*/\1/p" | tail -n1)

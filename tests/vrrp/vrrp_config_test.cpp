@@ -155,7 +155,7 @@ TEST(VrrpConfig, DuplicateVridOnSameInterface) {
 
 TEST(VrrpConfig, IgnoredKeepalivedKeywordWarnsButLoads) {
     Diagnostics d;
-    load_text(instance(" smtp_alert\n garp_lower_prio_repeat 1\n"), "t.conf", d);
+    load_text(instance(" debug\n garp_lower_prio_repeat 1\n"), "t.conf", d);
     EXPECT_TRUE(d.ok()) << all_errors(d);
     ASSERT_EQ(d.warnings().size(), 2u);
     EXPECT_EQ(d.warnings()[0].where.str(), "t.conf:7");
