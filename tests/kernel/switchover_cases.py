@@ -6,7 +6,8 @@ a client. A long-lived TCP connection sends a line every 100 ms through the VIP:
 - without it (the negative control) the new master does not know the connection and resets it;
 - a loop of short HTTP requests sees no failure across the switchover;
 - `director backend drain --wait` takes a real server out of new traffic at once, returns when its last
-  connection has closed, and the drain holds across a restart until `backend enable`."""
+  connection has closed, and the drain holds across a restart until `backend enable`; the kernel counters
+  in /metrics equal `ipvsadm -Ln --stats --exact` for each real server."""
 import json
 import os
 import signal
@@ -83,8 +84,10 @@ print(json.dumps({"echoed": n, "stall": stall, "error": error}), flush=True)
 """
 
 
-def director_conf(prio, sync, http_sched="sh"):
+def director_conf(prio, sync, http_sched="sh", metrics=False):
     sync_line = "    lvs_sync_daemon eth0 VI_1 id 7\n" if sync else ""
+    if metrics:
+        sync_line += "    metrics_listen 127.0.0.1:9650\n"
     rs = "".join(f"    real_server 198.18.0.1{i} PORT {{\n        TCP_CHECK {{\n            connect_timeout 2\n        }}\n    }}\n"
                  for i in (1, 2, 3))
     services = ""
@@ -124,6 +127,44 @@ def weights(ns, port):
             f = line.split()
             out[f[1].split(":")[0]] = int(f[3])
     return out
+
+
+def kernel_stats(ns, port):
+    """{real server: (connections, packets in, bytes in)} for VIP:port from `ipvsadm -Ln --stats --exact`."""
+    out, inside = {}, False
+    for line in ipvsadm("-Ln", "--stats", "--exact", ns=ns).splitlines():
+        if line.startswith("TCP"):
+            inside = line.split()[1] == f"{VIP}:{port}"
+        elif inside and line.strip().startswith("->") and ":" in line.split()[1]:
+            f = line.split()
+            out[f[1]] = (int(f[2]), int(f[3]), int(f[5]))
+    return out
+
+
+METRICS_FETCH = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9650/metrics', timeout=5).read().decode())"
+
+
+def scrape_stats(host, port):
+    """The same figures from the director's /metrics, read with python3-prometheus-client's parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+    text = host.run(["/usr/bin/python3", "-c", METRICS_FETCH], check=False).stdout
+    got = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            if s.labels.get("service") != f"TCP {VIP}:{port}" or "real_server" not in s.labels:
+                continue
+            rs = s.labels["real_server"]
+            cur = list(got.get(rs, (0, 0, 0)))
+            if s.name == "director_ipvs_real_server_connections_total":
+                cur[0] = int(s.value)
+            elif s.name == "director_ipvs_real_server_packets_total" and s.labels.get("direction") == "in":
+                cur[1] = int(s.value)
+            elif s.name == "director_ipvs_real_server_bytes_total" and s.labels.get("direction") == "in":
+                cur[2] = int(s.value)
+            else:
+                continue
+            got[rs] = tuple(cur)
+    return got
 
 
 def knows_connection(ns, client_port):
@@ -256,11 +297,14 @@ def long_lived_connection_survives_switchover_and_kill_9_only_with_sync():
             finally:
                 lab.stop_pair()
 
-        # 3. Backend drain by hand, on a director of its own: a fresh namespace, because the kernel keeps the
-        # entries of connections the phases above left (reset elsewhere, never closed here) and counts them.
+
+@case
+def backend_drain_wait_returns_when_connections_end_and_metrics_match_ipvsadm():
+    with Topology("dn") as t:
+        lab = Lab(t)
         d3 = t.host("d3", "198.18.0.3/24")
         lab.d1 = d3
-        a = Director(d3, director_conf(150, False), name="d3-drain").start()
+        a = Director(d3, director_conf(150, False, metrics=True), name="d3-drain").start()
         lab.a, lab.b = a, a
         try:
             wait_until(lambda: vrrp_state(a) == "MASTER", master_down(150) + 15, "d1 master")
@@ -297,6 +341,14 @@ def long_lived_connection_survives_switchover_and_kill_9_only_with_sync():
             assert waiting.returncode == 0, (out, err)
             assert "no active connections left" in out, out
             print(f"  drain --wait returned {time.monotonic() - t1:.2f} s after the last connection closed", flush=True)
+            # /metrics carries the kernel's counters per real server: equal to ipvsadm's once traffic has
+            # stopped and a table pass (delay_loop 1 s) has read them.
+            def agree():
+                kernel = kernel_stats(d3.ns, 7000)
+                scraped = scrape_stats(d3, 7000)
+                return kernel if kernel and kernel == scraped else None
+            stats = wait_until(agree, 10, "/metrics agrees with ipvsadm --stats")
+            print(f"  /metrics = ipvsadm --stats for VIP:7000: {stats}", flush=True)
             # Across a restart it stays drained, whatever the health check says; enable ends it.
             a.stop()
             a = Director(d3, director_conf(150, False), name="d3-drain2").start()
