@@ -51,6 +51,7 @@ struct LvsComponent::PassRequest {
     std::optional<config::LvsSyncDaemon> sync, sync_stop;
     bool sync_start = false;
     std::set<ipvs::SyncState> sync_want;  // the roles `sync` should run now
+    std::optional<config::LvsTimeouts> timeouts;  // set with the host setup
     std::vector<DrainRequest> drains;
 };
 
@@ -116,6 +117,20 @@ void sync_daemons(ipvs::Kernel* kernel, const config::LvsSyncDaemon& sd, const s
         }
     }
     running = want;
+}
+
+// lvs_timeouts, as `ipvsadm --set` would (0 keeps the kernel's value); runs on the worker.
+void set_timeouts(ipvs::Kernel* kernel, const config::LvsTimeouts& t, uint64_t& errors) {
+    auto* nl = dynamic_cast<ipvs::Netlink*>(kernel);
+    if (!nl) return;
+    try {
+        nl->set_timeouts({static_cast<uint32_t>(t.tcp), static_cast<uint32_t>(t.tcp_fin), static_cast<uint32_t>(t.udp)});
+        auto now = nl->timeouts();
+        spdlog::info("ipvs: lvs_timeouts: tcp {} tcpfin {} udp {} (seconds)", now.tcp, now.tcp_fin, now.udp);
+    } catch (const ipvs::KernelError& e) {
+        ++errors;
+        spdlog::warn("ipvs: lvs_timeouts: {}", e.what());
+    }
 }
 
 bool has_nat(const config::Config& cfg) {
@@ -300,6 +315,7 @@ void LvsComponent::launch_pass() {
     req->sync_stop = std::exchange(sync_stop_, std::nullopt);
     req->sync_start = std::exchange(sync_start_, false);
     req->sync_want = sync_roles_wanted();
+    req->timeouts = cfg_.global.lvs_timeouts;
     req->drains = std::move(pending_drains_);
     pending_drains_.clear();
     busy_ = true;
@@ -323,6 +339,7 @@ LvsComponent::PassResult LvsComponent::run_pass(const PassRequest& req) {
     }
     if (req.sync_stop) sync_daemons(kernel_.get(), *req.sync_stop, {}, true, sync_running_, out.kernel_errors);
     if (out.opened_now || req.host_setup) out.sysctls = set_forwarding_sysctls(req.nat, out.kernel_errors);
+    if (req.timeouts && (out.opened_now || req.host_setup)) set_timeouts(kernel_.get(), *req.timeouts, out.kernel_errors);
     if (req.sync && (out.opened_now || req.sync_start || req.sync_want != sync_running_))
         sync_daemons(kernel_.get(), *req.sync, req.sync_want, out.opened_now || req.sync_start, sync_running_,
                      out.kernel_errors);

@@ -8,11 +8,11 @@
 namespace director::config {
 
 namespace {
-constexpr std::array<std::string_view, 17> kIgnored = {
+constexpr std::array<std::string_view, 16> kIgnored = {
     "enable_snmp_vrrp", "enable_snmp_checker", "enable_snmp_rfc",
     "enable_snmp_keepalived", "enable_traps", "enable_dbus", "snmp_socket", "vrrp_skip_check_adv_addr",
     "vrrp_iptables", "vrrp_ipsets", "nftables", "dynamic_interfaces", "script_user_security",
-    "vrrp_garp_interval", "vrrp_gna_interval", "max_auto_priority", "lvs_timeouts",
+    "vrrp_garp_interval", "vrrp_gna_interval", "max_auto_priority",
 };
 }  // namespace
 
@@ -76,6 +76,21 @@ void parse_global_defs(const Node& g, GlobalDefs& out, Diagnostics& diag) {
             if (auto v = flag_arg(n, diag)) out.smtp_alert_vrrp = *v;
         } else if (k == "smtp_alert_checker") {
             if (auto v = flag_arg(n, diag)) out.smtp_alert_checker = *v;
+        } else if (k == "lvs_timeouts") {
+            // lvs_timeouts [tcp N] [tcpfin N] [udp N], in any order, at least one.
+            LvsTimeouts t;
+            bool ok = !n.args.empty() && n.args.size() % 2 == 0;
+            for (size_t i = 0; ok && i + 1 < n.args.size(); i += 2) {
+                const std::string& which = n.args[i];
+                int* slot = which == "tcp" ? &t.tcp : which == "tcpfin" ? &t.tcp_fin : which == "udp" ? &t.udp : nullptr;
+                if (!slot) {
+                    ok = false;
+                    break;
+                }
+                if (auto v = int_arg(n, diag, 1, 31536000, i + 1)) *slot = static_cast<int>(*v);
+            }
+            if (!ok) diag.error(n.where, "lvs_timeouts takes [tcp N] [tcpfin N] [udp N] (seconds)");
+            else out.lvs_timeouts = t;
         } else if (k == "lvs_flush") {
             if (auto v = flag_arg(n, diag)) out.lvs_flush = *v;
         } else if (k == "lvs_sync_daemon") {

@@ -15,12 +15,19 @@ struct LvsSyncDaemon {
     bool operator==(const LvsSyncDaemon&) const = default;
 };
 
+// lvs_timeouts: IPVS connection timeouts in seconds; 0 leaves the kernel's value (ipvsadm --set semantics).
+struct LvsTimeouts {
+    int tcp = 0, tcp_fin = 0, udp = 0;
+    bool operator==(const LvsTimeouts&) const = default;
+};
+
 struct GlobalDefs {
     std::string router_id;
     bool enable_script_security = false;
     std::string script_user;  // "user [group]" as written
     bool lvs_flush = false;
     std::optional<LvsSyncDaemon> lvs_sync_daemon;
+    std::optional<LvsTimeouts> lvs_timeouts;
     // keepalived's global GARP defaults, inherited by every vrrp_instance that does not set its own.
     int vrrp_garp_master_delay_s = 5;
     int vrrp_garp_master_repeat = 5;

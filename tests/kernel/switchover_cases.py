@@ -7,7 +7,8 @@ a client. A long-lived TCP connection sends a line every 100 ms through the VIP:
 - a loop of short HTTP requests sees no failure across the switchover;
 - `director backend drain --wait` takes a real server out of new traffic at once, returns when its last
   connection has closed, and the drain holds across a restart until `backend enable`; the kernel counters
-  in /metrics equal `ipvsadm -Ln --stats --exact` for each real server."""
+  in /metrics equal `ipvsadm -Ln --stats --exact` for each real server; lvs_timeouts shows in
+  `ipvsadm -L --timeout`."""
 import json
 import os
 import signal
@@ -87,7 +88,7 @@ print(json.dumps({"echoed": n, "stall": stall, "error": error}), flush=True)
 def director_conf(prio, sync, http_sched="sh", metrics=False):
     sync_line = "    lvs_sync_daemon eth0 VI_1 id 7\n" if sync else ""
     if metrics:
-        sync_line += "    metrics_listen 127.0.0.1:9650\n"
+        sync_line += "    metrics_listen 127.0.0.1:9650\n    lvs_timeouts tcp 901 tcpfin 121 udp 301\n"
     rs = "".join(f"    real_server 198.18.0.1{i} PORT {{\n        TCP_CHECK {{\n            connect_timeout 2\n        }}\n    }}\n"
                  for i in (1, 2, 3))
     services = ""
@@ -310,6 +311,9 @@ def backend_drain_wait_returns_when_connections_end_and_metrics_match_ipvsadm():
             wait_until(lambda: vrrp_state(a) == "MASTER", master_down(150) + 15, "d1 master")
             wait_until(lambda: len(weights(lab.d1.ns, 7000)) == 3 and all(weights(lab.d1.ns, 7000).values()), 30,
                        "three real servers up")
+            # lvs_timeouts reached the kernel, as ipvsadm reads it back.
+            timeouts = ipvsadm("-L", "--timeout", ns=d3.ns).strip()
+            assert timeouts == "Timeout (tcp tcpfin udp): 901 121 301", timeouts
             stop3 = os.path.join(WORK, "stop-drain")
             p, hello = lab.line_client(stop3)
             target = "198.18.0.1" + hello["ident"][-1]
