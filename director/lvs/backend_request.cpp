@@ -68,11 +68,13 @@ void LvsComponent::backend_request(const nlohmann::json& args, std::function<voi
             if (ipvs::format_addr_port(vs.real_servers[r].address, vs.real_servers[r].port) == *backend)
                 matches.push_back({v, r});
     }
-    if (matches.empty())
+    const std::string key = state::drain_key(service, *backend);
+    // A drain recorded for a server the config no longer has can still be lifted, or it would stay forever.
+    bool stale = matches.empty() && action == "enable" && hand_drains_.count(key) > 0;
+    if (matches.empty() && !stale)
         return reply({{"ok", false},
                       {"error", "no real_server " + *backend + (service.empty() ? "" : " in virtual_server " + service) +
                                     " in " + cfg_.path}});
-    const std::string key = state::drain_key(service, *backend);
     std::string message;
     if (action != "query") {
         bool on = action == "drain";

@@ -255,15 +255,21 @@ TEST(LvsComponent, HandDrainIsWeightZeroUntilEnabledAndOutlivesTheComponent) {
         // The next run (a restart) reads the drain back and programs weight 0 from the start.
         Harness h(conf);
         h.opts.state = std::make_shared<state::StateStore>(tmp.path());
+        h.opts.state->set_drained("198.18.0.77:80", true);  // a server this config no longer has
         h.lvs = make_lvs_component(h.io, testsupport::load_config(conf), h.opts,
                                    [&h] { return std::make_unique<Borrowed>(h.kernel); }, nullptr);
         h.lvs->start();
         ASSERT_TRUE(run_until(h.io, [&] { return h.status()["counters"]["reconciles"] == 1; }, 5s));
         EXPECT_EQ(weight_of(h, "198.18.1.1", "198.18.0.11"), 0);
-        EXPECT_EQ(h.status()["hand_drained"].size(), 1u);
+        EXPECT_EQ(h.status()["hand_drained"].size(), 2u);
         auto r = ask(h, {{"action", "enable"}, {"backend", "198.18.0.11:80"}, {"service", "198.18.1.1:80"}});
         EXPECT_EQ(r["ok"], true) << r.dump();
         EXPECT_EQ(weight_of(h, "198.18.1.1", "198.18.0.11"), 3) << "enable gives the configured weight back";
+        EXPECT_EQ(h.opts.state->get().drained.count("198.18.0.11:80 in 198.18.1.1:80"), 0u);
+        // A drain left for a server the config has since dropped can still be lifted; others are refused.
+        EXPECT_EQ(ask(h, {{"action", "drain"}, {"backend", "198.18.0.77:80"}})["ok"], false);
+        EXPECT_EQ(ask(h, {{"action", "enable"}, {"backend", "198.18.0.99:80"}})["ok"], false);
+        EXPECT_EQ(ask(h, {{"action", "enable"}, {"backend", "198.18.0.77:80"}})["ok"], true);
         EXPECT_TRUE(h.opts.state->get().drained.empty());
         h.stop();
     }
