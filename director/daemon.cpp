@@ -121,6 +121,12 @@ int Daemon::run() {
     return exit_code_;
 }
 
+Component* Daemon::component(const char* name) const {
+    for (const auto& c : components_)
+        if (std::string(c->name()) == name) return c.get();
+    return nullptr;
+}
+
 void Daemon::announce_ready() {
     auto ready = [this] {
         if (stopping_) return;
@@ -129,8 +135,7 @@ void Daemon::announce_ready() {
         if (systemd_listens() || systemd_watchdog_interval()) tick_systemd();
     };
     // "Ready" means the config is applied: the table is in the kernel, not merely asked for.
-    for (auto& c : components_)
-        if (std::string(c->name()) == "lvs") return c->settled(ready);
+    if (auto* lvs = component("lvs")) return lvs->settled(ready);
     ready();
 }
 
@@ -292,15 +297,10 @@ void Daemon::apply_config(std::shared_ptr<const config::Config> next, std::share
                           reload::ReloadOutcome r) {
     r.changes = diff->describe();
     for (const auto& c : r.changes) spdlog::info("reload: {}", c);
-    auto find = [this](const char* name) -> Component* {
-        for (auto& c : components_)
-            if (std::string(c->name()) == name) return c.get();
-        return nullptr;
-    };
     // IPVS before VRRP, as at startup: a new service is in the kernel's table (the IPVS pass runs off
     // the loop; settled() says when it is done) before its VIP comes up. A part the old config did not
     // need is built and started now; one the new config no longer needs is emptied.
-    Component* lvs = find("lvs");
+    Component* lvs = component("lvs");
     if (lvs) {
         lvs->apply(*next, *diff);
     } else if (auto c = make_lvs_component(io_, *next, opts_.run)) {
@@ -308,13 +308,13 @@ void Daemon::apply_config(std::shared_ptr<const config::Config> next, std::share
         lvs = c.get();
         components_.push_back(std::move(c));
     }
-    auto vrrp_part = [this, next, diff, r = std::move(r), find]() mutable {
+    auto vrrp_part = [this, next, diff, r = std::move(r)]() mutable {
         if (stopping_) {
             r.ok = false;
             r.errors.push_back("the director began stopping during the reload; VRRP left as it was");
             return complete_reload(std::move(r));
         }
-        if (auto* vrrp = find("vrrp")) {
+        if (auto* vrrp = component("vrrp")) {
             vrrp->apply(*next, *diff);
         } else if (auto c = make_vrrp_component(io_, *next, opts_.run)) {
             c->start();
@@ -469,14 +469,9 @@ void Daemon::serve_operator_request(const std::string& line, ControlServer::Repl
         if (!args.is_object()) return reply({{"ok", false}, {"error", word + ": arguments must be a JSON object"}});
     }
     if (stopping_) return reply({{"ok", false}, {"error", "the director is stopping"}});
-    auto find = [this](const char* name) -> Component* {
-        for (auto& c : components_)
-            if (std::string(c->name()) == name) return c.get();
-        return nullptr;
-    };
     auto text = [&](const char* key) { return args.contains(key) && args[key].is_string() ? args[key].get<std::string>() : ""; };
     if (word == "switchover" || word == "maintenance") {
-        auto* vrrp = dynamic_cast<VrrpComponent*>(find("vrrp"));
+        auto* vrrp = dynamic_cast<VrrpComponent*>(component("vrrp"));
         if (!vrrp) return reply({{"ok", false}, {"error", "this director runs no vrrp_instance"}});
         if (word == "switchover") {
             std::optional<vrrp::Duration> hold;
@@ -488,7 +483,7 @@ void Daemon::serve_operator_request(const std::string& line, ControlServer::Repl
             return reply({{"ok", false}, {"error", "maintenance: \"on\" (true or false) is required"}});
         return vrrp->maintenance(text("instance"), args["on"].get<bool>(), args.value("force", false), std::move(reply));
     }
-    auto* lvs = dynamic_cast<LvsComponent*>(find("lvs"));
+    auto* lvs = dynamic_cast<LvsComponent*>(component("lvs"));
     if (!lvs) return reply({{"ok", false}, {"error", "this director runs no virtual_server"}});
     lvs->backend_request(args, std::move(reply));
 }

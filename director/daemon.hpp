@@ -82,6 +82,7 @@ private:
     // systemd: READY=1 once the first IPVS pass is in the kernel, STATUS= when the summary changes,
     // WATCHDOG=1 from the loop while WatchdogSec= asks for it.
     void announce_ready();
+    Component* component(const char* name) const;  // "vrrp", "lvs"; null when the config has none
     std::string summary() const;
     void tick_systemd();
     boost::asio::steady_timer systemd_timer_{io_};
