@@ -427,6 +427,11 @@ bool Daemon::wants_mail(const events::Event& e) const {
             if (in.name == e.subject) return in.smtp_alert.value_or(g.smtp_alert_vrrp.value_or(g.smtp_alert.value_or(true)));
         return false;
     }
+    if (e.kind == "vrrp_sync_group") {
+        for (const auto& sg : cfg_.sync_groups)
+            if (sg.name == e.subject) return sg.smtp_alert.value_or(g.smtp_alert_vrrp.value_or(g.smtp_alert.value_or(true)));
+        return false;
+    }
     if (e.kind == "real_server") {
         for (const auto& vs : cfg_.virtual_servers)
             if (e.subject.rfind(vs.name() + " real_server ", 0) == 0)

@@ -109,6 +109,18 @@ void render_summary(const json& s, std::ostream& out) {
     if (at(s, "uptime_s").is_number()) out << ", up " << duration(at(s, "uptime_s").get<double>());
     out << ", config " << text(at(s, "config")) << "\n";
     for (const auto& in : at(at(s, "vrrp"), "instances")) render_instance(in, out);
+    for (const auto& g : at(at(s, "vrrp"), "sync_groups")) {
+        out << "vrrp_sync_group " << text(at(g, "name")) << ": " << text(at(g, "state")) << " (";
+        const char* sep = "";
+        for (const auto& m : at(g, "members")) {
+            out << sep << text(m);
+            sep = ", ";
+        }
+        out << ")\n";
+    }
+    for (const auto& f : at(at(s, "vrrp"), "track_files"))
+        out << "track_file " << text(at(f, "name")) << ": " << text(at(f, "value")) << " in " << text(at(f, "file"))
+            << "\n";
     if (at(s, "lvs").is_object()) render_lvs(at(s, "lvs"), out);
     for (const auto& sc : at(at(s, "vrrp"), "scripts"))
         if (at(sc, "refused").is_string()) out << "vrrp_script " << text(at(sc, "name")) << ": refused: "

@@ -55,6 +55,7 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
         std::chrono::seconds(in.garp_master_delay_s >= 0 ? in.garp_master_delay_s : g.vrrp_garp_master_delay_s);
     c.garp_master_refresh = std::chrono::seconds(in.garp_master_refresh_s >= 0 ? in.garp_master_refresh_s
                                                                                : g.vrrp_garp_master_refresh_s);
+    c.garp_interval = std::chrono::microseconds(in.garp_interval_us >= 0 ? in.garp_interval_us : g.vrrp_garp_interval_us);
     c.notify_master = in.notify_master;
     c.notify_backup = in.notify_backup;
     c.notify_fault = in.notify_fault;
@@ -71,10 +72,64 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
     return c;
 }
 
+vrrp::TrackFileConfig to_track_file_config(const config::TrackFileConf& f) {
+    return {f.name, f.path, f.weight, f.reverse, f.init_value, f.init_overwrite};
+}
+
+TrackerPlan plan_trackers(const config::VrrpInstanceConf& in, const config::Config& cfg) {
+    TrackerPlan plan;
+    const auto* group = sync_group_of(cfg, in.name);
+    // keepalived's rule for members of a group without sync_group_tracking_weight: their own weighted
+    // scripts and files are dropped and interfaces count unweighted (config check warns about each).
+    const bool own_weights = !group || group->tracking_weight;
+    auto add_script = [&](const config::VrrpTrackScriptConf& t, bool weights) {
+        const config::VrrpScriptConf* s = nullptr;
+        for (const auto& x : cfg.vrrp_scripts)
+            if (x.name == t.name) s = &x;
+        if (!s) return;  // validate() reports it
+        int weight = t.weight ? *t.weight : s->weight;
+        bool reverse = t.weight ? t.reverse : s->weight_reverse;
+        if (weight == 0 || weights) plan.scripts.push_back({t.name, weight, reverse});
+    };
+    auto add_file = [&](const config::VrrpTrackFileConf& t, bool weights) {
+        const config::TrackFileConf* f = nullptr;
+        for (const auto& x : cfg.track_files)
+            if (x.name == t.name) f = &x;
+        if (!f) return;
+        int weight = t.weight.value_or(f->weight);
+        bool reverse = t.reverse.value_or(f->reverse);
+        if (!weights) {
+            if (weight != 1 && weight != 0) return;
+            weight = 0;
+        }
+        plan.files.push_back({t.name, weight, reverse});
+    };
+    for (const auto& t : in.track_scripts) add_script(t, own_weights);
+    for (const auto& t : in.track_files) add_file(t, own_weights);
+    for (const auto& t : in.track_interfaces) plan.interfaces.push_back({t.name, own_weights ? t.weight : 0});
+    if (group) {
+        // The group's trackers act on every member, with the weights written on the group.
+        for (const auto& t : group->track_scripts) add_script(t, true);
+        for (const auto& t : group->track_files) add_file(t, true);
+        for (const auto& t : group->track_interfaces) plan.interfaces.push_back({t.name, t.weight});
+    }
+    return plan;
+}
+
+const config::VrrpSyncGroupConf* sync_group_of(const config::Config& cfg, const std::string& instance) {
+    for (const auto& g : cfg.sync_groups)
+        for (const auto& m : g.members)
+            if (m.name == instance) return &g;
+    return nullptr;
+}
+
 VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts)
-    : io_(io), ipvs_(opts.ipvs), states_(opts.instance_states), store_(opts.state), events_(opts.events) {
+    : io_(io), global_(cfg.global), ipvs_(opts.ipvs), states_(opts.instance_states), store_(opts.state),
+      events_(opts.events) {
     for (const auto& s : cfg.vrrp_scripts)
         scripts_[s.name] = std::make_unique<vrrp::TrackScript>(io, to_script_config(s, cfg.global));
+    std::vector<vrrp::TrackFile*> fresh;
+    load_track_files(cfg, fresh);
     if (store_ && !store_->load_error().empty())
         spdlog::error("state {}; every vrrp_instance starts in maintenance (no VIP) until `director maintenance "
                       "off` writes a good file",
@@ -83,6 +138,7 @@ VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& 
         instances_.push_back(std::make_unique<vrrp::Instance>(io, instance_config(in, cfg)));
         attach(*instances_.back());
     }
+    build_groups(cfg);
     if (ipvs_)
         ipvs_->subscribe([this] {
             for (auto& i : instances_) i->recheck();
@@ -92,12 +148,10 @@ VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& 
 vrrp::InstanceConfig VrrpComponent::instance_config(const config::VrrpInstanceConf& in,
                                                     const config::Config& cfg) const {
     vrrp::InstanceConfig c = to_instance_config(in, cfg.global);
-    for (const auto& t : in.track_scripts) {
-        auto* script = scripts_.at(t.name).get();  // validate() guarantees it exists
-        int weight = t.weight ? *t.weight : script->config().weight;
-        bool reverse = t.weight ? t.reverse : script->config().weight_reverse;
-        c.track_scripts.push_back({script, weight, reverse});
-    }
+    auto plan = plan_trackers(in, cfg);
+    for (const auto& t : plan.scripts) c.track_scripts.push_back({scripts_.at(t.name).get(), t.weight, t.reverse});
+    for (const auto& t : plan.files) c.track_files.push_back({files_.at(t.name).get(), t.weight, t.reverse});
+    c.track_interfaces = plan.interfaces;
     std::set<uint32_t> service_vips;
     for (const auto& vs : cfg.virtual_servers)
         if (!vs.key.fwmark) service_vips.insert(vs.key.address);
@@ -113,6 +167,88 @@ vrrp::InstanceConfig VrrpComponent::instance_config(const config::VrrpInstanceCo
     return c;
 }
 
+std::map<std::string, std::unique_ptr<vrrp::TrackFile>> VrrpComponent::load_track_files(
+    const config::Config& cfg, std::vector<vrrp::TrackFile*>& fresh) {
+    std::map<std::string, std::unique_ptr<vrrp::TrackFile>> old = std::move(files_);
+    files_.clear();
+    for (const auto& f : cfg.track_files) {
+        auto want = to_track_file_config(f);
+        auto it = old.find(f.name);
+        if (it != old.end()) {
+            const auto& have = it->second->config();
+            if (have.path == want.path && have.weight == want.weight && have.reverse == want.reverse &&
+                have.init_value == want.init_value && have.init_overwrite == want.init_overwrite) {
+                files_[f.name] = std::move(it->second);
+                continue;
+            }
+        }
+        files_[f.name] = std::make_unique<vrrp::TrackFile>(io_, want);
+        fresh.push_back(files_[f.name].get());
+    }
+    // Replaced and removed ones: the caller drops them once no instance points at them.
+    return old;
+}
+
+void VrrpComponent::build_groups(const config::Config& cfg) {
+    for (auto& i : instances_) i->set_sync_group(nullptr);
+    groups_.clear();
+    group_confs_ = cfg.sync_groups;
+    for (const auto& gc : group_confs_) {
+        std::vector<vrrp::SyncMember*> members;
+        for (const auto& m : gc.members)
+            for (auto& i : instances_)
+                if (i->config().name == m.name) members.push_back(i.get());
+        auto group = std::make_unique<vrrp::SyncGroup>(gc.name, members);
+        group->on_state_change = [this, &gc](vrrp::State from, vrrp::State to) { group_changed(gc, from, to); };
+        for (auto* m : members) static_cast<vrrp::Instance*>(m)->set_sync_group(group.get());
+        groups_.push_back(std::move(group));
+    }
+}
+
+void VrrpComponent::group_changed(const config::VrrpSyncGroupConf& g, vrrp::State from, vrrp::State to) {
+    if (events_)
+        events_->record({0, {}, "vrrp_sync_group", g.name, vrrp::to_string(from), vrrp::to_string(to),
+                         "members: " + [&] {
+                             std::string names;
+                             for (const auto& m : g.members) names += (names.empty() ? "" : " ") + m.name;
+                             return names;
+                         }()});
+    static const std::vector<std::string> none;
+    const auto& specific = to == vrrp::State::Master   ? g.notify_master
+                           : to == vrrp::State::Backup ? g.notify_backup
+                           : to == vrrp::State::Fault  ? g.notify_fault
+                                                       : none;
+    auto policy = script_policy(global_);
+    auto run = [&](std::vector<std::string> argv, const char* what) {
+        std::string name = g.name, prog = argv.front();
+        healthcheck::run_process(io_, script_spec(policy, std::move(argv), std::chrono::seconds(30)),
+                                 [name, prog, what](const healthcheck::ProcessResult& r) {
+                                     if (!r.success())
+                                         spdlog::warn("VRRP_Group({}) {} {}: {}", name, what, prog, r.describe());
+                                 });
+    };
+    if (!specific.empty()) run(specific, "notify script");
+    if (!g.notify.empty()) {
+        auto argv = g.notify;
+        // keepalived's arguments for a group: the priority is always 0.
+        argv.insert(argv.end(), {"GROUP", g.name, vrrp::to_string(to), "0"});
+        run(argv, "notify");
+    }
+}
+
+std::vector<vrrp::Instance*> VrrpComponent::with_group_members(std::vector<vrrp::Instance*> chosen) const {
+    std::vector<vrrp::Instance*> out;
+    auto add = [&](vrrp::Instance* i) {
+        if (std::find(out.begin(), out.end(), i) == out.end()) out.push_back(i);
+    };
+    for (auto* i : chosen) {
+        add(i);
+        if (auto* g = i->sync_group())
+            for (auto* m : g->members()) add(static_cast<vrrp::Instance*>(m));
+    }
+    return out;
+}
+
 void VrrpComponent::attach(vrrp::Instance& instance) {
     const std::string name = instance.config().name;
     if (store_ && (store_->get().maintenance.count(name) || !store_->load_error().empty())) {
@@ -121,6 +257,17 @@ void VrrpComponent::attach(vrrp::Instance& instance) {
                          store_->file().string());
         instance.set_maintenance(true, "persisted");
     }
+    instance.on_timer_fired = [this, name](vrrp::Duration late) {
+        if (!auto_priority_) return;
+        auto raise = auto_priority_->timer_fired(std::chrono::duration_cast<std::chrono::microseconds>(late));
+        if (!raise) return;
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(late).count();
+        if (auto err = set_loop_priority(*raise); !err.empty())
+            spdlog::error("max_auto_priority: VRRP_Instance({}) timer fired {} ms late; {}", name, ms, err);
+        else
+            spdlog::warn("max_auto_priority: VRRP_Instance({}) timer fired {} ms late; the event loop now runs {}",
+                         name, ms, loop_priority());
+    };
     auto previous = std::make_shared<std::string>("INIT");
     instance.on_state_change = [states = states_, events = events_, name, previous, &instance](vrrp::State s) {
         const std::string to = vrrp::to_string(s);
@@ -163,7 +310,8 @@ long long ms(vrrp::Duration d) { return std::chrono::duration_cast<std::chrono::
 
 void VrrpComponent::switchover(const std::string& instance, std::optional<vrrp::Duration> hold, Reply reply) {
     std::string error;
-    auto chosen = select(instance, error);
+    // A sync group moves as one: handing over one member alone would split it.
+    auto chosen = with_group_members(select(instance, error));
     if (!error.empty()) return reply({{"ok", false}, {"error", error}});
     std::vector<vrrp::Instance*> masters;
     std::string states;
@@ -194,7 +342,7 @@ void VrrpComponent::switchover(const std::string& instance, std::optional<vrrp::
 
 void VrrpComponent::maintenance(const std::string& instance, bool on, bool force, Reply reply) {
     std::string error;
-    auto chosen = select(instance, error);
+    auto chosen = with_group_members(select(instance, error));
     if (!error.empty()) return reply({{"ok", false}, {"error", error}});
     auto g = std::make_shared<Gather>();
     g->remaining = chosen.size();
@@ -259,7 +407,27 @@ void VrrpComponent::maintenance(const std::string& instance, bool on, bool force
     }
 }
 
+void VrrpComponent::apply_scheduling() {
+    int fixed = global_.vrrp_rt_priority;
+    // Nothing asked and nothing raised before: leave the scheduler alone.
+    if (fixed > 0 || loop_priority() != "SCHED_OTHER") {
+        if (auto err = set_loop_priority(fixed); !err.empty())
+            spdlog::error("vrrp_rt_priority {}: {}; adverts run at the priority they had", fixed, err);
+        else
+            spdlog::info("vrrp_rt_priority {}: the event loop runs {}", fixed, loop_priority());
+    }
+    auto_priority_.reset();
+    if (global_.max_auto_priority > fixed)
+        auto_priority_.emplace(global_.max_auto_priority, std::chrono::microseconds(global_.min_auto_priority_delay_us),
+                               fixed);
+}
+
 void VrrpComponent::start() {
+    apply_scheduling();
+    // Files first: an instance starts with the priority its files give it, never a moment without.
+    for (auto& [name, f] : files_)
+        if (auto err = f->start(); !err.empty())
+            spdlog::error("track_file {}: {}; its value is read once and not followed", name, err);
     for (auto& i : instances_) i->start();
     for (auto& [name, s] : scripts_) s->start();
 }
@@ -294,6 +462,22 @@ void VrrpComponent::apply(const config::Config& next, const reload::ConfigDiff& 
         }
     }
 
+    // Files: new and redefined ones are read now, so the instances updated below see their values.
+    std::vector<vrrp::TrackFile*> fresh_files;
+    auto old_files = load_track_files(next, fresh_files);
+    bool scheduling_changed = global_.vrrp_rt_priority != next.global.vrrp_rt_priority ||
+                              global_.max_auto_priority != next.global.max_auto_priority ||
+                              global_.min_auto_priority_delay_us != next.global.min_auto_priority_delay_us;
+    global_ = next.global;
+    if (scheduling_changed && !stopping_) apply_scheduling();
+    if (!stopping_)
+        for (auto* f : fresh_files)
+            if (auto err = f->start(); !err.empty())
+                spdlog::error("track_file {}: {}; its value is read once and not followed", f->config().name, err);
+    // Groups are rebuilt at the end around the instances that remain; none may point at the old ones.
+    for (auto& i : instances_) i->set_sync_group(nullptr);
+    groups_.clear();
+
     std::map<std::string, std::unique_ptr<vrrp::Instance>> running;
     for (auto& i : instances_) running[i->config().name] = std::move(i);
     instances_.clear();
@@ -303,7 +487,8 @@ void VrrpComponent::apply(const config::Config& next, const reload::ConfigDiff& 
         auto it = running.find(in.name);
         bool keep = it != running.end() && d && (d->change == Change::Unchanged || d->change == Change::Updated);
         if (keep) {
-            if (d->change == Change::Updated) it->second->update(instance_config(in, next));
+            // Also when unchanged: a redefined track_file or vrrp_sync_group changes what it tracks.
+            it->second->update(instance_config(in, next));
             instances_.push_back(std::move(it->second));
             running.erase(it);
             continue;
@@ -327,6 +512,8 @@ void VrrpComponent::apply(const config::Config& next, const reload::ConfigDiff& 
         if (script->busy()) retired_scripts_.push_back(std::move(script));
     }
     old_scripts.clear();
+    old_files.clear();  // every instance now points at the new ones
+    build_groups(next);
     if (stopping_) return;
     for (auto* i : to_start) i->start();
     for (auto* s : fresh) s->start();
@@ -402,6 +589,7 @@ nlohmann::json VrrpComponent::status() const {
         json tracked = json::array();
         for (const auto& t : i->tracked()) tracked.push_back({{"name", t.name}, {"weight", t.weight}, {"up", t.up}});
         j["tracked"] = tracked;
+        if (i->sync_group()) j["sync_group"] = i->sync_group()->name();
         if (!i->last_error().empty()) j["last_error"] = i->last_error();
         out["instances"].push_back(j);
     }
@@ -413,6 +601,19 @@ nlohmann::json VrrpComponent::status() const {
         scripts.push_back(j);
     }
     out["scripts"] = scripts;
+    json groups = json::array();
+    for (const auto& g : groups_) {
+        json members = json::array();
+        for (const auto* m : g->members()) members.push_back(m->member_name());
+        groups.push_back({{"name", g->name()}, {"state", vrrp::to_string(g->state())}, {"members", members}});
+    }
+    out["sync_groups"] = groups;
+    out["scheduling"] = loop_priority();
+    json files = json::array();
+    for (const auto& [name, f] : files_)
+        files.push_back({{"name", name}, {"file", f->config().path}, {"value", f->value()}, {"weight", f->config().weight},
+                         {"invalid_reads", f->invalid()}});
+    out["track_files"] = files;
     return out;
 }
 

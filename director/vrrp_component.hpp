@@ -9,7 +9,10 @@
 #include "director/component.hpp"
 #include "director/components.hpp"
 #include "director/config/model.hpp"
+#include "director/realtime.hpp"
 #include "vrrp/instance.hpp"
+#include "vrrp/sync_group.hpp"
+#include "vrrp/track_file.hpp"
 #include "vrrp/track_script.hpp"
 
 namespace director {
@@ -17,6 +20,22 @@ namespace director {
 // Turns validated config sections into the library's run-time settings (pure; unit tested).
 vrrp::ScriptConfig to_script_config(const config::VrrpScriptConf& s, const config::GlobalDefs& g);
 vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, const config::GlobalDefs& g);
+vrrp::TrackFileConfig to_track_file_config(const config::TrackFileConf& f);
+// What an instance tracks once its sync group is taken into account: its own trackers (weights dropped per
+// keepalived's rule when the group does not keep them) and the group's.
+struct TrackerPlan {
+    struct Ref {
+        std::string name;
+        int weight = 0;
+        bool reverse = false;
+        bool operator==(const Ref&) const = default;
+    };
+    std::vector<Ref> scripts, files;
+    std::vector<vrrp::TrackInterface> interfaces;
+};
+TrackerPlan plan_trackers(const config::VrrpInstanceConf& in, const config::Config& cfg);
+// The sync group `instance` belongs to, or null.
+const config::VrrpSyncGroupConf* sync_group_of(const config::Config& cfg, const std::string& instance);
 
 class VrrpComponent final : public Component {
 public:
@@ -52,9 +71,25 @@ private:
     // The instances a request names: the one called `name`, or all of them; empty + `error` when unknown.
     std::vector<vrrp::Instance*> select(const std::string& name, std::string& error);
     void persist_maintenance(const std::string& instance, bool on);
+    // Track files: unchanged definitions keep their object (and watch); others are built afresh (listed in
+    // `fresh`, to start). Returns the objects replaced or removed.
+    std::map<std::string, std::unique_ptr<vrrp::TrackFile>> load_track_files(const config::Config& cfg,
+                                                                             std::vector<vrrp::TrackFile*>& fresh);
+    // (Re)builds the sync groups around the current instances.
+    void build_groups(const config::Config& cfg);
+    // vrrp_rt_priority / max_auto_priority from global_.
+    void apply_scheduling();
+    void group_changed(const config::VrrpSyncGroupConf& g, vrrp::State from, vrrp::State to);
+    // Every instance of the groups the selected instances are in, so a planned move moves whole groups.
+    std::vector<vrrp::Instance*> with_group_members(std::vector<vrrp::Instance*> chosen) const;
 
     boost::asio::io_context& io_;
     std::map<std::string, std::unique_ptr<vrrp::TrackScript>> scripts_;
+    std::map<std::string, std::unique_ptr<vrrp::TrackFile>> files_;
+    std::vector<std::unique_ptr<vrrp::SyncGroup>> groups_;
+    std::vector<config::VrrpSyncGroupConf> group_confs_;
+    config::GlobalDefs global_;
+    std::optional<AutoPriority> auto_priority_;
     std::vector<std::unique_ptr<vrrp::Instance>> instances_;
     // Instances a reload removed, until their stop (notify_stop) has finished.
     std::vector<std::unique_ptr<vrrp::Instance>> retiring_;

@@ -43,6 +43,43 @@ GarpSender::~GarpSender() {
 }
 
 std::string GarpSender::send(const std::string& ifname, uint32_t ip, int count) {
+    if (interval_.count() == 0) return send_now(ifname, ip, count);
+    if (!read_link(ifname)) return "no interface " + ifname;
+    queue_.push_back({ifname, ip, count});
+    if (!pumping_) pump();
+    return "";
+}
+
+void GarpSender::cancel() {
+    queue_.clear();
+    timer_.cancel();
+    pumping_ = false;
+}
+
+void GarpSender::pump() {
+    if (queue_.empty()) {
+        pumping_ = false;
+        return;
+    }
+    pumping_ = true;
+    Pending& p = queue_.front();
+    if (auto err = send_now(p.ifname, p.ip, 1); !err.empty()) {
+        if (on_error) on_error(err);
+        queue_.pop_front();  // the rest of this burst would fail the same way
+    } else if (--p.left <= 0) {
+        queue_.pop_front();
+    }
+    if (queue_.empty()) {
+        pumping_ = false;
+        return;
+    }
+    timer_.expires_after(interval_);
+    timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) pump();
+    });
+}
+
+std::string GarpSender::send_now(const std::string& ifname, uint32_t ip, int count) {
     if (fd_ < 0) {
         fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ARP));
         if (fd_ < 0) return std::string("AF_PACKET socket: ") + std::strerror(errno);

@@ -16,14 +16,16 @@ constexpr auto kDropLogEvery = std::chrono::seconds(10);
 }  // namespace
 
 Instance::Instance(boost::asio::io_context& io, InstanceConfig cfg)
-    : io_(io), cfg_(std::move(cfg)), timer_(io), link_timer_(io) {
+    : io_(io), cfg_(std::move(cfg)), garp_(io), timer_(io), link_timer_(io) {
+    garp_.set_interval(cfg_.garp_interval);
+    garp_.on_error = [this](const std::string& err) { error("gratuitous ARP: " + err); };
     derive_receive_rules();
     for (const auto& t : cfg_.track_interfaces) link_up_.push_back({t.name, false});
     if (!cfg_.dont_track_primary) link_up_.push_back({cfg_.interface, false});
-    subscribe_scripts();
+    subscribe_trackers();
 }
 
-Instance::~Instance() { unsubscribe_scripts(); }
+Instance::~Instance() { unsubscribe_trackers(); }
 
 void Instance::derive_receive_rules() {
     uint32_t own = expect_.own_address;
@@ -41,16 +43,19 @@ void Instance::derive_receive_rules() {
     expect_.peer_ttls = cfg_.peer_ttls;
 }
 
-void Instance::subscribe_scripts() {
+void Instance::subscribe_trackers() {
+    auto changed = [this] {
+        if (!stopping_) retrack();
+    };
     for (const auto& ref : cfg_.track_scripts)
-        subscriptions_.push_back({ref.script, ref.script->subscribe([this] {
-                                      if (!stopping_) retrack();
-                                  })});
+        unsubscribe_.push_back([script = ref.script, id = ref.script->subscribe(changed)] { script->unsubscribe(id); });
+    for (const auto& ref : cfg_.track_files)
+        unsubscribe_.push_back([file = ref.file, id = ref.file->subscribe(changed)] { file->unsubscribe(id); });
 }
 
-void Instance::unsubscribe_scripts() {
-    for (auto& [script, id] : subscriptions_) script->unsubscribe(id);
-    subscriptions_.clear();
+void Instance::unsubscribe_trackers() {
+    for (auto& u : unsubscribe_) u();
+    unsubscribe_.clear();
 }
 
 MachineParams Instance::machine_params() const {
@@ -76,7 +81,7 @@ void Instance::update(InstanceConfig next) {
         if (std::find(cfg_.vips.begin(), cfg_.vips.end(), v) == cfg_.vips.end()) added.push_back(v);
 
     // Scripts first: the component destroys redefined ones right after this returns.
-    unsubscribe_scripts();
+    unsubscribe_trackers();
     std::vector<std::pair<std::string, bool>> links;
     auto known = [&](const std::string& name) {
         for (const auto& [n, up] : link_up_)
@@ -88,8 +93,9 @@ void Instance::update(InstanceConfig next) {
     if (!next.dont_track_primary) links.push_back({next.interface, known(next.interface)});
     link_up_ = std::move(links);
     cfg_ = std::move(next);
+    garp_.set_interval(cfg_.garp_interval);
     derive_receive_rules();
-    subscribe_scripts();
+    subscribe_trackers();
     if (stopping_ || !sm_) return;
 
     for (const auto& v : removed) {
@@ -139,9 +145,17 @@ void Instance::error(const std::string& msg) {
 }
 
 std::vector<TrackedItem> Instance::tracked() const {
+    auto items = tracked_own();
+    if (group_fault_) items.push_back({"vrrp_sync_group " + group_->name(), 0, false, *group_fault_});
+    return items;
+}
+
+std::vector<TrackedItem> Instance::tracked_own() const {
     std::vector<TrackedItem> items;
     for (const auto& ref : cfg_.track_scripts)
         items.push_back({"vrrp_script " + ref.script->config().name, ref.weight, ref.script->up() != ref.reverse});
+    for (const auto& ref : cfg_.track_files)
+        items.push_back(track_file_item(ref.file->config().name, ref.file->value(), ref.weight, ref.reverse));
     for (const auto& t : cfg_.track_interfaces) {
         auto it = std::find_if(link_up_.begin(), link_up_.end(), [&](auto& p) { return p.first == t.name; });
         items.push_back({"interface " + t.name, t.weight, it != link_up_.end() && it->second});
@@ -193,6 +207,7 @@ void Instance::start() {
     }
     if (primary_ip_ == 0) error("no IPv4 address on " + cfg_.interface + " (set unicast_src_ip or add one)");
     try_open_socket();
+    own_fault_ = compute_priority(cfg_.priority, tracked_own()).fault;
     TrackResult r = compute_priority(cfg_.priority, tracked());
     run(sm_->set_effective_priority(Clock::now(), r.effective_priority));
     run(sm_->set_ready(Clock::now(), scripts_reported()));
@@ -239,11 +254,30 @@ void Instance::poll_links() {
 
 void Instance::retrack() {
     if (!sm_ || sm_->state() == State::Init || sm_->state() == State::Stopped) return;
+    bool was_own_fault = own_fault_;
+    own_fault_ = compute_priority(cfg_.priority, tracked_own()).fault;
     TrackResult r = compute_priority(cfg_.priority, tracked());
     auto now = Clock::now();
     run(sm_->set_effective_priority(now, r.effective_priority));
     run(sm_->set_fault(now, r.fault, r.fault ? r.fault_reason : "every tracked interface and script is up"));
     run(sm_->set_ready(now, scripts_reported()));
+    // The other members must hear of a fault of ours even when our own state did not change (already FAULT
+    // because of them).
+    if (group_ && own_fault_ != was_own_fault) group_->refresh();
+}
+
+void Instance::sync_fault(std::optional<std::string> reason) {
+    if (reason == group_fault_) return;
+    group_fault_ = std::move(reason);
+    if (!stopping_) retrack();
+}
+
+void Instance::sync_master(const std::string& reason) {
+    if (sm_ && !stopping_) run(sm_->sync_master(Clock::now(), reason));
+}
+
+void Instance::sync_backup(const std::string& reason) {
+    if (sm_ && !stopping_) run(sm_->sync_backup(Clock::now(), reason));
 }
 
 bool Instance::scripts_reported() const {
@@ -283,6 +317,7 @@ void Instance::on_packet(std::span<const uint8_t> pkt) {
 }
 
 void Instance::run(const Actions& actions) {
+    std::optional<State> entered;
     for (const Action& a : actions) {
         switch (a.kind) {
             case Action::Kind::SendAdvert: {
@@ -313,6 +348,7 @@ void Instance::run(const Actions& actions) {
                 }
                 break;
             case Action::Kind::RemoveVips:
+                garp_.cancel();
                 for (const auto& v : cfg_.vips) {
                     if (v.address == primary_ip_) continue;
                     if (auto err = vips_.remove(v); !err.empty()) {
@@ -334,6 +370,7 @@ void Instance::run(const Actions& actions) {
             case Action::Kind::Notify:
                 notify(a.state, a.priority);
                 if (on_state_change) on_state_change(a.state);
+                entered = a.state;
                 break;
             case Action::Kind::HandoverDone:
                 if (handover_done_) {
@@ -345,6 +382,9 @@ void Instance::run(const Actions& actions) {
         }
     }
     arm_timer();
+    // After every action of the transition has run (VIPs added or removed): the group may now move the
+    // other members, and through them call back into this instance.
+    if (entered && group_) group_->member_changed(*this, *entered);
 }
 
 void Instance::arm_timer() {
@@ -355,7 +395,10 @@ void Instance::arm_timer() {
     }
     timer_.expires_at(*next);
     timer_.async_wait([this](boost::system::error_code ec) {
-        if (!ec && sm_) run(sm_->timers_expired(Clock::now()));
+        if (ec || !sm_) return;
+        auto now = Clock::now();
+        if (on_timer_fired) on_timer_fired(std::chrono::duration_cast<Duration>(now - timer_.expiry()));
+        run(sm_->timers_expired(now));
     });
 }
 
@@ -415,7 +458,7 @@ void Instance::run_script(const std::vector<std::string>& argv, const char* what
 
 void Instance::stop(std::function<void()> done) {
     stopping_ = true;
-    unsubscribe_scripts();  // the scripts may go before this instance's last notify script ends
+    unsubscribe_trackers();  // the scripts may go before this instance's last notify script ends
     link_timer_.cancel();
     if (sm_) {
         // Actions run synchronously: the priority-0 advert is on the wire before the socket closes.

@@ -17,6 +17,8 @@
 #include "vrrp/receive_rules.hpp"
 #include "vrrp/socket.hpp"
 #include "vrrp/state_machine.hpp"
+#include "vrrp/sync_group.hpp"
+#include "vrrp/track_file.hpp"
 #include "vrrp/track_script.hpp"
 #include "vrrp/vip.hpp"
 
@@ -30,6 +32,12 @@ struct TrackInterface {
 struct TrackScriptRef {
     TrackScript* script = nullptr;  // owned by the component, outlives the instance
     int weight = 0;
+    bool reverse = false;
+};
+
+struct TrackFileRef {
+    TrackFile* file = nullptr;  // owned by the component, outlives the instance
+    int weight = 1;
     bool reverse = false;
 };
 
@@ -51,11 +59,13 @@ struct InstanceConfig {
     int garp_master_repeat = 5;
     Duration garp_master_delay = std::chrono::seconds(5);
     Duration garp_master_refresh{0};
+    Duration garp_interval{0};  // between two gratuitous ARPs
     std::vector<std::string> notify_master, notify_backup, notify_fault, notify_stop, notify;
     std::chrono::milliseconds notify_timeout{30000};
     bool dont_track_primary = false;
     std::vector<TrackInterface> track_interfaces;
     std::vector<TrackScriptRef> track_scripts;
+    std::vector<TrackFileRef> track_files;
     bool script_security = false;
     std::optional<std::string> script_user, script_group;
     // A condition outside VRRP that must hold for this instance to hold its VIPs (IPVS programmable for
@@ -66,10 +76,10 @@ struct InstanceConfig {
     Duration sync_catchup{0};
 };
 
-class Instance {
+class Instance final : public SyncMember {
 public:
     Instance(boost::asio::io_context& io, InstanceConfig cfg);
-    ~Instance();
+    ~Instance() override;
     void start();
     // SIGTERM path: priority-0 advert if master, VIPs removed, notify_stop run; `done` once finished.
     void stop(std::function<void()> done);
@@ -88,6 +98,18 @@ public:
     bool maintenance() const { return sm_ ? sm_->maintenance() : maintenance_at_start_; }
     // Called after every state change (the IPVS sync daemon follows some instances).
     std::function<void(State)> on_state_change;
+    // Called each time the VRRP timer fires with how late it fired (max_auto_priority watches this).
+    std::function<void(Duration)> on_timer_fired;
+    // The vrrp_sync_group this instance belongs to (owned by the component), or null.
+    void set_sync_group(SyncGroup* group) { group_ = group; }
+    SyncGroup* sync_group() const { return group_; }
+    // SyncMember.
+    const std::string& member_name() const override { return cfg_.name; }
+    State member_state() const override { return sm_ ? sm_->state() : State::Init; }
+    bool own_fault() const override { return own_fault_; }
+    void sync_fault(std::optional<std::string> reason) override;
+    void sync_master(const std::string& reason) override;
+    void sync_backup(const std::string& reason) override;
     // Re-evaluates tracked items and external conditions now.
     void recheck() {
         if (!stopping_) retrack();
@@ -102,6 +124,7 @@ public:
     uint64_t priority_zero_sent() const { return pri_zero_sent_; }
     uint64_t priority_zero_received() const { return pri_zero_received_; }
     uint64_t garps_sent() const { return garp_.sent(); }
+    // Everything that sets the priority or FAULT, the sync group's verdict last.
     std::vector<TrackedItem> tracked() const;
     const std::string& last_error() const { return last_error_; }
     // The configured VIPs this instance has on its interfaces now (an address owner's own address always).
@@ -121,8 +144,10 @@ private:
     void run_script(const std::vector<std::string>& argv, const char* what);
     void error(const std::string& msg);
     MachineParams machine_params() const;
-    void subscribe_scripts();
-    void unsubscribe_scripts();
+    // The instance's own trackers, without the sync group.
+    std::vector<TrackedItem> tracked_own() const;
+    void subscribe_trackers();
+    void unsubscribe_trackers();
     void derive_receive_rules();
 
     boost::asio::io_context& io_;
@@ -139,7 +164,10 @@ private:
     uint32_t primary_ip_ = 0;
     uint64_t adverts_sent_ = 0, pri_zero_sent_ = 0, pri_zero_received_ = 0;
     std::vector<std::pair<std::string, bool>> link_up_;  // tracked interfaces, last seen state
-    std::vector<std::pair<TrackScript*, uint64_t>> subscriptions_;
+    std::vector<std::function<void()>> unsubscribe_;  // one per tracked script or file
+    SyncGroup* group_ = nullptr;
+    std::optional<std::string> group_fault_;
+    bool own_fault_ = false;
     bool stopping_ = false;
     int notify_pending_ = 0;
     std::function<void()> stop_done_;

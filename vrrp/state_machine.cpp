@@ -224,7 +224,14 @@ Actions StateMachine::set_effective_priority(TimePoint now, int priority) {
 
 Actions StateMachine::set_fault(TimePoint now, bool fault, const std::string& reason) {
     Actions out;
-    if (fault == faulted_) return out;
+    if (fault == faulted_) {
+        // Still FAULT, for another reason now (the first cause healed, a second holds it): say which.
+        if (fault && state_ == State::Fault && reason != last_reason_) {
+            spdlog::info("VRRP_Instance({}) stays FAULT ({})", params_.name, reason);
+            last_reason_ = reason;
+        }
+        return out;
+    }
     faulted_ = fault;
     if (state_ == State::Init || state_ == State::Stopped) return out;
     if (fault) {
@@ -345,6 +352,21 @@ Actions StateMachine::set_maintenance(TimePoint now, bool on, const std::string&
         down_while_held_ = false;
         master_down_timer_ = now + master_down_interval();
     }
+    return out;
+}
+
+Actions StateMachine::sync_master(TimePoint now, const std::string& reason) {
+    Actions out;
+    if (state_ != State::Backup || !may_become_master()) return out;
+    become_master(now, reason, out);
+    return out;
+}
+
+Actions StateMachine::sync_backup(TimePoint now, const std::string& reason) {
+    Actions out;
+    if (state_ != State::Master || handover_deadline_) return out;
+    out.push_back({Action::Kind::SendAdvert, 0, 0, State::Init});
+    become_backup(now, reason, out);
     return out;
 }
 

@@ -96,6 +96,14 @@ public:
     // master and may preempt takes the VIP back after its Master_Down_Interval and the sync catch-up).
     Actions set_maintenance(TimePoint now, bool on, const std::string& reason);
     bool maintenance() const { return maintenance_; }
+    // vrrp_sync_group: another member became MASTER, so this backup does too at once (unless it may not be
+    // master at all: maintenance, scripts not reported). Its hold after a switchover does not apply: the group
+    // moved here, and a split group black-holes traffic.
+    Actions sync_master(TimePoint now, const std::string& reason);
+    // Another member left MASTER for BACKUP: a master follows, with a priority-0 advert so its peer takes over
+    // after Skew_Time. A master handing over already is left to finish (its peer's group brings the peer's
+    // member up, whose advert completes the hand-over).
+    Actions sync_backup(TimePoint now, const std::string& reason);
     // True while a switchover's preempt hold keeps this backup from taking the VIP back.
     bool preempt_held(TimePoint now) const;
 

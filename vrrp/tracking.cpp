@@ -8,7 +8,9 @@ TrackResult compute_priority(int base, const std::vector<TrackedItem>& items) {
     TrackResult r;
     int sum = 0;
     for (const auto& it : items) {
-        if (it.weight == 0) {
+        if (it.additive && it.up) {
+            sum += it.weight;
+        } else if (it.weight == 0 || it.additive) {
             if (!it.up && !r.fault) {
                 r.fault = true;
                 r.fault_reason = it.down_reason.empty() ? it.name + " is down" : it.down_reason;

@@ -14,6 +14,7 @@ struct TrackedItem {
     int weight = 0;
     bool up = true;
     std::string down_reason;  // the FAULT reason while down, when "NAME is down" would not say it
+    bool additive = false;    // track_file: `weight` (value x weight) counts whatever its sign; up = no FAULT
 };
 
 struct TrackResult {

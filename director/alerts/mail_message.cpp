@@ -24,6 +24,7 @@ std::string rfc5322_date(std::chrono::system_clock::time_point t) {
 
 std::string what(const events::Event& e) {
     if (e.kind == "vrrp") return "VRRP_Instance(" + e.subject + ")";
+    if (e.kind == "vrrp_sync_group") return "VRRP_Group(" + e.subject + ")";
     return e.subject;
 }
 
@@ -36,7 +37,7 @@ MailMessage build_mail(const events::Event& e, const MailSettings& s) {
     std::string to;
     for (const auto& r : s.to) to += (to.empty() ? "" : ", ") + r;
     // Every field on its own line, so a name holding a line break cannot forge another field.
-    std::string body = "Node:   " + one_line(s.node) + "\r\n" + (e.kind == "vrrp" ? "Instance: " : "Server: ") +
+    std::string body = "Node:   " + one_line(s.node) + "\r\n" + (e.kind == "vrrp" ? "Instance: " : e.kind == "vrrp_sync_group" ? "Group:  " : "Server: ") +
                        one_line(e.subject) + "\r\nChange: " + one_line(change) + "\r\nReason: " + one_line(e.reason) +
                        "\r\nTime:   " + events::format_utc(e.at) + "\r\n";
     // Lines starting with a dot would end the SMTP DATA early; libcurl escapes them, the body never has one.

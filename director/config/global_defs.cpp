@@ -1,5 +1,6 @@
 #include "director/config/global_defs.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -8,11 +9,10 @@
 namespace director::config {
 
 namespace {
-constexpr std::array<std::string_view, 16> kIgnored = {
+constexpr std::array<std::string_view, 13> kIgnored = {
     "enable_snmp_vrrp", "enable_snmp_checker", "enable_snmp_rfc",
     "enable_snmp_keepalived", "enable_traps", "enable_dbus", "snmp_socket", "vrrp_skip_check_adv_addr",
     "vrrp_iptables", "vrrp_ipsets", "nftables", "dynamic_interfaces", "script_user_security",
-    "vrrp_garp_interval", "vrrp_gna_interval", "max_auto_priority",
 };
 }  // namespace
 
@@ -113,6 +113,17 @@ void parse_global_defs(const Node& g, GlobalDefs& out, Diagnostics& diag) {
             if (auto v = int_arg(n, diag, 1, 255)) out.vrrp_garp_master_repeat = static_cast<int>(*v);
         } else if (k == "vrrp_garp_master_refresh") {
             if (auto v = int_arg(n, diag, 0, 86400)) out.vrrp_garp_master_refresh_s = static_cast<int>(*v);
+        } else if (k == "vrrp_garp_interval" || k == "vrrp_gna_interval") {
+            if (auto v = micros_arg(n, diag, 0, 10'000'000))
+                (k == "vrrp_garp_interval" ? out.vrrp_garp_interval_us : out.vrrp_gna_interval_us) = *v;
+        } else if (k == "vrrp_rt_priority") {
+            if (auto v = int_arg(n, diag, 1, 99)) out.vrrp_rt_priority = static_cast<int>(*v);
+        } else if (k == "max_auto_priority") {
+            // No value: the highest realtime priority; -1 and 0: off (keepalived's -1 only silences a warning).
+            if (n.args.empty()) out.max_auto_priority = 99;
+            else if (auto v = int_arg(n, diag, -1, 99)) out.max_auto_priority = static_cast<int>(std::max(*v, 0LL));
+        } else if (k == "min_auto_priority_delay") {
+            if (auto v = int_arg(n, diag, 1, 10'000'000)) out.min_auto_priority_delay_us = *v;
         } else if (k == "vrrp_strict") {
             if (auto v = flag_arg(n, diag)) out.vrrp_strict = *v;
         } else if (is_ignored_keepalived_keyword(k)) {

@@ -32,6 +32,15 @@ struct GlobalDefs {
     int vrrp_garp_master_delay_s = 5;
     int vrrp_garp_master_repeat = 5;
     int vrrp_garp_master_refresh_s = 0;
+    // Pause between two gratuitous ARPs (unsolicited NAs) an instance sends, in microseconds (0: back to back).
+    long long vrrp_garp_interval_us = 0;
+    long long vrrp_gna_interval_us = 0;
+    // vrrp_rt_priority: the event loop (VRRP and checks) runs SCHED_RR at this priority; 0 = normal scheduling.
+    int vrrp_rt_priority = 0;
+    // max_auto_priority: when a timer fires more than min_auto_priority_delay late, switch to SCHED_RR at this
+    // priority; 0 = never.
+    int max_auto_priority = 0;
+    long long min_auto_priority_delay_us = 1'000'000;
     bool vrrp_strict = false;
     // "ADDR:PORT" or ":PORT" for the Prometheus endpoint; empty: off.
     std::string metrics_listen;

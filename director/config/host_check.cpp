@@ -90,6 +90,8 @@ void check_host(const Config& cfg, Diagnostics& diag, bool as_errors, const Inte
         for (const auto& t : in.track_interfaces) need(t.name, t.where, who + " track_interface");
         for (const auto& v : in.vips) need(v.dev, v.where, who + " virtual_ipaddress");
     }
+    for (const auto& g : cfg.sync_groups)
+        for (const auto& t : g.track_interfaces) need(t.name, t.where, "vrrp_sync_group " + g.name + " track_interface");
 }
 
 }  // namespace director::config

@@ -15,10 +15,14 @@ void interpret(const std::vector<Node>& top, Config& cfg, Diagnostics& diag) {
             parse_vrrp_instance(n, cfg, diag);
         } else if (k == "virtual_server") {
             parse_virtual_server(n, cfg, diag);
+        } else if (k == "vrrp_sync_group") {
+            parse_vrrp_sync_group(n, cfg, diag);
+        } else if (k == "track_file" || k == "vrrp_track_file") {
+            parse_track_file(n, cfg, diag);
         } else if (k == "SSL") {
             parse_ssl(n, cfg.ssl, diag);
-        } else if (k == "vrrp_sync_group" || k == "virtual_server_group" || k == "static_ipaddress" ||
-                   k == "static_routes" || k == "static_rules" || k == "track_file" || k == "linkbeat_use_polling" ||
+        } else if (k == "virtual_server_group" || k == "static_ipaddress" ||
+                   k == "static_routes" || k == "static_rules" || k == "linkbeat_use_polling" ||
                    is_ignored_keepalived_keyword(k)) {
             warn_ignored(n, diag);
         } else {

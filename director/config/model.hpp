@@ -6,6 +6,8 @@
 
 #include "director/config/checker_conf.hpp"
 #include "director/config/global_defs.hpp"
+#include "director/config/sync_group_conf.hpp"
+#include "director/config/track_file_conf.hpp"
 #include "director/config/virtual_server_conf.hpp"
 #include "director/config/vrrp_conf.hpp"
 
@@ -17,6 +19,8 @@ struct Config {
     std::optional<SslConf> ssl;
     std::vector<VrrpScriptConf> vrrp_scripts;
     std::vector<VrrpInstanceConf> vrrp_instances;
+    std::vector<TrackFileConf> track_files;
+    std::vector<VrrpSyncGroupConf> sync_groups;
     std::vector<VirtualServerConf> virtual_servers;
 };
 

@@ -6,6 +6,7 @@ namespace director::config {
 // at once is checked here, after everything was read.
 void validate(Config& cfg, Diagnostics& diag) {
     validate_vrrp(cfg, diag);
+    validate_sync_groups(cfg, diag);
     if (const auto& sd = cfg.global.lvs_sync_daemon; sd && !sd->vrrp_instance.empty()) {
         bool known = false;
         for (const auto& in : cfg.vrrp_instances) known |= in.name == sd->vrrp_instance;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -33,7 +34,10 @@ std::optional<long long> int_arg(const Node& n, Diagnostics& diag, long long lo,
     return v;
 }
 
-std::optional<long long> seconds_arg(const Node& n, Diagnostics& diag, long long lo_ms, long long hi_ms, size_t i) {
+namespace {
+// Decimal seconds scaled to `per_second` units (1000: ms, 1000000: us), within [lo, hi] of those units.
+std::optional<long long> scaled_seconds(const Node& n, Diagnostics& diag, double per_second, long long lo, long long hi,
+                                        size_t i) {
     if (i >= n.args.size()) {
         diag.error(n.where, n.keyword + ": missing value");
         return std::nullopt;
@@ -45,13 +49,22 @@ std::optional<long long> seconds_arg(const Node& n, Diagnostics& diag, long long
         diag.error(n.where, n.keyword + ": '" + s + "' is not a number of seconds");
         return std::nullopt;
     }
-    auto ms = static_cast<long long>(std::llround(v * 1000.0));
-    if (ms < lo_ms || ms > hi_ms) {
-        diag.error(n.where, n.keyword + ": " + s + "s is out of range " + std::to_string(lo_ms / 1000.0) + ".." +
-                                std::to_string(hi_ms / 1000.0) + "s");
+    double scaled = v * per_second;
+    if (scaled < static_cast<double>(lo) - 0.5 || scaled > static_cast<double>(hi) + 0.5) {
+        diag.error(n.where, n.keyword + ": " + s + "s is out of range " + std::to_string(lo / per_second) + ".." +
+                                std::to_string(hi / per_second) + "s");
         return std::nullopt;
     }
-    return ms;
+    return std::clamp(static_cast<long long>(std::llround(scaled)), lo, hi);
+}
+}  // namespace
+
+std::optional<long long> seconds_arg(const Node& n, Diagnostics& diag, long long lo_ms, long long hi_ms, size_t i) {
+    return scaled_seconds(n, diag, 1000.0, lo_ms, hi_ms, i);
+}
+
+std::optional<long long> micros_arg(const Node& n, Diagnostics& diag, long long lo_us, long long hi_us, size_t i) {
+    return scaled_seconds(n, diag, 1e6, lo_us, hi_us, i);
 }
 
 std::optional<uint32_t> parse_ipv4(const std::string& s) {

@@ -15,6 +15,8 @@ bool expect_args(const Node& n, size_t count, Diagnostics& diag);
 std::optional<long long> int_arg(const Node& n, Diagnostics& diag, long long lo, long long hi, size_t i = 0);
 // Seconds, fractions allowed ("1.5"); returned in milliseconds. Within [lo_ms, hi_ms].
 std::optional<long long> seconds_arg(const Node& n, Diagnostics& diag, long long lo_ms, long long hi_ms, size_t i = 0);
+// The same with microsecond resolution ("0.001" = 1000), in microseconds within [lo_us, hi_us].
+std::optional<long long> micros_arg(const Node& n, Diagnostics& diag, long long lo_us, long long hi_us, size_t i = 0);
 // A dotted-quad IPv4 address (argument i), host byte order.
 std::optional<uint32_t> ipv4_arg(const Node& n, Diagnostics& diag, size_t i = 0);
 // Parses a dotted quad, host byte order; nullopt when it is not one.

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "director/config/track_file_conf.hpp"
 #include "director/config/tree.hpp"
 
 namespace director::config {
@@ -79,19 +80,29 @@ struct VrrpInstanceConf {
     std::vector<PeerTtl> unicast_peer_ttls;  // peers given `min_ttl` / `max_ttl`
     std::vector<VrrpTrackScriptConf> track_scripts;
     std::vector<VrrpTrackInterfaceConf> track_interfaces;
+    std::vector<VrrpTrackFileConf> track_files;
     bool dont_track_primary = false;
     // -1 = inherit from global_defs vrrp_garp_master_*.
     int garp_master_delay_s = -1;
     int garp_master_repeat = -1;
     int garp_master_refresh_s = -1;
+    // garp_interval / gna_interval in microseconds; -1 = vrrp_garp_interval / vrrp_gna_interval.
+    long long garp_interval_us = -1;
+    long long gna_interval_us = -1;
     std::vector<std::string> notify_master, notify_backup, notify_fault, notify_stop, notify;
     bool operator==(const VrrpInstanceConf&) const = default;
 };
 
 struct Config;
+// Shared by vrrp_instance and vrrp_sync_group: the lines of a track_script / track_interface block, and a
+// command ("CMD ARGS" split into words, or the words as written).
+void parse_track_scripts(const Node& block, std::vector<VrrpTrackScriptConf>& out, Diagnostics& diag);
+void parse_track_interfaces(const Node& block, std::vector<VrrpTrackInterfaceConf>& out, Diagnostics& diag);
+std::optional<std::vector<std::string>> command_arg(const Node& n, Diagnostics& diag);
 void parse_vrrp_script(const Node& n, Config& out, Diagnostics& diag);
 void parse_vrrp_instance(const Node& n, Config& out, Diagnostics& diag);
 // Cross-section rules: track_script names an existing vrrp_script, unique VRIDs per interface, ...
 void validate_vrrp(const Config& cfg, Diagnostics& diag);
+bool has_track_file(const Config& cfg, const std::string& name);
 
 }  // namespace director::config

@@ -28,11 +28,13 @@ bool ignored_in_instance(const std::string& k) {
 // silently running something different.
 bool unsupported_in_instance(const std::string& k) {
     static const std::set<std::string> kUnsupported = {
-        "use_vmac", "vmac_xmit_base", "native_ipv6", "virtual_routes", "virtual_rules", "track_file",
+        "use_vmac", "vmac_xmit_base", "native_ipv6", "virtual_routes", "virtual_rules",
         "track_process", "track_bfd", "sync_group", "virtual_ipaddress_excluded_ipv6", "mcast_dst_ip",
     };
     return kUnsupported.count(k) > 0;
 }
+
+}  // namespace
 
 std::optional<std::vector<std::string>> command_arg(const Node& n, Diagnostics& diag) {
     if (n.args.empty()) {
@@ -52,6 +54,8 @@ std::optional<std::vector<std::string>> command_arg(const Node& n, Diagnostics& 
     }
     return argv;
 }
+
+namespace {
 
 void parse_vip_block(const Node& block, bool excluded, VrrpInstanceConf& inst, Diagnostics& diag, int& lines) {
     lines += static_cast<int>(block.children.size());
@@ -98,7 +102,9 @@ void parse_vip_block(const Node& block, bool excluded, VrrpInstanceConf& inst, D
     }
 }
 
-void parse_track_scripts(const Node& block, VrrpInstanceConf& inst, Diagnostics& diag) {
+}  // namespace
+
+void parse_track_scripts(const Node& block, std::vector<VrrpTrackScriptConf>& out, Diagnostics& diag) {
     for (const Node& line : block.children) {
         VrrpTrackScriptConf t{line.keyword, std::nullopt, false, line.where};
         size_t i = 0;
@@ -116,11 +122,11 @@ void parse_track_scripts(const Node& block, VrrpInstanceConf& inst, Diagnostics&
             diag.error(line.where, "track_script: expected NAME [weight N [reverse]]");
             continue;
         }
-        inst.track_scripts.push_back(t);
+        out.push_back(t);
     }
 }
 
-void parse_track_interfaces(const Node& block, VrrpInstanceConf& inst, Diagnostics& diag) {
+void parse_track_interfaces(const Node& block, std::vector<VrrpTrackInterfaceConf>& out, Diagnostics& diag) {
     for (const Node& line : block.children) {
         VrrpTrackInterfaceConf t{line.keyword, 0, line.where};
         if (line.args.size() == 2 && line.args[0] == "weight") {
@@ -131,9 +137,11 @@ void parse_track_interfaces(const Node& block, VrrpInstanceConf& inst, Diagnosti
             diag.error(line.where, "track_interface: expected IFNAME [weight N]");
             continue;
         }
-        inst.track_interfaces.push_back(t);
+        out.push_back(t);
     }
 }
+
+namespace {
 
 void parse_authentication(const Node& block, VrrpInstanceConf& inst, Diagnostics& diag) {
     bool have_type = false;
@@ -297,9 +305,11 @@ void parse_vrrp_instance(const Node& s, Config& cfg, Diagnostics& diag) {
         } else if (k == "unicast_peer") {
             unicast_peers(n, in, diag);
         } else if (k == "track_script") {
-            parse_track_scripts(n, in, diag);
+            parse_track_scripts(n, in.track_scripts, diag);
         } else if (k == "track_interface") {
-            parse_track_interfaces(n, in, diag);
+            parse_track_interfaces(n, in.track_interfaces, diag);
+        } else if (k == "track_file") {
+            parse_track_file_refs(n, in.track_files, diag);
         } else if (k == "dont_track_primary") {
             in.dont_track_primary = true;
         } else if (k == "garp_master_delay") {
@@ -308,6 +318,8 @@ void parse_vrrp_instance(const Node& s, Config& cfg, Diagnostics& diag) {
             if (auto v = int_arg(n, diag, 1, 255)) in.garp_master_repeat = static_cast<int>(*v);
         } else if (k == "garp_master_refresh") {
             if (auto v = int_arg(n, diag, 0, 86400)) in.garp_master_refresh_s = static_cast<int>(*v);
+        } else if (k == "garp_interval" || k == "gna_interval") {
+            if (auto v = micros_arg(n, diag, 0, 10'000'000)) (k == "garp_interval" ? in.garp_interval_us : in.gna_interval_us) = *v;
         } else if (k == "notify_master" || k == "notify_backup" || k == "notify_fault" || k == "notify_stop" ||
                    k == "notify") {
             auto argv = command_arg(n, diag);
@@ -347,6 +359,11 @@ void parse_vrrp_instance(const Node& s, Config& cfg, Diagnostics& diag) {
     cfg.vrrp_instances.push_back(std::move(in));
 }
 
+bool has_track_file(const Config& cfg, const std::string& name) {
+    return std::any_of(cfg.track_files.begin(), cfg.track_files.end(),
+                       [&](const TrackFileConf& f) { return f.name == name; });
+}
+
 void validate_vrrp(const Config& cfg, Diagnostics& diag) {
     std::map<std::pair<std::string, int>, const VrrpInstanceConf*> seen;
     for (const auto& in : cfg.vrrp_instances) {
@@ -355,6 +372,8 @@ void validate_vrrp(const Config& cfg, Diagnostics& diag) {
                                      [&](const VrrpScriptConf& s) { return s.name == t.name; });
             if (!found) diag.error(t.where, "track_script: no vrrp_script named '" + t.name + "'");
         }
+        for (const auto& t : in.track_files)
+            if (!has_track_file(cfg, t.name)) diag.error(t.where, "track_file: no track_file named '" + t.name + "'");
         auto key = std::make_pair(in.interface, in.vrid);
         if (auto it = seen.find(key); it != seen.end())
             diag.error(in.where, "vrrp_instance " + in.name + ": virtual_router_id " + std::to_string(in.vrid) +

@@ -74,6 +74,16 @@ TEST(StatusView, SummaryIsOneLinePerInstanceAndVirtualServer) {
     EXPECT_EQ(lines[2], "virtual_server 10.120.100.100 6443: real servers 2/3 up");
 }
 
+TEST(StatusView, SyncGroupsAndTrackFilesGetALineEach) {
+    auto doc = document();
+    doc["vrrp"]["sync_groups"] = {{{"name", "NAT"}, {"state", "FAULT"}, {"members", {"VI_1", "VI_2"}}}};
+    doc["vrrp"]["track_files"] = {{{"name", "drain"}, {"file", "/run/director/drain"}, {"value", -100}}};
+    auto lines = summary_lines(doc);
+    ASSERT_EQ(lines.size(), 5u);
+    EXPECT_EQ(lines[2], "vrrp_sync_group NAT: FAULT (VI_1, VI_2)");
+    EXPECT_EQ(lines[3], "track_file drain: -100 in /run/director/drain");
+}
+
 TEST(StatusView, BackupWithoutVipsHeldShowsConfiguredVipsAndThePeer) {
     auto doc = document();
     doc["vrrp"]["instances"][0] = instance("BACKUP", 110, 90, "198.18.0.2");

@@ -119,6 +119,19 @@ class Topology:
         self.hosts[name] = h
         return h
 
+    def segment(self, bridge, dev, members):
+        """A second L2 segment: bridge `bridge` in the switch namespace and a `dev` on each (host, cidr) of
+        `members` joined to it. Taking one host's `dev` down cuts that host alone; the others stay up."""
+        sh(["ip", "netns", "exec", self.switch, "ip", "link", "add", bridge, "type", "bridge"])
+        sh(["ip", "netns", "exec", self.switch, "ip", "link", "set", bridge, "up"])
+        for h, cidr in members:
+            peer = f"{bridge}{h.name}"[:15]
+            sh(["ip", "netns", "exec", self.switch, "ip", "link", "add", peer, "type", "veth", "peer", "name", dev])
+            sh(["ip", "netns", "exec", self.switch, "ip", "link", "set", dev, "netns", h.ns])
+            sh(["ip", "netns", "exec", self.switch, "ip", "link", "set", peer, "master", bridge, "up"])
+            h.run(["ip", "link", "set", dev, "up"])
+            h.run(["ip", "addr", "add", cidr, "dev", dev])
+
     def cleanup(self):
         for h in self.hosts.values():
             h.kill_all()

@@ -232,7 +232,8 @@ class ThreeHostCase(unittest.TestCase):
         if self._outcome_failed():
             for d in self.daemons:
                 sys.stderr.write(f"--- {d.name} log ---\n{d.log()[-4000:]}\n")
-        remove_workdir(self.wd)
+        if not os.environ.get("KEEP_WORKDIR"):
+            remove_workdir(self.wd)
 
     def _outcome_failed(self):
         res = getattr(self, "_outcome", None)
