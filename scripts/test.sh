@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs the test suites: unit (no root), netns (namespaces on this host) and vm (a stock Debian kernel in
-# qemu, for IPVS and dummy interfaces). Installs what the tests need when it is missing, builds each tree
+# Runs the test suites: unit (no root), netns (namespaces on this host), drill (fault drills, namespaces)
+# and vm (a stock Debian kernel in qemu, for IPVS and dummy interfaces). Installs what the tests need when it is missing, builds each tree
 # once, and ends with ctest's summaries.
-# Usage: sudo ./scripts/test.sh [--label unit|netns|vm]... [--sanitize|--tsan] [-- CTEST ARGS]
-#   no arguments (CI): unit and netns on the clang ASan+UBSan build (build-asan/), each fuzzer for
+# Usage: sudo ./scripts/test.sh [--label unit|netns|drill|vm]... [--sanitize|--tsan] [-- CTEST ARGS]
+#   no arguments (CI): unit, netns and drill on the clang ASan+UBSan build (build-asan/), each fuzzer for
 #     FUZZ_SECONDS (60), then the vm suites on the release build (build/), the binary that ships;
 #   --label L: those suites on the release build;  --sanitize [--label L]: on the sanitized build;
 #   --tsan [--label L]: on a ThreadSanitizer build (build-tsan/; unit by default; by hand, not in CI).
@@ -31,10 +31,10 @@ if [ -n "$tsan" ]; then
   tsan_labels=("${labels[@]}")
   [ ${#tsan_labels[@]} -eq 0 ] && tsan_labels=(unit)
 elif [ ${#labels[@]} -eq 0 ] && [ -z "$sanitize" ]; then
-  asan_labels=(unit netns) plain_labels=(vm) fuzz=1
+  asan_labels=(unit netns drill) plain_labels=(vm) fuzz=1
 elif [ -n "$sanitize" ]; then
   asan_labels=("${labels[@]}")
-  [ ${#asan_labels[@]} -eq 0 ] && asan_labels=(unit netns)
+  [ ${#asan_labels[@]} -eq 0 ] && asan_labels=(unit netns drill)
 else
   plain_labels=("${labels[@]}")
 fi
