@@ -92,12 +92,13 @@ class Daemon:
             f.write(conf_text)
         self.sock = os.path.join(self.dir, "ctl.sock")
         self.log_path = os.path.join(self.dir, "log")
+        self.state_dir = os.path.join(self.dir, "state")  # a test may point it elsewhere before start()
         self.proc = None
 
     def start(self):
         if self.kind == "director":
             argv = [director_binary(), "run", "-f", self.conf, "--pid-file", os.path.join(self.dir, "pid"),
-                    "--control-socket", self.sock, "--state-dir", os.path.join(self.dir, "state"),
+                    "--control-socket", self.sock, "--state-dir", self.state_dir,
                     "--log-level", "debug"]
         else:
             # Own pid files so it neither collides with a system keepalived nor with another test instance.
