@@ -6,6 +6,7 @@
 
 #include "director/config/checker_conf.hpp"
 #include "director/config/global_defs.hpp"
+#include "director/config/route_conf.hpp"
 #include "director/config/virtual_server_conf.hpp"
 #include "director/config/vrrp_conf.hpp"
 
@@ -18,6 +19,7 @@ struct Config {
     std::vector<VrrpScriptConf> vrrp_scripts;
     std::vector<VrrpInstanceConf> vrrp_instances;
     std::vector<VirtualServerConf> virtual_servers;
+    StaticNetworkConf static_network;  // static_ipaddress, static_routes, static_rules
 };
 
 // Reads and validates a config file. On any error the returned Config must not be applied: callers

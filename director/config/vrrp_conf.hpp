@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "director/config/route_conf.hpp"
 #include "director/config/tree.hpp"
 
 namespace director::config {
@@ -85,6 +86,9 @@ struct VrrpInstanceConf {
     int garp_master_repeat = -1;
     int garp_master_refresh_s = -1;
     std::vector<std::string> notify_master, notify_backup, notify_fault, notify_stop, notify;
+    // Added when the instance becomes MASTER (after its VIPs), removed when it leaves MASTER.
+    std::vector<RouteConf> virtual_routes;
+    std::vector<RuleConf> virtual_rules;
     bool operator==(const VrrpInstanceConf&) const = default;
 };
 
