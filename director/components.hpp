@@ -29,6 +29,9 @@ struct RunOptions {
 // VRRP instances, their track scripts and notify scripts.
 std::unique_ptr<Component> make_vrrp_component(boost::asio::io_context& io, const config::Config& cfg,
                                                const RunOptions& opts);
+// static_ipaddress, static_routes, static_rules.
+std::unique_ptr<Component> make_static_network_component(boost::asio::io_context& io, const config::Config& cfg,
+                                                         const RunOptions& opts);
 // IPVS reconciler plus the health checks that drive real-server membership.
 std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const config::Config& cfg,
                                               const RunOptions& opts);

@@ -91,6 +91,8 @@ int Daemon::run() {
     opts_.run.state = std::make_shared<state::StateStore>(opts_.state_dir);
     if (auto c = make_vrrp_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
     if (auto c = make_lvs_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
+    // Last created: started first (VRRP and IPVS may rely on its addresses and routes), stopped last.
+    if (auto c = make_static_network_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
 
     control_ = std::make_unique<ControlServer>(io_, opts_.control_socket, [this](const std::string& req) {
         if (req == "status" || req.empty()) return status();
@@ -300,6 +302,11 @@ void Daemon::apply_config(std::shared_ptr<const config::Config> next, std::share
     // IPVS before VRRP, as at startup: a new service is in the kernel's table (the IPVS pass runs off
     // the loop; settled() says when it is done) before its VIP comes up. A part the old config did not
     // need is built and started now; one the new config no longer needs is emptied.
+    if (auto* statics = component("static")) statics->apply(*next, *diff);
+    else if (auto c = make_static_network_component(io_, *next, opts_.run)) {
+        c->start();
+        components_.push_back(std::move(c));
+    }
     Component* lvs = component("lvs");
     if (lvs) {
         lvs->apply(*next, *diff);

@@ -40,6 +40,10 @@ void render_instance(const json& in, std::ostream& out) {
     // what is configured.
     if (at(in, "vips_held").is_array()) out << ", VIPs held " << count(at(in, "vips_held")) << "/" << count(vips);
     else out << ", VIPs configured " << count(vips);
+    for (const char* kind : {"virtual_routes", "virtual_rules"})
+        if (at(in, kind).is_array())
+            out << ", " << kind << " held " << count(at(in, (std::string(kind) + "_held").c_str())) << "/"
+                << count(at(in, kind));
     const json& master = at(in, "master");
     out << ", master " << (master.is_string() ? master.get<std::string>() : std::string("unknown"));
     if (master.is_string() && master == at(in, "address")) out << " (this node)";
@@ -94,6 +98,25 @@ void render_lvs(const json& lvs, std::ostream& out) {
     if (err.is_string()) out << "IPVS: last reconcile failed: " << text(err) << "\n";
 }
 
+// static_ipaddress / static_routes / static_rules: how many are in place, and each one that is not.
+void render_static(const json& st, std::ostream& out) {
+    out << "static:";
+    const char* sep = " ";
+    for (const char* kind : {"addresses", "routes", "rules"}) {
+        size_t held = 0;
+        for (const auto& e : at(st, kind))
+            if (at(e, "held") == true) ++held;
+        if (count(at(st, kind)) == 0) continue;
+        out << sep << kind << " " << held << "/" << count(at(st, kind)) << " in place";
+        sep = ", ";
+    }
+    out << "\n";
+    for (const char* kind : {"addresses", "routes", "rules"})
+        for (const auto& e : at(st, kind))
+            if (at(e, "held") != true) out << "  not in place: " << text(at(e, "entry")) << "\n";
+    if (at(st, "last_error").is_string()) out << "  error: " << text(at(st, "last_error")) << "\n";
+}
+
 // Copies the listed keys of `from` that exist.
 json pick(const json& from, std::initializer_list<const char*> keys) {
     json out = json::object();
@@ -122,6 +145,7 @@ void render_summary(const json& s, std::ostream& out) {
         out << "track_file " << text(at(f, "name")) << ": " << text(at(f, "value")) << " in " << text(at(f, "file"))
             << "\n";
     if (at(s, "lvs").is_object()) render_lvs(at(s, "lvs"), out);
+    if (at(s, "static").is_object()) render_static(at(s, "static"), out);
     for (const auto& sc : at(at(s, "vrrp"), "scripts"))
         if (at(sc, "refused").is_string()) out << "vrrp_script " << text(at(sc, "name")) << ": refused: "
                                                << text(at(sc, "refused")) << "\n";

@@ -46,6 +46,8 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
     c.auth_pass = in.auth_pass;
     for (const auto& v : in.vips)
         c.vips.push_back({v.address, v.prefix, v.dev.empty() ? in.interface : v.dev, v.label, !v.excluded});
+    for (const auto& r : in.virtual_routes) c.virtual_routes.push_back(r.spec);
+    for (const auto& r : in.virtual_rules) c.virtual_rules.push_back(r.spec);
     c.unicast = !in.unicast_peers.empty();
     c.peers = in.unicast_peers;
     for (const auto& t : in.unicast_peer_ttls) c.peer_ttls.push_back({t.address, t.min_ttl, t.max_ttl});
@@ -122,6 +124,25 @@ const config::VrrpSyncGroupConf* sync_group_of(const config::Config& cfg, const 
             if (m.name == instance) return &g;
     return nullptr;
 }
+
+namespace {
+// Configured and held, as for the VIPs; only for instances that have any, so other status stays as it was.
+void add_virtual_routes_status(nlohmann::json& j, const vrrp::InstanceConfig& c, const vrrp::VirtualRoutes& held) {
+    auto list = [](const auto& specs) {
+        auto out = nlohmann::json::array();
+        for (const auto& s : specs) out.push_back(vrrp::describe(s));
+        return out;
+    };
+    if (!c.virtual_routes.empty() || !held.routes_held().empty()) {
+        j["virtual_routes"] = list(c.virtual_routes);
+        j["virtual_routes_held"] = list(held.routes_held());
+    }
+    if (!c.virtual_rules.empty() || !held.rules_held().empty()) {
+        j["virtual_rules"] = list(c.virtual_rules);
+        j["virtual_rules_held"] = list(held.rules_held());
+    }
+}
+}  // namespace
 
 VrrpComponent::VrrpComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts)
     : io_(io), global_(cfg.global), ipvs_(opts.ipvs), states_(opts.instance_states), store_(opts.state),
@@ -571,6 +592,7 @@ nlohmann::json VrrpComponent::status() const {
         for (const auto& v : i->vips_held()) held.push_back(vrrp::Instance::describe_vip(v));
         j["vips"] = vips;  // configured
         j["vips_held"] = held;
+        add_virtual_routes_status(j, c, i->virtual_routes());
         json dropped;
         const auto& k = i->counters();
         for (size_t r = 0; r < vrrp::kDropReasons; ++r)

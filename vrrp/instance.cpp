@@ -122,6 +122,8 @@ void Instance::update(InstanceConfig next) {
                              cfg_.garp_master_repeat, format_ip(v.address), v.dev);
         }
     }
+    routes_.update(cfg_.virtual_routes, cfg_.virtual_rules, sm_->state() == State::Master,
+                   [this](const std::string& e) { error(e); });
     sm_->update_settings(Clock::now(), machine_params());
     retrack();
     arm_timer();
@@ -195,6 +197,7 @@ void Instance::start() {
         if (auto err = vips_.remove(v); !err.empty())
             spdlog::warn("VRRP_Instance({}) removing stale {}: {}", cfg_.name, format_ip(v.address), err);
     }
+    routes_.drop_stale(cfg_.virtual_routes, cfg_.virtual_rules);
 
     // A machine rebuilt once the interface got its address keeps the maintenance the old one had.
     bool maintenance = sm_ ? sm_->maintenance() : maintenance_at_start_;
@@ -346,9 +349,11 @@ void Instance::run(const Actions& actions) {
                         spdlog::info("VRRP_Instance({}) added VIP {}", cfg_.name, describe_vip(v));
                     }
                 }
+                routes_.hold(cfg_.virtual_routes, cfg_.virtual_rules, [this](const std::string& e) { error(e); });
                 break;
             case Action::Kind::RemoveVips:
                 garp_.cancel();
+                routes_.release(cfg_.virtual_routes, cfg_.virtual_rules, [this](const std::string& e) { error(e); });
                 for (const auto& v : cfg_.vips) {
                     if (v.address == primary_ip_) continue;
                     if (auto err = vips_.remove(v); !err.empty()) {

@@ -21,6 +21,7 @@
 #include "vrrp/track_file.hpp"
 #include "vrrp/track_script.hpp"
 #include "vrrp/vip.hpp"
+#include "vrrp/virtual_routes.hpp"
 
 namespace vrrp {
 
@@ -52,6 +53,8 @@ struct InstanceConfig {
     AuthType auth_type = AuthType::None;
     std::string auth_pass;
     std::vector<VipSpec> vips;            // dev already resolved
+    std::vector<RouteSpec> virtual_routes;  // held with the VIPs, added after them
+    std::vector<RuleSpec> virtual_rules;
     std::optional<uint32_t> source_ip;    // unicast_src_ip / mcast_src_ip; else the interface's first IPv4
     bool unicast = false;
     std::vector<uint32_t> peers;
@@ -129,6 +132,8 @@ public:
     const std::string& last_error() const { return last_error_; }
     // The configured VIPs this instance has on its interfaces now (an address owner's own address always).
     std::vector<VipSpec> vips_held() const;
+    // The virtual_routes / virtual_rules this instance has in the kernel now.
+    const VirtualRoutes& virtual_routes() const { return routes_; }
     // "198.18.0.100/24 dev eth0 label eth0:1", as the log and status write a VIP.
     static std::string describe_vip(const VipSpec& v);
 
@@ -155,6 +160,7 @@ private:
     std::unique_ptr<StateMachine> sm_;
     std::unique_ptr<VrrpSocket> socket_;
     VipManager vips_;
+    VirtualRoutes routes_{cfg_.name};
     GarpSender garp_;
     boost::asio::steady_timer timer_;
     boost::asio::steady_timer link_timer_;

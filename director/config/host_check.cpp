@@ -89,9 +89,12 @@ void check_host(const Config& cfg, Diagnostics& diag, bool as_errors, const Inte
         need(in.interface, in.interface_where.line > 0 ? in.interface_where : in.where, who);
         for (const auto& t : in.track_interfaces) need(t.name, t.where, who + " track_interface");
         for (const auto& v : in.vips) need(v.dev, v.where, who + " virtual_ipaddress");
+        for (const auto& r : in.virtual_routes) need(r.spec.dev, r.where, who + " virtual_routes");
     }
     for (const auto& g : cfg.sync_groups)
         for (const auto& t : g.track_interfaces) need(t.name, t.where, "vrrp_sync_group " + g.name + " track_interface");
+    for (const auto& a : cfg.static_network.addresses) need(a.spec.dev, a.where, "static_ipaddress");
+    for (const auto& r : cfg.static_network.routes) need(r.spec.dev, r.where, "static_routes");
 }
 
 }  // namespace director::config

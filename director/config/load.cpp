@@ -21,9 +21,9 @@ void interpret(const std::vector<Node>& top, Config& cfg, Diagnostics& diag) {
             parse_track_file(n, cfg, diag);
         } else if (k == "SSL") {
             parse_ssl(n, cfg.ssl, diag);
-        } else if (k == "virtual_server_group" || k == "static_ipaddress" ||
-                   k == "static_routes" || k == "static_rules" || k == "linkbeat_use_polling" ||
-                   is_ignored_keepalived_keyword(k)) {
+        } else if (k == "static_ipaddress" || k == "static_routes" || k == "static_rules") {
+            parse_static_section(n, cfg.static_network, diag);
+        } else if (k == "virtual_server_group" || k == "linkbeat_use_polling" || is_ignored_keepalived_keyword(k)) {
             warn_ignored(n, diag);
         } else {
             diag.error(n.where, "unknown top-level keyword '" + k + "'");

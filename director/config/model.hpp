@@ -6,6 +6,7 @@
 
 #include "director/config/checker_conf.hpp"
 #include "director/config/global_defs.hpp"
+#include "director/config/route_conf.hpp"
 #include "director/config/sync_group_conf.hpp"
 #include "director/config/track_file_conf.hpp"
 #include "director/config/virtual_server_conf.hpp"
@@ -22,6 +23,7 @@ struct Config {
     std::vector<TrackFileConf> track_files;
     std::vector<VrrpSyncGroupConf> sync_groups;
     std::vector<VirtualServerConf> virtual_servers;
+    StaticNetworkConf static_network;  // static_ipaddress, static_routes, static_rules
 };
 
 // Reads and validates a config file. On any error the returned Config must not be applied: callers

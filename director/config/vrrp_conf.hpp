@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "director/config/route_conf.hpp"
 #include "director/config/track_file_conf.hpp"
 #include "director/config/tree.hpp"
 
@@ -90,6 +91,9 @@ struct VrrpInstanceConf {
     long long garp_interval_us = -1;
     long long gna_interval_us = -1;
     std::vector<std::string> notify_master, notify_backup, notify_fault, notify_stop, notify;
+    // Added when the instance becomes MASTER (after its VIPs), removed when it leaves MASTER.
+    std::vector<RouteConf> virtual_routes;
+    std::vector<RuleConf> virtual_rules;
     bool operator==(const VrrpInstanceConf&) const = default;
 };
 

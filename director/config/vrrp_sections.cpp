@@ -28,7 +28,7 @@ bool ignored_in_instance(const std::string& k) {
 // silently running something different.
 bool unsupported_in_instance(const std::string& k) {
     static const std::set<std::string> kUnsupported = {
-        "use_vmac", "vmac_xmit_base", "native_ipv6", "virtual_routes", "virtual_rules",
+        "use_vmac", "vmac_xmit_base", "native_ipv6",
         "track_process", "track_bfd", "sync_group", "virtual_ipaddress_excluded_ipv6", "mcast_dst_ip",
     };
     return kUnsupported.count(k) > 0;
@@ -298,6 +298,10 @@ void parse_vrrp_instance(const Node& s, Config& cfg, Diagnostics& diag) {
             parse_authentication(n, in, diag);
         } else if (k == "virtual_ipaddress" || k == "virtual_ipaddress_excluded") {
             parse_vip_block(n, k == "virtual_ipaddress_excluded", in, diag, vip_lines);
+        } else if (k == "virtual_routes") {
+            parse_route_block(n, in.virtual_routes, diag);
+        } else if (k == "virtual_rules") {
+            parse_rule_block(n, in.virtual_rules, diag);
         } else if (k == "unicast_src_ip") {
             if (auto v = ipv4_arg(n, diag)) in.unicast_src_ip = *v;
         } else if (k == "mcast_src_ip") {

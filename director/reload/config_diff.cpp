@@ -46,6 +46,8 @@ VrrpInstanceConf strip(VrrpInstanceConf in) {
     for (auto& v : in.vips) v.where = {};
     for (auto& t : in.track_scripts) t.where = {};
     for (auto& t : in.track_interfaces) t.where = {};
+    for (auto& r : in.virtual_routes) r.where = {};
+    for (auto& r : in.virtual_rules) r.where = {};
     return in;
 }
 GlobalDefs strip(GlobalDefs g) {
@@ -133,6 +135,19 @@ std::string track_interfaces_text(const std::vector<VrrpTrackInterfaceConf>& ts)
     return s;
 }
 
+// "NAME X added" / "NAME X removed" for each entry in only one of the lists; order does not count.
+template <class Conf>
+void note_entries(std::vector<std::string>& out, const std::string& name, const std::vector<Conf>& a,
+                  const std::vector<Conf>& b) {
+    auto in = [](const std::vector<Conf>& v, const Conf& c) {
+        return std::any_of(v.begin(), v.end(), [&](const Conf& x) { return x.spec == c.spec; });
+    };
+    for (const auto& c : b)
+        if (!in(a, c)) out.push_back(name + " " + vrrp::describe(c.spec) + " added");
+    for (const auto& c : a)
+        if (!in(b, c)) out.push_back(name + " " + vrrp::describe(c.spec) + " removed");
+}
+
 InstanceDiff diff_instance(const VrrpInstanceConf& a0, const GlobalDefs& ga, const VrrpInstanceConf& b0,
                            const GlobalDefs& gb, const std::set<std::string>& changed_scripts) {
     InstanceDiff d;
@@ -173,9 +188,13 @@ InstanceDiff diff_instance(const VrrpInstanceConf& a0, const GlobalDefs& ga, con
         !(b.notify_master.empty() && b.notify_backup.empty() && b.notify_fault.empty() && b.notify_stop.empty() &&
           b.notify.empty()))
         s.push_back("notify scripts run with a new script_user / enable_script_security");
+    note_entries(s, "virtual_route", a.virtual_routes, b.virtual_routes);
+    note_entries(s, "virtual_rule", a.virtual_rules, b.virtual_rules);
     // Whatever else differs (a keyword added later, `state`): still an in-place update, named generically.
     VrrpInstanceConf ra = a, rb = b;
     ra.vips = rb.vips = {};
+    ra.virtual_routes = rb.virtual_routes = {};  // a reordering alone changes nothing
+    ra.virtual_rules = rb.virtual_rules = {};
     if (s.empty() && !(ra == rb)) s.push_back("other settings changed");
     bool any = !d.vips_added.empty() || !d.vips_removed.empty() || !s.empty();
     d.change = any ? Change::Updated : Change::Unchanged;
@@ -321,6 +340,9 @@ bool same_checkers(const Config& a, const VirtualServerConf& va, const RealServe
 ConfigDiff diff(const Config& before, const Config& after) {
     ConfigDiff d;
     d.global = global_changes(before.global, after.global);
+    note_entries(d.static_network, "static_ipaddress:", before.static_network.addresses, after.static_network.addresses);
+    note_entries(d.static_network, "static_routes:", before.static_network.routes, after.static_network.routes);
+    note_entries(d.static_network, "static_rules:", before.static_network.rules, after.static_network.rules);
 
     std::map<std::string, const VrrpScriptConf*> old_scripts;
     for (const auto& s : before.vrrp_scripts) old_scripts[s.name] = &s;
@@ -370,7 +392,7 @@ ConfigDiff diff(const Config& before, const Config& after) {
 }
 
 bool ConfigDiff::empty() const {
-    if (!global.empty()) return false;
+    if (!global.empty() || !static_network.empty()) return false;
     for (const auto& i : instances)
         if (i.change != Change::Unchanged) return false;
     for (const auto& s : scripts)
@@ -383,6 +405,7 @@ bool ConfigDiff::empty() const {
 std::vector<std::string> ConfigDiff::describe() const {
     std::vector<std::string> out;
     for (const auto& g : global) out.push_back("global_defs: " + g);
+    out.insert(out.end(), static_network.begin(), static_network.end());
     for (const auto& s : scripts)
         if (s.change != Change::Unchanged)
             out.push_back("vrrp_script " + s.name + ": " + (s.change == Change::Updated ? "redefined" : to_string(s.change)));

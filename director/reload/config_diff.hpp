@@ -56,6 +56,8 @@ struct ConfigDiff {
     std::vector<ScriptDiff> scripts;
     std::vector<VirtualServerDiff> virtual_servers;
     std::vector<std::string> global;            // global_defs settings that changed ("lvs_sync_daemon ...")
+    // static_ipaddress / static_routes / static_rules entries added or removed ("static_routes: X added").
+    std::vector<std::string> static_network;
 
     // Nothing at all differs.
     bool empty() const;
