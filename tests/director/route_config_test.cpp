@@ -4,31 +4,16 @@
 
 #include "director/config/model.hpp"
 #include "director/config/values.hpp"
+#include "config_text.hpp"
 
 using namespace director::config;
+using testsupport::all_errors;
 
 namespace {
 
-std::string all_errors(const Diagnostics& d) {
-    std::string s;
-    for (const auto& e : d.errors()) s += e.str() + "\n";
-    return s;
-}
-
-Config load_ok(const std::string& text) {
-    Diagnostics d;
-    Config c = load_text(text, "r.conf", d);
-    EXPECT_TRUE(d.ok()) << all_errors(d);
-    return c;
-}
-
-// Exactly one error, at `line`, containing `needle`.
+Config load_ok(const std::string& text) { return testsupport::load_ok(text, "r.conf"); }
 void expect_error(const std::string& text, int line, const std::string& needle) {
-    Diagnostics d;
-    load_text(text, "r.conf", d);
-    ASSERT_EQ(d.errors().size(), 1u) << all_errors(d);
-    EXPECT_EQ(d.errors()[0].where.str(), "r.conf:" + std::to_string(line)) << all_errors(d);
-    EXPECT_NE(d.errors()[0].message.find(needle), std::string::npos) << all_errors(d);
+    testsupport::expect_error(text, line, needle, "r.conf");
 }
 
 uint32_t ip(const char* s) { return *parse_ipv4(s); }

@@ -4,34 +4,16 @@
 
 #include "director/config/model.hpp"
 #include "director/config/values.hpp"
+#include "../director/config_text.hpp"
 
 using namespace director::config;
+using testsupport::all_errors;
+using testsupport::load_ok;
+using testsupport::expect_error;
 
 namespace {
 
 const std::filesystem::path kRepo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-
-std::string all_errors(const Diagnostics& d) {
-    std::string s;
-    for (const auto& e : d.errors()) s += e.str() + "\n";
-    return s;
-}
-
-Config load_ok(const std::string& text) {
-    Diagnostics d;
-    Config c = load_text(text, "t.conf", d);
-    EXPECT_TRUE(d.ok()) << all_errors(d);
-    return c;
-}
-
-// Expects exactly one error, at `line`, whose message contains `needle`.
-void expect_error(const std::string& text, int line, const std::string& needle) {
-    Diagnostics d;
-    load_text(text, "t.conf", d);
-    ASSERT_EQ(d.errors().size(), 1u) << all_errors(d);
-    EXPECT_EQ(d.errors()[0].where.str(), "t.conf:" + std::to_string(line)) << all_errors(d);
-    EXPECT_NE(d.errors()[0].message.find(needle), std::string::npos) << all_errors(d);
-}
 
 const char* kMinimal = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n";
 
