@@ -64,8 +64,10 @@ HttpResponseParser::State HttpResponseParser::fail(std::string why) {
 
 void HttpResponseParser::hash(const char* data, size_t n) {
     body_size_ += n;
-    EVP_DigestUpdate(md5_->ctx, data, n);
+    if (md5_) EVP_DigestUpdate(md5_->ctx, data, n);
 }
+
+bool HttpResponseParser::over_limit(size_t more) const { return want_body_ && body_size_ + more > max_body_; }
 
 HttpResponseParser::State HttpResponseParser::feed(const char* data, size_t n) {
     if (state_ != State::NeedMore) return state_;
@@ -98,8 +100,8 @@ HttpResponseParser::State HttpResponseParser::parse_headers() {
     if (ec != std::errc() || p != line.data() + 12 || code < 100 || code > 599)
         return fail("malformed status line '" + line.substr(0, 40) + "'");
     status_ = code;
-    if (!want_body_) return state_ = State::Done;
-
+    // The body is read to its end even without a digest, as keepalived does: a response is only complete
+    // then, and a server streaming forever fails by the check's timeout instead of passing.
     mode_ = Body::UntilClose;
     size_t pos = eol + 2;
     while (pos < head_.size()) {
@@ -116,7 +118,7 @@ HttpResponseParser::State HttpResponseParser::parse_headers() {
             size_t len = 0;
             auto [q, err] = std::from_chars(value.data(), value.data() + value.size(), len);
             if (err != std::errc() || q != value.data() + value.size()) return fail("bad Content-Length");
-            if (len > max_body_) return fail("body larger than " + std::to_string(max_body_) + " bytes");
+            if (want_body_ && len > max_body_) return fail("body larger than " + std::to_string(max_body_) + " bytes");
             mode_ = Body::Length;
             remaining_ = len;
         }
@@ -131,7 +133,7 @@ HttpResponseParser::State HttpResponseParser::body(const char* data, size_t n) {
     switch (mode_) {
         case Body::None: return state_ = State::Done;
         case Body::UntilClose:
-            if (body_size_ + n > max_body_) return fail("body larger than " + std::to_string(max_body_) + " bytes");
+            if (over_limit(n)) return fail("body larger than " + std::to_string(max_body_) + " bytes");
             hash(data, n);
             return state_;
         case Body::Length: {
@@ -147,7 +149,7 @@ HttpResponseParser::State HttpResponseParser::body(const char* data, size_t n) {
     while (i < n && state_ == State::NeedMore) {
         if (chunk_ == Chunk::Data) {
             size_t take = std::min(n - i, remaining_);
-            if (body_size_ + take > max_body_) return fail("body larger than " + std::to_string(max_body_) + " bytes");
+            if (over_limit(take)) return fail("body larger than " + std::to_string(max_body_) + " bytes");
             hash(data + i, take);
             i += take;
             remaining_ -= take;

@@ -1,7 +1,8 @@
 #pragma once
-// Incremental HTTP/1.x response reading for HTTP_GET/SSL_GET: the status line, headers, and (only when a
-// digest is wanted) the body through Content-Length, chunked encoding or connection close, hashed with
-// MD5 as keepalived's `digest` expects. Sizes are capped so a hostile server cannot exhaust memory.
+// Incremental HTTP/1.x response reading for HTTP_GET/SSL_GET: the status line, headers, and the body through
+// Content-Length, chunked encoding or connection close, read to its end; hashed with MD5 when a digest is
+// wanted (as keepalived's `digest` expects), else counted and dropped. Nothing is kept but the headers (capped)
+// and the hash, so a hostile server cannot exhaust memory; a body that never ends is the caller's timeout.
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -22,6 +23,7 @@ class HttpResponseParser {
 public:
     enum class State { NeedMore, Done, Error };
 
+    // want_body: hash the body for a digest; at most max_body bytes of it then.
     explicit HttpResponseParser(bool want_body, size_t max_body = 1 << 20);
     ~HttpResponseParser();
     HttpResponseParser(const HttpResponseParser&) = delete;
@@ -34,13 +36,14 @@ public:
     int status() const { return status_; }
     const std::string& error() const { return error_; }
     std::string body_md5_hex() const;  // valid once Done with want_body
-    size_t body_size() const { return body_size_; }  // bytes hashed so far; never above max_body
+    size_t body_size() const { return body_size_; }  // body bytes read so far; with want_body never above max_body
 
 private:
     State fail(std::string why);
     State parse_headers();
     State body(const char* data, size_t n);
     void hash(const char* data, size_t n);
+    bool over_limit(size_t more) const;
 
     enum class Body { None, Length, Chunked, UntilClose };
     enum class Chunk { Size, Data, DataEnd, Trailer };

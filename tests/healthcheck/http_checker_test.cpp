@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "healthcheck/http_checker.hpp"
+#include "healthcheck/http_response.hpp"
 #include "healthcheck/tcp_checker.hpp"
 #include "tests/healthcheck/checker_harness.hpp"
 #include "tests/healthcheck/test_server.hpp"
@@ -180,6 +181,29 @@ TEST_F(HttpCheck, HungServerFailsWithinTimeoutWhileOtherChecksKeepSchedule) {
     // The good checker runs every 50 ms + exchange time; a stalled loop would give a handful at most.
     EXPECT_GE(good_at.size(), 12u);
     for (size_t i = 1; i < good_at.size(); ++i) EXPECT_LT(good_at[i] - good_at[i - 1], 250ms);
+}
+
+TEST_F(HttpCheck, EndlessBodyFailsByTheTimeoutEvenWithoutADigest) {
+    // A 200 status line is not a healthy answer until the response has ended (keepalived reads it whole too).
+    TestHttpServer endless({.endless = true});
+    auto start = std::chrono::steady_clock::now();
+    auto r = check(http_target(endless), testsupport::fast_policy(400));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.reason, "timeout during read response");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+}
+
+TEST(HttpResponse, WithoutADigestTheBodyIsStillReadToItsEnd) {
+    HttpResponseParser p(false);
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab";
+    EXPECT_EQ(p.feed(head.data(), head.size()), HttpResponseParser::State::NeedMore);
+    EXPECT_EQ(p.feed("cde", 3), HttpResponseParser::State::Done);
+    EXPECT_EQ(p.body_size(), 5u);
+    EXPECT_EQ(p.body_md5_hex(), "") << "nothing hashed without a digest";
+    HttpResponseParser big(false, 4);
+    const std::string large = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+    EXPECT_EQ(big.feed(large.data(), large.size()), HttpResponseParser::State::NeedMore)
+        << "the digest's size cap does not apply to a body that is only drained";
 }
 
 TEST_F(HttpCheck, ConnectTimeoutAppliesWhenNothingAnswersTheSyn) {

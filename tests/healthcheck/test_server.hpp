@@ -46,6 +46,7 @@ public:
         std::string body = "ok\n";
         bool chunked = false;
         bool hang = false;  // accept and read, never answer
+        bool endless = false;  // 200 with a body that never ends (no length, never closed)
         std::optional<ServerTls> tls;
         std::string address = "127.0.0.1";
     };
@@ -150,6 +151,10 @@ private:
     void respond(std::shared_ptr<Conn> c) {
         int status = status_override_ > 0 ? status_override_.load() : opts_.status;
         std::string head = "HTTP/1.1 " + std::to_string(status) + " X\r\nConnection: close\r\n";
+        if (opts_.endless) {
+            c->out = head + "\r\n" + std::string(65536, 'x');
+            return stream(c);
+        }
         if (opts_.chunked) {
             c->out = head + "Transfer-Encoding: chunked\r\n\r\n";
             // Split into two chunks so the client must reassemble.
@@ -175,6 +180,17 @@ private:
         };
         if (c->tls) boost::asio::async_write(*c->tls, boost::asio::buffer(c->out), done);
         else boost::asio::async_write(c->sock, boost::asio::buffer(c->out), done);
+    }
+
+    // Writes c->out again and again until the client goes away.
+    void stream(std::shared_ptr<Conn> c) {
+        auto again = [this, c](const boost::system::error_code& ec, size_t) {
+            if (ec) return;
+            c->out.assign(65536, 'x');
+            stream(c);
+        };
+        if (c->tls) boost::asio::async_write(*c->tls, boost::asio::buffer(c->out), again);
+        else boost::asio::async_write(c->sock, boost::asio::buffer(c->out), again);
     }
 
     Options opts_;
