@@ -100,7 +100,8 @@ vrrp::InstanceConfig VrrpComponent::instance_config(const config::VrrpInstanceCo
     }
     std::set<uint32_t> service_vips;
     for (const auto& vs : cfg.virtual_servers)
-        if (!vs.key.fwmark) service_vips.insert(vs.key.address);
+        for (const auto& k : vs.service_keys())  // every address of a group's members
+            if (!k.fwmark) service_vips.insert(k.address);
     bool carries_service = std::any_of(c.vips.begin(), c.vips.end(),
                                        [&](const vrrp::VipSpec& v) { return service_vips.count(v.address) > 0; });
     if (ipvs_ && carries_service) {

@@ -15,9 +15,11 @@ void interpret(const std::vector<Node>& top, Config& cfg, Diagnostics& diag) {
             parse_vrrp_instance(n, cfg, diag);
         } else if (k == "virtual_server") {
             parse_virtual_server(n, cfg, diag);
+        } else if (k == "virtual_server_group") {
+            parse_virtual_server_group(n, cfg, diag);
         } else if (k == "SSL") {
             parse_ssl(n, cfg.ssl, diag);
-        } else if (k == "vrrp_sync_group" || k == "virtual_server_group" || k == "static_ipaddress" ||
+        } else if (k == "vrrp_sync_group" || k == "static_ipaddress" ||
                    k == "static_routes" || k == "static_rules" || k == "track_file" || k == "linkbeat_use_polling" ||
                    is_ignored_keepalived_keyword(k)) {
             warn_ignored(n, diag);
@@ -25,6 +27,8 @@ void interpret(const std::vector<Node>& top, Config& cfg, Diagnostics& diag) {
             diag.error(n.where, "unknown top-level keyword '" + k + "'");
         }
     }
+    // A group may be defined after the virtual_server that uses it, as in keepalived.
+    resolve_virtual_server_groups(cfg, diag);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "director/config/checker_conf.hpp"
 #include "director/config/global_defs.hpp"
 #include "director/config/virtual_server_conf.hpp"
+#include "director/config/virtual_server_group.hpp"
 #include "director/config/vrrp_conf.hpp"
 
 namespace director::config {
@@ -17,6 +18,7 @@ struct Config {
     std::optional<SslConf> ssl;
     std::vector<VrrpScriptConf> vrrp_scripts;
     std::vector<VrrpInstanceConf> vrrp_instances;
+    std::vector<VirtualServerGroupConf> virtual_server_groups;
     std::vector<VirtualServerConf> virtual_servers;
 };
 
