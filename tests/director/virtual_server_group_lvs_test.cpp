@@ -1,7 +1,8 @@
 // A virtual_server group in the LVS half, against the in-memory kernel: every member is one kernel service
 // with the same real servers, one health verdict per real server changes it in all of them, start adopts
-// the members already there, a reload touches only the members it adds or removes, a removed real
-// server drains in every member, and a hand drain naming one member drains the real server in all.
+// the members already there, a reload touches only the members it adds or removes (and keeps the running
+// checks), a removed real server drains in every member, and a hand drain naming one member drains the
+// real server in all.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include "tests/director/config_text.hpp"
 #include "tests/director/ipvs_fake_kernel.hpp"
 #include "tests/director/run_until.hpp"
+#include "tests/healthcheck/test_server.hpp"
 
 using namespace director;
 using namespace std::chrono_literals;
@@ -278,4 +280,25 @@ TEST(VirtualServerGroupLvs, AHandDrainNamingOneMemberDrainsTheRealServerInAll) {
     for (const auto& k : kThree)
         EXPECT_EQ(weights(h.kernel, k), (std::map<uint32_t, int32_t>{{ip("198.18.1.1"), 2}, {ip("198.18.1.2"), 0}}));
     h.stop();
+}
+
+TEST(VirtualServerGroupLvs, AReloadThatChangesOnlyMembersKeepsTheChecksAndTheirVerdicts) {
+    testsupport::TestHttpServer failing({});
+    failing.set_status(503);
+    auto text = [&](const std::string& range) {
+        return "virtual_server_group K {\n  " + range + " 443\n}\nvirtual_server group K {\n  protocol TCP\n"
+               "  real_server 127.0.0.1 " + std::to_string(failing.port()) + " {\n    HTTP_GET {\n      url {\n"
+               "        path /healthz\n        status_code 200\n      }\n      delay_loop 0.05\n"
+               "      connect_timeout 0.3\n      retry 0\n      warmup 0\n    }\n  }\n}\n";
+    };
+    boost::asio::io_context io;
+    auto m = lvs::make_membership(io, testsupport::load_config(text("198.18.0.100-101")));
+    ASSERT_TRUE(m);
+    m->start();
+    ASSERT_TRUE(run_until(io, [&] { return !m->decide(0, 0, 1).present; }, 5s)) << "fails and is removed";
+    auto next = m->reload(testsupport::load_config(text("198.18.0.100-102")));
+    ASSERT_TRUE(next);
+    m.reset();
+    EXPECT_FALSE(next->decide(0, 0, 1).present)
+        << "the group is the same virtual_server: its failed server stays out (a fresh check would start in)";
 }
