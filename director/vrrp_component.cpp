@@ -98,10 +98,7 @@ vrrp::InstanceConfig VrrpComponent::instance_config(const config::VrrpInstanceCo
         bool reverse = t.weight ? t.reverse : script->config().weight_reverse;
         c.track_scripts.push_back({script, weight, reverse});
     }
-    std::set<uint32_t> service_vips;
-    for (const auto& vs : cfg.virtual_servers)
-        for (const auto& k : vs.service_keys())  // every address of a group's members
-            if (!k.fwmark) service_vips.insert(k.address);
+    const std::set<uint32_t> service_vips = config::service_addresses(cfg);
     bool carries_service = std::any_of(c.vips.begin(), c.vips.end(),
                                        [&](const vrrp::VipSpec& v) { return service_vips.count(v.address) > 0; });
     if (ipvs_ && carries_service) {

@@ -7,6 +7,7 @@
 //                           lb_kind, <TCP_CHECK|HTTP_GET|SSL_GET|MISC_CHECK> } }
 // (Owned by the IPVS work: extend freely.)
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <utility>
@@ -82,5 +83,7 @@ struct VirtualServerConf {
 
 struct Config;
 void parse_virtual_server(const Node& n, Config& out, Diagnostics& diag);
+// Every virtual address the file's services listen on (a group's members included; fwmarks have none).
+std::set<uint32_t> service_addresses(const Config& cfg);
 
 }  // namespace director::config

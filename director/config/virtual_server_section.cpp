@@ -148,6 +148,14 @@ ipvs::Service VirtualServerConf::service(const ipvs::ServiceKey& k) const {
     return s;
 }
 
+std::set<uint32_t> service_addresses(const Config& cfg) {
+    std::set<uint32_t> out;
+    for (const auto& vs : cfg.virtual_servers)
+        for (const auto& k : vs.service_keys())
+            if (!k.fwmark) out.insert(k.address);
+    return out;
+}
+
 std::string VirtualServerConf::name() const {
     if (!group.empty()) return std::string(ipvs::protocol_name(key.protocol)) + " group " + group;
     return ipvs::describe(key);

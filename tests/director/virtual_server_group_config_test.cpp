@@ -92,6 +92,12 @@ TEST(VirtualServerGroup, EveryMemberFormExpandsToExactlyItsServices) {
     }
 }
 
+TEST(VirtualServerGroup, EveryMemberAddressIsAServiceAddressForTheVrrpFaultRule) {
+    auto cfg = testsupport::load_config("virtual_server_group G {\n  198.18.0.10-11 80\n  fwmark 7\n}\n" + user("G") +
+                                        "virtual_server 198.18.0.20 443 {\n  protocol TCP\n}\n");
+    EXPECT_EQ(config::service_addresses(cfg), (std::set{ip("198.18.0.10"), ip("198.18.0.11"), ip("198.18.0.20")}));
+}
+
 TEST(VirtualServerGroup, MayBeDefinedAfterItsVirtualServerAndServeTcpAndUdpAtOnce) {
     auto cfg = testsupport::load_config(user("G") + user("G", "", "UDP") + "virtual_server_group G {\n  198.18.0.1 53\n}\n");
     ASSERT_EQ(cfg.virtual_servers.size(), 2u);
