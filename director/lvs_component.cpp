@@ -204,13 +204,16 @@ void LvsComponent::apply(const config::Config& next, const reload::ConfigDiff& d
     auto now = lvs::DrainList::Clock::now();
     for (const auto& v : diff.virtual_servers) {
         if (v.change != reload::Change::Updated) continue;
-        auto vs = std::find_if(next.virtual_servers.begin(), next.virtual_servers.end(),
-                               [&](const config::VirtualServerConf& x) { return x.key == v.key; });
+        auto vs = std::find_if(next.virtual_servers.begin(), next.virtual_servers.end(), [&](const config::VirtualServerConf& x) {
+            return x.key == v.key && x.group == v.group;
+        });
         if (vs == next.virtual_servers.end()) continue;
+        // A group's real server leaves each of its kernel services; a service the group lost goes whole.
         for (const auto& r : v.real_servers)
             if (r.change == reload::Change::Removed)
-                pending_drains_.push_back(
-                    {v.key, {r.address, r.port}, now + std::chrono::milliseconds(vs->drain_timeout_ms)});
+                for (const auto& k : vs->service_keys())
+                    pending_drains_.push_back(
+                        {k, {r.address, r.port}, now + std::chrono::milliseconds(vs->drain_timeout_ms)});
     }
 
     std::unique_ptr<Membership> next_membership;
@@ -378,9 +381,9 @@ void LvsComponent::finish_pass(PassResult p) {
         ++reconciles_;
         op_failures_ += r.failed;
         if (first) {
-            spdlog::info("ipvs: {} virtual server(s): adopted {} already in the kernel, {} added, {} edited, {} deleted "
+            spdlog::info("ipvs: {} service(s): adopted {} already in the kernel, {} added, {} edited, {} deleted "
                          "in {:.1f} ms{}",
-                         cfg_.virtual_servers.size(), r.adopted, r.added, r.edited, r.deleted,
+                         configured_services(), r.adopted, r.added, r.edited, r.deleted,
                          r.took.count() / 1000.0,
                          cfg_.global.lvs_flush ? " (lvs_flush: foreign services removed)" : "");
         } else if (p.after_reload) {
@@ -449,6 +452,12 @@ void LvsComponent::stop(std::function<void()> done) {
     for (auto& f : waiting) f();
 }
 
+size_t LvsComponent::configured_services() const {
+    size_t n = 0;
+    for (const auto& vs : cfg_.virtual_servers) n += vs.service_keys().size();
+    return n;
+}
+
 std::string LvsComponent::summary() const {
     if (!connected_) return "IPVS unavailable";
     size_t all = 0, up = 0;
@@ -462,8 +471,14 @@ std::string LvsComponent::summary() const {
 }
 
 nlohmann::json LvsComponent::status() const {
+    std::map<ipvs::ServiceKey, const std::string*> group_of;
+    for (const auto& vs : cfg_.virtual_servers)
+        for (const auto& k : vs.members) group_of[k] = &vs.group;
     nlohmann::json services = nlohmann::json::array();
-    for (const auto& s : seen_) services.push_back(ipvs::to_json(s));
+    for (const auto& s : seen_) {
+        services.push_back(ipvs::to_json(s));
+        if (auto g = group_of.find(s.service.key); g != group_of.end()) services.back()["group"] = *g->second;
+    }
     size_t dests = 0;
     for (const auto& s : services) dests += s["destinations"].size();
     nlohmann::json last = {{"ok", last_.ok && last_error_.empty()},
@@ -478,6 +493,7 @@ nlohmann::json LvsComponent::status() const {
     if (!last_error_.empty()) last["error"] = last_error_;
     nlohmann::json j = {{"kernel", connected_ ? "connected" : "unavailable"},
                         {"configured_virtual_servers", cfg_.virtual_servers.size()},
+                        {"configured_services", configured_services()},
                         {"owned_services", owned_},
                         {"destinations", dests},
                         {"delay_loop_ms", period_.count()},

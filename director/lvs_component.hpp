@@ -96,6 +96,7 @@ private:
     void schedule();
     void set_availability(bool available, const std::string& reason);
     const lvs::HealthSource& health() const;
+    size_t configured_services() const;  // kernel services: one per virtual_server, one per group member
     std::set<ipvs::SyncState> sync_roles_wanted() const;  // on the loop
     void wire_membership();  // on_change and on_transition of a new membership_
     std::set<ipvs::SyncState> sync_running_;               // worker-side: the roles this process started

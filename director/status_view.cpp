@@ -67,8 +67,9 @@ void render_lvs(const json& lvs, std::ostream& out) {
             size_t up = 0;
             for (const auto& rs : at(vs, "real_servers"))
                 if (at(rs, "state") == "up") ++up;
-            out << "virtual_server " << text(at(vs, "virtual_server")) << ": real servers " << up << "/"
-                << count(at(vs, "real_servers")) << " up";
+            out << "virtual_server " << text(at(vs, "virtual_server"));
+            if (at(vs, "services").is_number()) out << " (" << text(at(vs, "services")) << " services)";
+            out << ": real servers " << up << "/" << count(at(vs, "real_servers")) << " up";
             if (at(vs, "sorry_server_active") == true) out << ", sorry server in use";
             out << "\n";
         }
@@ -78,8 +79,9 @@ void render_lvs(const json& lvs, std::ostream& out) {
             size_t up = 0;
             for (const auto& d : at(svc, "destinations"))
                 if (at(d, "weight").is_number() && at(d, "weight").get<long>() > 0) ++up;
-            out << "virtual_server " << service_name(svc) << ": real servers " << up << "/"
-                << count(at(svc, "destinations")) << " up\n";
+            out << "virtual_server " << service_name(svc);
+            if (at(svc, "group").is_string()) out << " (group " << text(at(svc, "group")) << ")";
+            out << ": real servers " << up << "/" << count(at(svc, "destinations")) << " up\n";
         }
     }
     if (at(lvs, "hand_drained").is_object())

@@ -173,9 +173,7 @@ vrrp::InstanceConfig VrrpComponent::instance_config(const config::VrrpInstanceCo
     for (const auto& t : plan.scripts) c.track_scripts.push_back({scripts_.at(t.name).get(), t.weight, t.reverse});
     for (const auto& t : plan.files) c.track_files.push_back({files_.at(t.name).get(), t.weight, t.reverse});
     c.track_interfaces = plan.interfaces;
-    std::set<uint32_t> service_vips;
-    for (const auto& vs : cfg.virtual_servers)
-        if (!vs.key.fwmark) service_vips.insert(vs.key.address);
+    const std::set<uint32_t> service_vips = config::service_addresses(cfg);
     bool carries_service = std::any_of(c.vips.begin(), c.vips.end(),
                                        [&](const vrrp::VipSpec& v) { return service_vips.count(v.address) > 0; });
     if (ipvs_ && carries_service) {

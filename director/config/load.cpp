@@ -19,16 +19,20 @@ void interpret(const std::vector<Node>& top, Config& cfg, Diagnostics& diag) {
             parse_vrrp_sync_group(n, cfg, diag);
         } else if (k == "track_file" || k == "vrrp_track_file") {
             parse_track_file(n, cfg, diag);
+        } else if (k == "virtual_server_group") {
+            parse_virtual_server_group(n, cfg, diag);
         } else if (k == "SSL") {
             parse_ssl(n, cfg.ssl, diag);
         } else if (k == "static_ipaddress" || k == "static_routes" || k == "static_rules") {
             parse_static_section(n, cfg.static_network, diag);
-        } else if (k == "virtual_server_group" || k == "linkbeat_use_polling" || is_ignored_keepalived_keyword(k)) {
+        } else if (k == "linkbeat_use_polling" || is_ignored_keepalived_keyword(k)) {
             warn_ignored(n, diag);
         } else {
             diag.error(n.where, "unknown top-level keyword '" + k + "'");
         }
     }
+    // A group may be defined after the virtual_server that uses it, as in keepalived.
+    resolve_virtual_server_groups(cfg, diag);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "director/config/sync_group_conf.hpp"
 #include "director/config/track_file_conf.hpp"
 #include "director/config/virtual_server_conf.hpp"
+#include "director/config/virtual_server_group.hpp"
 #include "director/config/vrrp_conf.hpp"
 
 namespace director::config {
@@ -22,6 +23,7 @@ struct Config {
     std::vector<VrrpInstanceConf> vrrp_instances;
     std::vector<TrackFileConf> track_files;
     std::vector<VrrpSyncGroupConf> sync_groups;
+    std::vector<VirtualServerGroupConf> virtual_server_groups;
     std::vector<VirtualServerConf> virtual_servers;
     StaticNetworkConf static_network;  // static_ipaddress, static_routes, static_rules
 };

@@ -66,10 +66,13 @@ void parse_real_server(const Node& n, VirtualServerConf& vs, Diagnostics& diag) 
         return;
     }
     auto ip = ipv4_arg(n, diag, 0);
+    // Port 0 forwards to the port each connection came to: the only choice for a fwmark service, and
+    // what a group's real server without a port means (its members may differ in port).
+    const bool any_port = vs.key.fwmark != 0 || !vs.group.empty();
     std::optional<uint16_t> port = uint16_t{0};
     if (n.args.size() == 2) {
-        port = port_arg(n, diag, 1, vs.key.fwmark != 0);
-    } else if (!vs.key.fwmark) {
+        port = port_arg(n, diag, 1, any_port);
+    } else if (!any_port) {
         port = vs.key.port;  // keepalived: a missing port means the virtual server's
     }
     if (!ip || !port) return;
@@ -105,8 +108,15 @@ void parse_real_server(const Node& n, VirtualServerConf& vs, Diagnostics& diag) 
     (void)inhibit_set;
     if (rs.l_threshold && rs.u_threshold && rs.l_threshold > rs.u_threshold)
         diag.error(n.where, "real_server: lthreshold is above uthreshold");
+    if (!vs.group.empty() && rs.port == 0) {
+        for (const auto& c : rs.checkers)
+            if (c.kind != "MISC_CHECK" && !c.connect_port)
+                diag.error(c.where, c.kind + " of real_server " + config::format_ipv4(rs.address) +
+                                        " in a group has no port to check: give the real_server a PORT or the "
+                                        "check a connect_port");
+    }
     ipvs::Forward fwd = rs.forward.value_or(vs.forward);
-    if (fwd != ipvs::Forward::Masq && !vs.key.fwmark && rs.port != vs.key.port) {
+    if (fwd != ipvs::Forward::Masq && !any_port && rs.port != vs.key.port) {
         // DR and TUN cannot translate ports: the kernel would forward to the virtual port anyway.
         diag.warning(n.where, "real_server port " + std::to_string(rs.port) + " differs from the virtual port " +
                                   std::to_string(vs.key.port) + ", which DR/TUN cannot translate; using " +
@@ -125,9 +135,9 @@ void parse_real_server(const Node& n, VirtualServerConf& vs, Diagnostics& diag) 
 
 }  // namespace
 
-ipvs::Service VirtualServerConf::service() const {
+ipvs::Service VirtualServerConf::service(const ipvs::ServiceKey& k) const {
     ipvs::Service s;
-    s.key = key;
+    s.key = k;
     s.scheduler = scheduler;
     s.flags = sched_flags;
     if (persistence_timeout_s) {
@@ -138,7 +148,18 @@ ipvs::Service VirtualServerConf::service() const {
     return s;
 }
 
-std::string VirtualServerConf::name() const { return ipvs::describe(key); }
+std::set<uint32_t> service_addresses(const Config& cfg) {
+    std::set<uint32_t> out;
+    for (const auto& vs : cfg.virtual_servers)
+        for (const auto& k : vs.service_keys())
+            if (!k.fwmark) out.insert(k.address);
+    return out;
+}
+
+std::string VirtualServerConf::name() const {
+    if (!group.empty()) return std::string(ipvs::protocol_name(key.protocol)) + " group " + group;
+    return ipvs::describe(key);
+}
 
 void parse_virtual_server(const Node& n, Config& out, Diagnostics& diag) {
     VirtualServerConf vs;
@@ -148,8 +169,7 @@ void parse_virtual_server(const Node& n, Config& out, Diagnostics& diag) {
         if (!m) return;
         vs.key.fwmark = static_cast<uint32_t>(*m);
     } else if (n.args.size() == 2 && n.args[0] == "group") {
-        diag.error(n.where, "virtual_server group is not supported; list the virtual servers one by one");
-        return;
+        vs.group = n.args[1];  // resolved once the whole file is read: the group may come later
     } else if (n.args.size() == 2) {
         auto ip = ipv4_arg(n, diag, 0);
         auto port = port_arg(n, diag, 1, false);
@@ -157,7 +177,7 @@ void parse_virtual_server(const Node& n, Config& out, Diagnostics& diag) {
         vs.key.address = *ip;
         vs.key.port = *port;
     } else {
-        diag.error(n.where, "virtual_server takes IP PORT or fwmark N");
+        diag.error(n.where, "virtual_server takes IP PORT, fwmark N or group NAME");
         return;
     }
     if (!n.has_block) {
@@ -221,7 +241,7 @@ void parse_virtual_server(const Node& n, Config& out, Diagnostics& diag) {
         } else if (k == "sorry_server") {
             if (!expect_args(c, 2, diag)) continue;
             auto ip = ipv4_arg(c, diag, 0);
-            auto port = port_arg(c, diag, 1, vs.key.fwmark != 0);
+            auto port = port_arg(c, diag, 1, vs.key.fwmark != 0 || !vs.group.empty());
             if (ip && port) vs.sorry_server = SorryServerConf{*ip, *port, c.where};
         } else if (k == "alpha") {
             set_flag(c, diag, vs.alpha);
@@ -253,10 +273,14 @@ void parse_virtual_server(const Node& n, Config& out, Diagnostics& diag) {
         }
     }
     for (const auto& other : out.virtual_servers) {
-        if (other.key == vs.key) {
+        if (other.id() != vs.id()) continue;
+        if (vs.group.empty())
             diag.error(n.where, "virtual_server " + vs.name() + " is defined twice (first at " + other.where.str() + ")");
-            return;
-        }
+        else
+            diag.error(n.where, "virtual_server group " + vs.group + " is used twice with protocol " +
+                                    ipvs::protocol_name(vs.key.protocol) + " (first at " + other.where.str() +
+                                    "); one group serves at most one virtual_server per protocol");
+        return;
     }
     out.virtual_servers.push_back(std::move(vs));
 }

@@ -2,6 +2,9 @@
 // of service by hand (an apiserver host about to be upgraded) and puts it back.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <map>
+
 #include "director/config/values.hpp"
 #include "director/ipvs/types.hpp"
 #include "director/lvs_component.hpp"
@@ -42,8 +45,20 @@ bool LvsComponent::hand_drained(size_t vs, size_t rs) const {
     const auto& v = cfg_.virtual_servers[vs];
     const auto& r = v.real_servers[rs];
     std::string backend = ipvs::format_addr_port(r.address, r.port);
-    return hand_drains_.count(state::drain_key("", backend)) ||
-           hand_drains_.count(state::drain_key(service_text(v.key), backend));
+    if (hand_drains_.count(state::drain_key("", backend))) return true;
+    if (v.group.empty()) return hand_drains_.count(state::drain_key(service_text(v.key), backend)) > 0;
+    // A group has one set of real servers for all its services: a drain naming any of them drains the
+    // real server in every one (its health verdict is shared the same way). The drains are few and a
+    // group may have thousands of services, so the drains are looked at, not the services.
+    const std::string prefix = state::drain_key("x", backend);
+    const std::string head = prefix.substr(0, prefix.size() - 1);  // "ADDR:PORT in "
+    for (const auto& [key, since] : hand_drains_) {
+        if (key.rfind(head, 0) != 0) continue;
+        const std::string service = key.substr(head.size());
+        for (const auto& k : v.members)
+            if (service_text(k) == service) return true;
+    }
+    return false;
 }
 
 void LvsComponent::backend_request(const nlohmann::json& args, std::function<void(const nlohmann::json&)> reply) {
@@ -63,7 +78,10 @@ void LvsComponent::backend_request(const nlohmann::json& args, std::function<voi
     std::vector<std::pair<size_t, size_t>> matches;
     for (size_t v = 0; v < cfg_.virtual_servers.size(); ++v) {
         const auto& vs = cfg_.virtual_servers[v];
-        if (!service.empty() && service_text(vs.key) != service) continue;
+        auto keys = vs.service_keys();
+        if (!service.empty() && std::none_of(keys.begin(), keys.end(),
+                                             [&](const ipvs::ServiceKey& k) { return service_text(k) == service; }))
+            continue;
         for (size_t r = 0; r < vs.real_servers.size(); ++r)
             if (ipvs::format_addr_port(vs.real_servers[r].address, vs.real_servers[r].port) == *backend)
                 matches.push_back({v, r});
@@ -98,22 +116,26 @@ void LvsComponent::backend_request(const nlohmann::json& args, std::function<voi
     settled([this, matches, key, message, reply = std::move(reply)] {
         nlohmann::json servers = nlohmann::json::array();
         uint64_t active = 0;
+        std::map<ipvs::ServiceKey, const ipvs::ServiceState*> seen;
+        for (const auto& s : seen_) seen[s.service.key] = &s;
         for (auto [v, r] : matches) {
             const auto& vs = cfg_.virtual_servers[v];
             const auto& rs = vs.real_servers[r];
-            nlohmann::json j{{"service", service_text(vs.key)}, {"hand_drained", hand_drained(v, r)}, {"in_table", false}};
-            for (const auto& s : seen_) {
-                if (s.service.key != vs.key) continue;
-                for (const auto& d : s.destinations)
-                    if (d.dest.address == rs.address && d.dest.port == rs.port) {
-                        j["in_table"] = true;
-                        j["weight"] = d.dest.weight;
-                        j["active_conns"] = d.active_conns;
-                        j["inactive_conns"] = d.inactive_conns;
-                        active += d.active_conns;
-                    }
+            // One entry per kernel service: a group's real server is in each of its services.
+            for (const auto& k : vs.service_keys()) {
+                nlohmann::json j{{"service", service_text(k)}, {"hand_drained", hand_drained(v, r)}, {"in_table", false}};
+                if (!vs.group.empty()) j["group"] = vs.group;
+                if (auto s = seen.find(k); s != seen.end())
+                    for (const auto& d : s->second->destinations)
+                        if (d.dest.address == rs.address && d.dest.port == rs.port) {
+                            j["in_table"] = true;
+                            j["weight"] = d.dest.weight;
+                            j["active_conns"] = d.active_conns;
+                            j["inactive_conns"] = d.inactive_conns;
+                            active += d.active_conns;
+                        }
+                servers.push_back(j);
             }
-            servers.push_back(j);
         }
         nlohmann::json out{{"ok", connected_}, {"backend", key}, {"servers", servers}, {"active_conns", active}};
         if (!message.empty()) out["message"] = message;

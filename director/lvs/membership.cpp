@@ -319,13 +319,19 @@ public:
                 if (auto dw = state_.dynamic_weight(v, r)) rj["dynamic_weight"] = *dw;
                 rss.push_back(std::move(rj));
             }
-            out.push_back({{"virtual_server", vs.name()},
-                           {"quorum", vs.quorum},
-                           {"hysteresis", vs.hysteresis},
-                           {"live_weight", state_.live_weight(v)},
-                           {"quorum_up", state_.quorum_up(v)},
-                           {"sorry_server_active", state_.use_sorry_server(v)},
-                           {"real_servers", std::move(rss)}});
+            nlohmann::json vj{{"virtual_server", vs.name()},
+                              {"quorum", vs.quorum},
+                              {"hysteresis", vs.hysteresis},
+                              {"live_weight", state_.live_weight(v)},
+                              {"quorum_up", state_.quorum_up(v)},
+                              {"sorry_server_active", state_.use_sorry_server(v)},
+                              {"real_servers", std::move(rss)}};
+            if (!vs.group.empty()) {
+                // These verdicts apply to each of the group's kernel services (lvs.services name the group).
+                vj["group"] = vs.group;
+                vj["services"] = vs.members.size();
+            }
+            out.push_back(std::move(vj));
         }
         return out;
     }
@@ -345,7 +351,7 @@ private:
 
     // prev's real servers by key, and where each one's checkers are in prev.entries_.
     struct PrevIndex {
-        using RsKey = std::tuple<ipvs::ServiceKey, uint32_t, uint16_t>;
+        using RsKey = std::tuple<std::pair<std::string, ipvs::ServiceKey>, uint32_t, uint16_t>;
         std::map<RsKey, std::pair<size_t, size_t>> position;
         std::map<std::pair<size_t, size_t>, std::vector<size_t>> entries;
         PrevIndex() = default;
@@ -353,7 +359,7 @@ private:
             for (size_t v = 0; v < prev.cfg_.virtual_servers.size(); ++v) {
                 const auto& vs = prev.cfg_.virtual_servers[v];
                 for (size_t r = 0; r < vs.real_servers.size(); ++r)
-                    position[{vs.key, vs.real_servers[r].address, vs.real_servers[r].port}] = {v, r};
+                    position[{vs.id(), vs.real_servers[r].address, vs.real_servers[r].port}] = {v, r};
             }
             for (size_t i = 0; i < prev.entries_.size(); ++i)
                 if (const auto& s = prev.entries_[i].slot) entries[{s->vs, s->rs}].push_back(i);
@@ -365,7 +371,7 @@ private:
         const auto& vs = cfg_.virtual_servers[v];
         const auto& rs = vs.real_servers[r];
         if (rs.checkers.empty()) return true;  // nothing to build either way
-        auto at = index.position.find({vs.key, rs.address, rs.port});
+        auto at = index.position.find({vs.id(), rs.address, rs.port});
         if (at == index.position.end()) return false;
         auto [pv, pr] = at->second;
         const auto& pvs = prev.cfg_.virtual_servers[pv];
@@ -385,10 +391,10 @@ private:
     }
 
     void settle_quorums(const HealthMembership& prev) {
-        std::map<ipvs::ServiceKey, size_t> before;
-        for (size_t pv = 0; pv < prev.cfg_.virtual_servers.size(); ++pv) before[prev.cfg_.virtual_servers[pv].key] = pv;
+        std::map<std::pair<std::string, ipvs::ServiceKey>, size_t> before;
+        for (size_t pv = 0; pv < prev.cfg_.virtual_servers.size(); ++pv) before[prev.cfg_.virtual_servers[pv].id()] = pv;
         for (size_t v = 0; v < cfg_.virtual_servers.size(); ++v) {
-            if (auto it = before.find(cfg_.virtual_servers[v].key); it != before.end()) {
+            if (auto it = before.find(cfg_.virtual_servers[v].id()); it != before.end()) {
                 if (auto q = state_.settle_quorum(v, prev.state_.quorum_up(it->second))) {
                     const auto& vs = cfg_.virtual_servers[v];
                     spdlog::warn("{}: quorum {} with the reloaded config (live weight {}, quorum {})", vs.name(),

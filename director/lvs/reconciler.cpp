@@ -13,9 +13,9 @@ std::vector<DesiredService> desired_state(const config::Config& cfg, const Healt
     out.reserve(cfg.virtual_servers.size());
     for (size_t v = 0; v < cfg.virtual_servers.size(); ++v) {
         const auto& vs = cfg.virtual_servers[v];
-        DesiredService d;
-        d.service = vs.service();
-        d.vs_index = v;
+        // One health verdict per real server; every kernel service of the section (a group has many)
+        // gets the same destinations.
+        std::vector<ipvs::Destination> dests;
         for (size_t r = 0; r < vs.real_servers.size(); ++r) {
             const auto& rs = vs.real_servers[r];
             RealServerDecision dec = health.decide(v, r, rs.weight);
@@ -27,21 +27,27 @@ std::vector<DesiredService> desired_state(const config::Config& cfg, const Healt
             dst.weight = dec.weight;
             dst.u_threshold = rs.u_threshold;
             dst.l_threshold = rs.l_threshold;
-            d.dests.push_back(dst);
+            dests.push_back(dst);
         }
         if (vs.sorry_server && health.use_sorry_server(v)) {
             bool listed = false;
-            for (const auto& x : d.dests) listed |= x.address == vs.sorry_server->address && x.port == vs.sorry_server->port;
+            for (const auto& x : dests) listed |= x.address == vs.sorry_server->address && x.port == vs.sorry_server->port;
             if (!listed) {
                 ipvs::Destination s;
                 s.address = vs.sorry_server->address;
                 s.port = vs.sorry_server->port;
                 s.forward = vs.forward;
                 s.weight = 1;
-                d.dests.push_back(s);
+                dests.push_back(s);
             }
         }
-        out.push_back(std::move(d));
+        for (const auto& k : vs.service_keys()) {
+            DesiredService d;
+            d.service = vs.service(k);
+            d.vs_index = v;
+            d.dests = dests;
+            out.push_back(std::move(d));
+        }
     }
     return out;
 }

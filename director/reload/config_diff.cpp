@@ -233,6 +233,7 @@ std::vector<std::string> service_changes(const VirtualServerConf& a, const Virtu
     VirtualServerConf ra = a, rb = b;
     ra.where = rb.where = {};
     ra.real_servers = rb.real_servers = {};
+    ra.members = rb.members = {};  // listed one by one (VirtualServerDiff::members_added/removed)
     if (ra.sorry_server) ra.sorry_server->where = {};
     if (rb.sorry_server) rb.sorry_server->where = {};
     if (s.empty() && !(ra == rb)) s.push_back("other settings changed");
@@ -261,10 +262,17 @@ VirtualServerDiff diff_service(const Config& ca, const VirtualServerConf& a, con
                                const VirtualServerConf& b) {
     VirtualServerDiff d;
     d.key = b.key;
+    d.group = b.group;
     d.settings = service_changes(a, b);
+    if (!b.group.empty()) {
+        std::set<ipvs::ServiceKey> before(a.members.begin(), a.members.end());
+        for (const auto& k : b.members)
+            if (!before.erase(k)) d.members_added.push_back(k);
+        d.members_removed.assign(before.begin(), before.end());
+    }
     std::map<std::pair<uint32_t, uint16_t>, const RealServerConf*> old;
     for (const auto& r : a.real_servers) old[{r.address, r.port}] = &r;
-    bool any = !d.settings.empty();
+    bool any = !d.settings.empty() || !d.members_added.empty() || !d.members_removed.empty();
     for (const auto& r : b.real_servers) {
         RealServerDiff rd;
         rd.address = r.address;
@@ -375,19 +383,26 @@ ConfigDiff diff(const Config& before, const Config& after) {
     for (const auto& in : before.vrrp_instances)
         if (old_instances.count(in.name)) d.instances.push_back({in.name, Change::Removed, {}, {}, {}});
 
-    std::map<ipvs::ServiceKey, const VirtualServerConf*> old_services;
-    for (const auto& vs : before.virtual_servers) old_services[vs.key] = &vs;
+    auto whole = [](const VirtualServerConf& vs, Change c) {
+        VirtualServerDiff v;
+        v.key = vs.key;
+        v.group = vs.group;
+        v.change = c;
+        return v;
+    };
+    std::map<std::pair<std::string, ipvs::ServiceKey>, const VirtualServerConf*> old_services;
+    for (const auto& vs : before.virtual_servers) old_services[vs.id()] = &vs;
     for (const auto& vs : after.virtual_servers) {
-        auto it = old_services.find(vs.key);
+        auto it = old_services.find(vs.id());
         if (it == old_services.end()) {
-            d.virtual_servers.push_back({vs.key, Change::Added, {}, {}});
+            d.virtual_servers.push_back(whole(vs, Change::Added));
             continue;
         }
         d.virtual_servers.push_back(diff_service(before, *it->second, after, vs));
         old_services.erase(it);
     }
     for (const auto& vs : before.virtual_servers)
-        if (old_services.count(vs.key)) d.virtual_servers.push_back({vs.key, Change::Removed, {}, {}});
+        if (old_services.count(vs.id())) d.virtual_servers.push_back(whole(vs, Change::Removed));
     return d;
 }
 
@@ -423,13 +438,22 @@ std::vector<std::string> ConfigDiff::describe() const {
         for (const auto& s : i.settings) out.push_back(who + s);
     }
     for (const auto& v : virtual_servers) {
-        std::string who = "virtual_server " + ipvs::describe(v.key) + ": ";
+        std::string who = "virtual_server " + v.name() + ": ";
         if (v.change == Change::Unchanged) continue;
         if (v.change != Change::Updated) {
             out.push_back(who + to_string(v.change));
             continue;
         }
         for (const auto& s : v.settings) out.push_back(who + s);
+        // A group may expand to thousands of services: name the first few, count the rest.
+        auto members = [&](const std::vector<ipvs::ServiceKey>& keys, const char* what) {
+            constexpr size_t kNamed = 16;
+            for (size_t i = 0; i < keys.size() && i < kNamed; ++i)
+                out.push_back(who + "service " + ipvs::describe(keys[i]) + " " + what);
+            if (keys.size() > kNamed) out.push_back(who + std::to_string(keys.size() - kNamed) + " more services " + what);
+        };
+        members(v.members_added, "added");
+        members(v.members_removed, "removed");
         for (const auto& r : v.real_servers) {
             std::string rs = who + "real_server " + ipvs::format_addr_port(r.address, r.port) + ": ";
             if (r.change == Change::Added) out.push_back(rs + "added");
@@ -455,8 +479,19 @@ const ScriptDiff* ConfigDiff::script(const std::string& name) const {
 
 const VirtualServerDiff* ConfigDiff::virtual_server(const ipvs::ServiceKey& key) const {
     for (const auto& v : virtual_servers)
-        if (v.key == key) return &v;
+        if (v.group.empty() && v.key == key) return &v;
     return nullptr;
+}
+
+const VirtualServerDiff* ConfigDiff::virtual_server_group(const std::string& group, ipvs::Protocol protocol) const {
+    for (const auto& v : virtual_servers)
+        if (v.group == group && v.key.protocol == protocol) return &v;
+    return nullptr;
+}
+
+std::string VirtualServerDiff::name() const {
+    if (!group.empty()) return std::string(ipvs::protocol_name(key.protocol)) + " group " + group;
+    return ipvs::describe(key);
 }
 
 }  // namespace director::reload

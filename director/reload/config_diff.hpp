@@ -1,7 +1,7 @@
 #pragma once
 // What a reload changes: the running config against the newly read one, section by section, matched by
-// name (vrrp_instance, vrrp_script) or by key (virtual_server address/port/fwmark, real_server
-// address/port). File positions never count as a change: a comment added above a section changes nothing.
+// name (vrrp_instance, vrrp_script) or by key (virtual_server address/port/fwmark or group and protocol,
+// real_server address/port). File positions never count as a change: a comment added above a section changes nothing.
 // The components apply the result (director/vrrp_component.cpp, director/lvs_component.cpp); the IPVS
 // table itself is still reconciled against the kernel, this only says what to keep.
 #include <cstdint>
@@ -49,6 +49,11 @@ struct VirtualServerDiff {
     Change change = Change::Unchanged;
     std::vector<std::string> settings;          // "lb_algo rr -> wlc"
     std::vector<RealServerDiff> real_servers;   // every real server of either side, for a kept service
+    // `virtual_server group NAME` (matched by group and protocol, `key` holding only the protocol): the
+    // kernel services its group gained and lost. The kept ones keep their real servers and counters.
+    std::string group;
+    std::vector<ipvs::ServiceKey> members_added, members_removed;
+    std::string name() const;  // as VirtualServerConf::name()
 };
 
 struct ConfigDiff {
@@ -66,6 +71,8 @@ struct ConfigDiff {
     const InstanceDiff* instance(const std::string& name) const;
     const ScriptDiff* script(const std::string& name) const;
     const VirtualServerDiff* virtual_server(const ipvs::ServiceKey& key) const;
+    // `virtual_server group NAME` with `protocol`.
+    const VirtualServerDiff* virtual_server_group(const std::string& group, ipvs::Protocol protocol) const;
 };
 
 ConfigDiff diff(const config::Config& before, const config::Config& after);

@@ -130,3 +130,20 @@ TEST(StatusView, CountersHoldCountsOnly) {
     EXPECT_FALSE(c["vrrp"]["instances"][0].contains("state"));
     EXPECT_EQ(c["lvs"]["reconciles"], 7);
 }
+
+TEST(StatusView, AGroupIsNamedOnItsServicesAndInItsMembershipLine) {
+    auto doc = document();
+    doc["lvs"]["membership"][0]["virtual_server"] = "TCP group K";
+    doc["lvs"]["membership"][0]["group"] = "K";
+    doc["lvs"]["membership"][0]["services"] = 4;
+    EXPECT_EQ(summary_lines(doc)[2], "virtual_server TCP group K (4 services): real servers 2/3 up");
+
+    doc["lvs"].erase("membership");
+    doc["lvs"]["services"] = json::array({json{{"protocol", "TCP"}, {"address", "198.18.0.100"}, {"port", 80},
+                                               {"group", "K"}, {"destinations", json::array({json{{"weight", 1}}})}},
+                                          json{{"fwmark", 7}, {"group", "K"}, {"destinations", json::array()}}});
+    auto lines = summary_lines(doc);
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_EQ(lines[2], "virtual_server 198.18.0.100 80 TCP (group K): real servers 1/1 up");
+    EXPECT_EQ(lines[3], "virtual_server fwmark 7 (group K): real servers 0/0 up");
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """IPVS on a real kernel, in one VM boot: every netlink operation of `director ipvs` checked against ipvsadm,
 traffic through NAT and DR with rr/wrr/sh/lc/wlc, drift repair, foreign services, kill -9 + restart keeping
-counters, bad configs failing `director check` with file:line, and live reload (reload_cases.py).
+counters, a virtual_server_group adopted after kill -9, bad configs failing `director check` with file:line, and
+live reload (reload_cases.py).
 
 Run: tests/kernel/run-in-vm.sh -- tests/kernel/ipvs_suite.py   (needs root, ip_vs; ctest label vm)
 Each case prints PASS/FAIL; the exit status is the number of failed cases.
@@ -193,6 +194,64 @@ def kill_9_and_restart_keep_the_service_counters():
         wait_until(lambda: len(dest_lines(d.ns)) == 3, 20, "service programmed")
         assert dd.stop() == 0
         assert service_listed(d.ns), "--keep-ipvs removed the rules"
+
+
+@case
+def virtual_server_group_is_one_service_per_member_and_survives_kill_9():
+    with Topology("vsg") as t:
+        d, client, _ = nat_topology(t)
+        # rs3 has no port: port 0, which the kernel reads as "the port the connection came to".
+        conf = ("virtual_server_group K {\n  198.18.1.100-102 80\n  fwmark 7\n}\n"
+                "virtual_server group K {\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n"
+                + "".join(f"  real_server 198.18.0.1{i} {'80 ' if i < 3 else ''}{{\n"
+                          "    TCP_CHECK {\n      connect_port 80\n      connect_timeout 2\n    }\n  }\n"
+                          for i in (1, 2, 3)) + "}\n")
+        want = {"TCP 198.18.1.100:80", "TCP 198.18.1.101:80", "TCP 198.18.1.102:80", "FWM 7"}
+        want_dests = {"198.18.0.11:80", "198.18.0.12:80", "198.18.0.13:0"}
+
+        def table():
+            """{service: set of real servers} from ipvsadm -Ln."""
+            out, cur = {}, None
+            for line in ipvsadm("-Ln", ns=d.ns).splitlines():
+                f = line.split()
+                if f and f[0] in ("TCP", "UDP", "FWM"):
+                    cur = f"{f[0]} {f[1]}"
+                    out[cur] = set()
+                elif f and f[0] == "->" and cur and f[1] != "RemoteAddress:Port":
+                    out[cur].add(f[1])
+            return out
+
+        def conns():
+            line = [l for l in ipvsadm("-Ln", "--stats", "--exact", ns=d.ns).splitlines()
+                    if l.startswith("TCP  198.18.1.100:80")]
+            return int(line[0].split()[2]) if line else None
+
+        dd = Director(d, conf, name="vsg").start()
+        try:
+            wait_until(lambda: table() == {s: want_dests for s in want}, 20, f"group programmed: {table()}")
+            assert_same_listing(d.ns, "group", [[], ["--stats"]])
+            counts = requests(client, "198.18.1.100", 30)
+            assert counts == {"rs1": 10, "rs2": 10, "rs3": 10}, counts
+            wait_until(lambda: conns() == 30, 10, "30 connections counted")
+            sock = dd.args[dd.args.index("--control-socket") + 1]
+            st = json.loads(director("status", "--json", "--control-socket", sock).stdout)["lvs"]
+            assert {s.get("group") for s in st["services"]} == {"K"}, st["services"]
+            assert [(m["virtual_server"], m["services"], len(m["real_servers"])) for m in st["membership"]] == \
+                [("TCP group K", 4, 3)], st["membership"]
+            dd.stop(signal.SIGKILL)
+            assert table() == {s: want_dests for s in want} and conns() == 30, "kill -9 must leave the rules"
+            t0 = time.monotonic()
+            dd = Director(d, conf, name="vsg2").start()
+            wait_until(lambda: "adopted 4 already in the kernel, 0 added, 0 edited, 0 deleted" in dd.text(), 20,
+                       "adoption of the four services logged")
+            print(f"  4 services adopted {time.monotonic() - t0:.1f}s after the restart", flush=True)
+            requests(client, "198.18.1.100", 30)
+            wait_until(lambda: conns() == 60, 10, f"60 connections counted (a re-add would show 30): {conns()}")
+            assert table() == {s: want_dests for s in want}, table()
+            assert_same_listing(d.ns, "group after restart", [[]])
+        finally:
+            assert dd.stop() == 0
+        assert table() == {}, "a clean stop removes every member"
 
 
 @case
