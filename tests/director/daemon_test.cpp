@@ -40,6 +40,8 @@ DaemonOptions options_in(const TempDir& dir) {
     DaemonOptions opts;
     opts.pid_file = (dir.path() / "d.pid").string();
     opts.control_socket = (dir.path() / "d.sock").string();
+    // Never the default /var/lib/director: tests run in parallel (its lock admits one daemon) and without root.
+    opts.state_dir = (dir.path() / "state").string();
     return opts;
 }
 
