@@ -105,7 +105,10 @@ class ControlDrill(ThreeHostCase):
         self.assertLess(flood_sent[0], 100 * 1024 * 1024, "the 100 MB request is cut at the limit")
         self.assertGreaterEqual(counters["oversize"], 1)
         self.assertGreaterEqual(counters["idle_timeouts"], 1)
-        self.assertLess(rss_after - rss_before, 32 * 1024, "memory bounded")
+        # ASan's quarantine keeps freed blocks resident (43 MiB here under the sanitized build); a daemon that
+        # buffered the 100 MB request would be far above either bound.
+        bound = 80 * 1024 if "ASAN_OPTIONS" in os.environ else 32 * 1024
+        self.assertLess(rss_after - rss_before, bound, "memory bounded")
         self.assertLess(max(gaps), 1.1, "adverts stay on time")
         self.assertEqual(a.state(), "MASTER")
 
