@@ -90,4 +90,20 @@ private:
     }
 };
 
+// A component owns its Kernel; this one hands every call to a FakeKernel the test keeps.
+class Borrowed : public Kernel {
+public:
+    explicit Borrowed(FakeKernel& k) : k_(k) {}
+    std::vector<ServiceState> list() override { return k_.list(); }
+    void add_service(const Service& s) override { k_.add_service(s); }
+    void edit_service(const Service& s) override { k_.edit_service(s); }
+    void del_service(const ServiceKey& k) override { k_.del_service(k); }
+    void add_dest(const ServiceKey& k, const Destination& d) override { k_.add_dest(k, d); }
+    void edit_dest(const ServiceKey& k, const Destination& d) override { k_.edit_dest(k, d); }
+    void del_dest(const ServiceKey& k, const Destination& d) override { k_.del_dest(k, d); }
+
+private:
+    FakeKernel& k_;
+};
+
 }  // namespace director::ipvs::testing

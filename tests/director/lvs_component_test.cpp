@@ -20,26 +20,12 @@
 
 using namespace director;
 using namespace std::chrono_literals;
+using ipvs::testing::Borrowed;
 using ipvs::testing::FakeKernel;
 using testsupport::run_until;
 
 namespace {
 
-// The component owns its Kernel; this one hands every call to a FakeKernel the test keeps.
-class Borrowed : public ipvs::Kernel {
-public:
-    explicit Borrowed(FakeKernel& k) : k_(k) {}
-    std::vector<ipvs::ServiceState> list() override { return k_.list(); }
-    void add_service(const ipvs::Service& s) override { k_.add_service(s); }
-    void edit_service(const ipvs::Service& s) override { k_.edit_service(s); }
-    void del_service(const ipvs::ServiceKey& k) override { k_.del_service(k); }
-    void add_dest(const ipvs::ServiceKey& k, const ipvs::Destination& d) override { k_.add_dest(k, d); }
-    void edit_dest(const ipvs::ServiceKey& k, const ipvs::Destination& d) override { k_.edit_dest(k, d); }
-    void del_dest(const ipvs::ServiceKey& k, const ipvs::Destination& d) override { k_.del_dest(k, d); }
-
-private:
-    FakeKernel& k_;
-};
 
 // Real servers 198.18.0.11.. on port 80 with weights as given; delay_loop 0.2 s keeps the repair tests short.
 std::string service(const std::string& vip, std::vector<int> weights, const std::string& sched = "rr") {

@@ -22,6 +22,7 @@
 
 using namespace director;
 using namespace std::chrono_literals;
+using ipvs::testing::Borrowed;
 using ipvs::testing::FakeKernel;
 using testsupport::run_until;
 
@@ -55,20 +56,6 @@ std::string group_config(const std::string& range, const std::string& checks = "
 
 const std::set<ipvs::ServiceKey> kThree{tcp80("198.18.0.100"), tcp80("198.18.0.101"), tcp80("198.18.0.102"), fwm(7)};
 
-class Borrowed : public ipvs::Kernel {
-public:
-    explicit Borrowed(FakeKernel& k) : k_(k) {}
-    std::vector<ipvs::ServiceState> list() override { return k_.list(); }
-    void add_service(const ipvs::Service& s) override { k_.add_service(s); }
-    void edit_service(const ipvs::Service& s) override { k_.edit_service(s); }
-    void del_service(const ipvs::ServiceKey& k) override { k_.del_service(k); }
-    void add_dest(const ipvs::ServiceKey& k, const ipvs::Destination& d) override { k_.add_dest(k, d); }
-    void edit_dest(const ipvs::ServiceKey& k, const ipvs::Destination& d) override { k_.edit_dest(k, d); }
-    void del_dest(const ipvs::ServiceKey& k, const ipvs::Destination& d) override { k_.del_dest(k, d); }
-
-private:
-    FakeKernel& k_;
-};
 
 // MembershipState as the reconciler reads it.
 class StateView final : public lvs::HealthSource {

@@ -12,12 +12,8 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "netns"))
-from vrrp_harness import Capture, ThreeHostCase, director_binary, instance_conf, master_down, wait_until  # noqa: E402
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+from vrrp_harness import (Capture, ThreeHostCase, director_binary, instance_conf, master_down,  # noqa: E402
+                          read_pid, rss_kib, wait_until)
 
 
 class ConfigDrill(ThreeHostCase):
@@ -31,8 +27,7 @@ class ConfigDrill(ThreeHostCase):
         good = instance_conf(150, "MASTER")
         a = self.daemon(self.a, "a", good)
         wait_until(lambda: a.state() == "MASTER", master_down(150) + 2, "a master")
-        with open(os.path.join(a.dir, "pid")) as f:
-            pid = int(f.read())
+        pid = read_pid(a)
         cap = Capture(self.c, self.wd, "adverts", "ip proto 112", extra=("-tt",))
         start, rss0 = time.time(), rss_kib(pid)
         incl = os.path.join(self.wd, "many")

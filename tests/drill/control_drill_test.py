@@ -14,15 +14,8 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "netns"))
-from vrrp_harness import Capture, ThreeHostCase, instance_conf, master_down, wait_until  # noqa: E402
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+from vrrp_harness import (Capture, ThreeHostCase, instance_conf, master_down, read_pid, rss_kib,  # noqa: E402
+                          wait_until)
 
 
 def ask_status(path, results, i):
@@ -49,8 +42,7 @@ class ControlDrill(ThreeHostCase):
     def test_thousand_status_calls_a_flood_and_a_silent_client_leave_adverts_on_time(self):
         a = self.daemon(self.a, "a", instance_conf(150, "MASTER"))
         wait_until(lambda: a.state() == "MASTER", master_down(150) + 2, "a master")
-        with open(os.path.join(a.dir, "pid")) as f:
-            pid = int(f.read())
+        pid = read_pid(a)
         cap = Capture(self.c, self.wd, "adverts", "ip proto 112", extra=("-tt",))
         rss_before = rss_kib(pid)
         start = time.time()

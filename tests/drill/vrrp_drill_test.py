@@ -17,7 +17,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "netns"))
 from vrrp_harness import (ADVER_INT, SLACK, VIP, VRID, Capture, ThreeHostCase, instance_conf,  # noqa: E402
-                          master_down, wait_until)
+                          master_down, read_pid, wait_until)
 
 # Sends an ARP request for argv[1] on eth0 and prints each distinct MAC that answers within argv[2] seconds.
 ARP_PROBE = r"""
@@ -175,8 +175,7 @@ class VrrpDrill(ThreeHostCase):
 
     def test_corrupted_adverts_at_1000_per_second_are_counted_and_change_nothing(self):
         a, b = self.pair()
-        with open(os.path.join(b.dir, "pid")) as f:
-            pid = int(f.read())
+        pid = read_pid(b)
         before = b.instance()
         cpu0, t0 = cpu_seconds(pid), time.monotonic()
         r = self.c.run(["python3", "-c", CORRUPTER, str(VRID), "1000", "5", VIP, "198.18.0.3"])

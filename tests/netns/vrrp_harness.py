@@ -175,6 +175,17 @@ class Capture:
         return "\n".join(self.lines())
 
 
+def read_pid(daemon):
+    """The pid a director wrote to its --pid-file."""
+    with open(os.path.join(daemon.dir, "pid")) as f:
+        return int(f.read())
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
 def make_workdir(prefix):
     d = tempfile.mkdtemp(prefix=prefix)
     os.chmod(d, 0o755)

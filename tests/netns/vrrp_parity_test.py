@@ -17,8 +17,8 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from vrrp_harness import (SLACK, VIP, Capture, ThreeHostCase, instance_conf, master_down, skew,  # noqa: E402
-                          wait_until, write_script)
+from vrrp_harness import (SLACK, VIP, Capture, ThreeHostCase, instance_conf, master_down, read_pid,  # noqa: E402
+                          skew, wait_until, write_script)
 
 VIP2 = "198.18.1.100"
 
@@ -61,10 +61,6 @@ def chrt(host, pid):
     prio = int(re.search(r"priority: (\d+)", out).group(1))
     return policy, prio
 
-
-def read_pid(daemon):
-    with open(os.path.join(daemon.dir, "pid")) as f:
-        return int(f.read())
 
 
 class VrrpParityTest(ThreeHostCase):
