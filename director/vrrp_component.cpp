@@ -193,13 +193,9 @@ std::map<std::string, std::unique_ptr<vrrp::TrackFile>> VrrpComponent::load_trac
     for (const auto& f : cfg.track_files) {
         auto want = to_track_file_config(f);
         auto it = old.find(f.name);
-        if (it != old.end()) {
-            const auto& have = it->second->config();
-            if (have.path == want.path && have.weight == want.weight && have.reverse == want.reverse &&
-                have.init_value == want.init_value && have.init_overwrite == want.init_overwrite) {
-                files_[f.name] = std::move(it->second);
-                continue;
-            }
+        if (it != old.end() && it->second->config() == want) {
+            files_[f.name] = std::move(it->second);
+            continue;
         }
         files_[f.name] = std::make_unique<vrrp::TrackFile>(io_, want);
         fresh.push_back(files_[f.name].get());

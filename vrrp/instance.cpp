@@ -146,10 +146,21 @@ void Instance::error(const std::string& msg) {
     spdlog::error("VRRP_Instance({}) {}", cfg_.name, msg);
 }
 
+void Instance::append_group_verdict(std::vector<TrackedItem>& items) const {
+    if (group_fault_) items.push_back({"vrrp_sync_group " + group_->name(), 0, false, *group_fault_});
+}
+
 std::vector<TrackedItem> Instance::tracked() const {
     auto items = tracked_own();
-    if (group_fault_) items.push_back({"vrrp_sync_group " + group_->name(), 0, false, *group_fault_});
+    append_group_verdict(items);
     return items;
+}
+
+TrackResult Instance::evaluate() {
+    auto items = tracked_own();
+    own_fault_ = compute_priority(cfg_.priority, items).fault;
+    append_group_verdict(items);
+    return compute_priority(cfg_.priority, items);
 }
 
 std::vector<TrackedItem> Instance::tracked_own() const {
@@ -210,8 +221,7 @@ void Instance::start() {
     }
     if (primary_ip_ == 0) error("no IPv4 address on " + cfg_.interface + " (set unicast_src_ip or add one)");
     try_open_socket();
-    own_fault_ = compute_priority(cfg_.priority, tracked_own()).fault;
-    TrackResult r = compute_priority(cfg_.priority, tracked());
+    TrackResult r = evaluate();
     run(sm_->set_effective_priority(Clock::now(), r.effective_priority));
     run(sm_->set_ready(Clock::now(), scripts_reported()));
     spdlog::info("VRRP_Instance({}) starting on {} from {}: vrid {}, priority {} (effective {}), {}", cfg_.name,
@@ -258,8 +268,7 @@ void Instance::poll_links() {
 void Instance::retrack() {
     if (!sm_ || sm_->state() == State::Init || sm_->state() == State::Stopped) return;
     bool was_own_fault = own_fault_;
-    own_fault_ = compute_priority(cfg_.priority, tracked_own()).fault;
-    TrackResult r = compute_priority(cfg_.priority, tracked());
+    TrackResult r = evaluate();
     auto now = Clock::now();
     run(sm_->set_effective_priority(now, r.effective_priority));
     run(sm_->set_fault(now, r.fault, r.fault ? r.fault_reason : "every tracked interface and script is up"));

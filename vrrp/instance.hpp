@@ -151,6 +151,9 @@ private:
     MachineParams machine_params() const;
     // The instance's own trackers, without the sync group.
     std::vector<TrackedItem> tracked_own() const;
+    void append_group_verdict(std::vector<TrackedItem>& items) const;
+    // The tracked items read once: sets own_fault_ from the instance's own, returns the verdict with the group's.
+    TrackResult evaluate();
     void subscribe_trackers();
     void unsubscribe_trackers();
     void derive_receive_rules();

@@ -23,6 +23,7 @@ struct TrackFileConfig {
     bool reverse = false;
     std::optional<long long> init_value;  // written at start when the file is missing (or always: overwrite)
     bool init_overwrite = false;
+    bool operator==(const TrackFileConfig&) const = default;
 };
 
 // The file's text as a value: 0 for empty, nullopt for text that is not one integer in int32 range.
