@@ -118,10 +118,8 @@ std::string RouteManager::add(const AddressSpec& a) {
     if (err == 0 && !a.label.empty()) err = rtnl_addr_set_label(obj.get(), a.label.c_str());
     Addr brd = a.broadcast ? ipv4(*a.broadcast, 32) : nullptr;
     if (err == 0 && brd) err = rtnl_addr_set_broadcast(obj.get(), brd.get());
-    kernel_errno_ = 0;
-    if (err == 0) err = rtnl_addr_add(sock_, obj.get(), 0);
-    if (err == 0 || kernel_errno_ == EEXIST) return "";
-    return reason(err);
+    if (err != 0) return nl_geterror(err);  // a libnl setter failed; nothing reached the kernel
+    return request([&] { return rtnl_addr_add(sock_, obj.get(), 0); }, {EEXIST});
 }
 
 std::string RouteManager::remove(const AddressSpec& a) {
@@ -135,10 +133,8 @@ std::string RouteManager::remove(const AddressSpec& a) {
     rtnl_addr_set_ifindex(obj.get(), ifindex);
     int err = rtnl_addr_set_local(obj.get(), local.get());
     rtnl_addr_set_prefixlen(obj.get(), a.prefix);
-    kernel_errno_ = 0;
-    if (err == 0) err = rtnl_addr_delete(sock_, obj.get(), 0);
-    if (err == 0 || kernel_errno_ == EADDRNOTAVAIL || kernel_errno_ == ENOENT || kernel_errno_ == ESRCH) return "";
-    return reason(err);
+    if (err != 0) return nl_geterror(err);  // a libnl setter failed; nothing reached the kernel
+    return request([&] { return rtnl_addr_delete(sock_, obj.get(), 0); }, {EADDRNOTAVAIL, ENOENT, ESRCH});
 }
 
 namespace {
@@ -185,18 +181,24 @@ std::unique_ptr<rtnl_route, RoutePut> build_route(const RouteSpec& r, std::strin
 
 }  // namespace
 
+std::string RouteManager::request(const std::function<int()>& send, std::initializer_list<int> fine) {
+    kernel_errno_ = 0;
+    int err = send();
+    if (err == 0) return "";
+    for (int e : fine)
+        if (kernel_errno_ == e) return "";
+    return reason(err);
+}
+
 std::string RouteManager::add(const RouteSpec& r) {
     if (!sock_) return "cannot open a NETLINK_ROUTE socket";
     if (!r.dev.empty() && ifindex_of(r.dev) == 0) return "no interface " + r.dev;
     std::string why;
     auto rt = build_route(r, why);
     if (!rt) return why;
-    kernel_errno_ = 0;
     // NLM_F_CREATE without NLM_F_EXCL: an identical route answers EEXIST (taken over), another route to
     // the same destination stays and ours goes in front of it, as keepalived does.
-    int err = rtnl_route_add(sock_, rt.get(), NLM_F_CREATE);
-    if (err == 0 || kernel_errno_ == EEXIST) return "";
-    return reason(err);
+    return request([&] { return rtnl_route_add(sock_, rt.get(), NLM_F_CREATE); }, {EEXIST});
 }
 
 std::string RouteManager::remove(const RouteSpec& r) {
@@ -205,10 +207,7 @@ std::string RouteManager::remove(const RouteSpec& r) {
     std::string why;
     auto rt = build_route(r, why);
     if (!rt) return why;
-    kernel_errno_ = 0;
-    int err = rtnl_route_delete(sock_, rt.get(), 0);
-    if (err == 0 || kernel_errno_ == ESRCH || kernel_errno_ == ENOENT) return "";
-    return reason(err);
+    return request([&] { return rtnl_route_delete(sock_, rt.get(), 0); }, {ESRCH, ENOENT});
 }
 
 namespace {
@@ -275,10 +274,7 @@ std::string RouteManager::add(const RuleSpec& r) {
     if (!why.empty()) return why;
     auto rule = build_rule(r, why);
     if (!rule) return why;
-    kernel_errno_ = 0;
-    int err = rtnl_rule_add(sock_, rule.get(), NLM_F_EXCL);
-    if (err == 0 || kernel_errno_ == EEXIST) return "";
-    return reason(err);
+    return request([&] { return rtnl_rule_add(sock_, rule.get(), NLM_F_EXCL); }, {EEXIST});
 }
 
 // Deleted by the exact priority found: a delete without one would take the first rule that merely
@@ -293,9 +289,8 @@ std::string RouteManager::remove(const RuleSpec& r) {
         exact.priority = prio;
         auto rule = build_rule(exact, why);
         if (!rule) return why;
-        kernel_errno_ = 0;
-        int err = rtnl_rule_delete(sock_, rule.get(), 0);
-        if (err < 0 && kernel_errno_ != ENOENT && kernel_errno_ != ESRCH) return reason(err);
+        auto err = request([&] { return rtnl_rule_delete(sock_, rule.get(), 0); }, {ENOENT, ESRCH});
+        if (!err.empty()) return err;
     }
     return "";
 }

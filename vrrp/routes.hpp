@@ -6,6 +6,8 @@
 // Every call is idempotent, as keepalived is across restarts: adding what is already there (left by an
 // earlier run that was killed, or put there by hand) succeeds and the object is taken over; removing
 // what is already gone succeeds.
+#include <functional>
+#include <initializer_list>
 #include <string>
 
 #include "vrrp/route_spec.hpp"
@@ -32,6 +34,9 @@ public:
 private:
     // The kernel's errno for the last refused request (0 when libnl failed before asking it).
     std::string reason(int nl_err) const;
+    // Sends one request (`send` returns libnl's result): "" when it succeeded or the kernel's errno is one of
+    // `fine` (already there, already gone), else the reason.
+    std::string request(const std::function<int()>& send, std::initializer_list<int> fine);
     // The priority of a rule in the kernel equal to `r` in everything but an unset priority.
     bool find_rule(const RuleSpec& r, uint32_t& priority, std::string& err);
 
