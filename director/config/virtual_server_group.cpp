@@ -206,7 +206,8 @@ void parse_virtual_server_group(const Node& n, Config& out, Diagnostics& diag) {
         index.add(m, g.members.size() - 1);
     }
     // Kept even when empty or cut short, so that its users are not also reported as naming an unknown group.
-    if (g.members.empty() && !capped) diag.error(n.where, "virtual_server_group " + g.name + " has no members");
+    // Only a block with no member line is "empty": a bad line has its own error already.
+    if (n.children.empty() && !capped) diag.error(n.where, "virtual_server_group " + g.name + " has no members");
     out.virtual_server_groups.push_back(std::move(g));
 }
 

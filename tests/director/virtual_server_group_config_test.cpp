@@ -177,6 +177,14 @@ TEST(VirtualServerGroup, UnknownDuplicateAndEmptyGroupsAreErrors) {
     has(errors_of("virtual_server_group G {\n}\n" + user("G")), "g.conf:1: ", "virtual_server_group G has no members");
 }
 
+TEST(VirtualServerGroup, ABadMemberLineIsOneErrorNotAlsoAnEmptyGroup) {
+    config::Diagnostics d;
+    config::load_text("virtual_server_group G {\n  198.18.0.100-98 80\n}\n" + user("G"), "g.conf", d);
+    ASSERT_EQ(d.errors().size(), 1u) << d.errors().back().str();
+    EXPECT_EQ(d.errors()[0].str(), "g.conf:2: virtual_server_group G: '198.18.0.100-98': range ends (198.18.0.98) "
+                                   "before it starts (198.18.0.100)");
+}
+
 TEST(VirtualServerGroup, AServiceNamedTwiceIsAnError) {
     // Within a group: the same member, an overlapping range, the same fwmark.
     auto e = errors_of("virtual_server_group G {\n  198.18.0.1-5 80\n  198.18.0.3 80\n  fwmark 7\n  fwmark 7\n"
