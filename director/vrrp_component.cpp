@@ -216,6 +216,7 @@ void VrrpComponent::build_groups(const config::Config& cfg) {
         auto group = std::make_unique<vrrp::SyncGroup>(gc.name, members);
         group->on_state_change = [this, &gc](vrrp::State from, vrrp::State to) { group_changed(gc, from, to); };
         for (auto* m : members) static_cast<vrrp::Instance*>(m)->set_sync_group(group.get());
+        group->refresh();  // a member's own FAULT reaches the others again at once
         groups_.push_back(std::move(group));
     }
 }

@@ -104,7 +104,12 @@ public:
     // Called each time the VRRP timer fires with how late it fired (max_auto_priority watches this).
     std::function<void(Duration)> on_timer_fired;
     // The vrrp_sync_group this instance belongs to (owned by the component), or null.
-    void set_sync_group(SyncGroup* group) { group_ = group; }
+    // Leaving a group (a reload rebuilds them) drops the group's FAULT verdict with it; the new group
+    // hands down its own through refresh().
+    void set_sync_group(SyncGroup* group) {
+        group_ = group;
+        if (!group_) group_fault_.reset();
+    }
     SyncGroup* sync_group() const { return group_; }
     // SyncMember.
     const std::string& member_name() const override { return cfg_.name; }

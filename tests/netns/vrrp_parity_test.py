@@ -11,13 +11,14 @@ b share two segments, eth0 (198.18.0.0/24, with observer c) and eth1 (198.18.1.0
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from vrrp_harness import (SLACK, VIP, Capture, ThreeHostCase, instance_conf, master_down, read_pid,  # noqa: E402
+from vrrp_harness import (SLACK, VIP, Capture, ThreeHostCase, director_binary, instance_conf, master_down, read_pid,  # noqa: E402
                           skew, wait_until, write_script)
 
 VIP2 = "198.18.1.100"
@@ -104,6 +105,12 @@ class VrrpParityTest(ThreeHostCase):
         vi1 = next(i for i in a.status()["vrrp"]["instances"] if i["name"] == "VI_1")
         self.assertEqual(vi1["reason"], "vrrp_sync_group NAT: VI_2 is in FAULT")
         self.assertEqual(b.status()["vrrp"]["sync_groups"][0]["state"], "MASTER")
+        # A reload while the group holds a member in FAULT keeps the verdict (it once crashed the daemon here).
+        r = subprocess.run([director_binary(), "reload", "--control-socket", a.sock], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(a.alive())
+        self.assertEqual(states(a), {"VI_1": "FAULT", "VI_2": "FAULT"})
 
         healed = time.monotonic()
         self.a.run(["ip", "link", "set", "eth1", "up"])
