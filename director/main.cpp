@@ -23,12 +23,14 @@ int main(int argc, char** argv) {
         cli::add_reload(app, rc);
         cli::add_events(app, rc);
         cli::add_operator_commands(app, rc);
+        cli::add_drill(app, rc);
         cli::add_ipvs(app, rc);
     }
     cli::add_care(app, rc);
     if (!lvscare) {
         cli::add_realserver(app, rc);
         cli::add_static_pod(app, rc);
+        cli::add_lab(app, rc);
     }
     cli::add_version(app, rc, program);
     try {

@@ -17,6 +17,10 @@ void add_ipvs(CLI::App& app, int& rc);
 void add_care(CLI::App& app, int& rc);
 void add_realserver(CLI::App& app, int& rc);
 void add_static_pod(CLI::App& app, int& rc);
+// drill: measured switchovers on a master (drill.cpp).
+void add_drill(CLI::App& app, int& rc);
+// lab up/down/status/fail/heal/drill (lab.cpp).
+void add_lab(CLI::App& app, int& rc);
 // `program` is the name the binary was invoked as (director or lvscare), for the printed line.
 void add_version(CLI::App& app, int& rc, const std::string& program);
 
