@@ -116,6 +116,7 @@ json one_round(const DrillOptions& o, const std::string& instance, ProbeThread& 
     auto begin = Clock::now();
     std::this_thread::sleep_for(500ms);  // probes from before the move: the baseline
     json args{{"instance", instance}, {"hold", o.hold_s}};
+    auto asked = Clock::now();
     json reply;
     try {
         reply = control_request(o.control_socket, "switchover " + args.dump(), 60s);
@@ -154,6 +155,14 @@ json one_round(const DrillOptions& o, const std::string& instance, ProbeThread& 
            {"gap_ms", w.gap.count()},
            {"gap_within_bound", skew_ms >= 0 && w.gap.count() <= skew_ms + 200},
            {"back_ms", back_ms}};
+    // Which probes failed and when (ms after the switchover was asked for), so a failure can be placed:
+    // around the peer's takeover, or around the move back.
+    json failures = json::array();
+    for (const auto& smp : prober.samples())
+        if (!smp.ok && smp.started >= begin && smp.started < end && failures.size() < 20)
+            failures.push_back({{"at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(smp.started - asked).count()},
+                                {"reason", smp.reason}});
+    r["failures"] = failures;
     if (auto ok = prober.long_lived_ok()) {
         r["long_lived_survived"] = *ok;
         r["long_lived_requests"] = prober.long_lived_requests();
@@ -175,6 +184,9 @@ void print_round(const json& r) {
                   : r["long_lived_survived"].get<bool>() ? "survived (" + std::to_string(r["long_lived_requests"].get<unsigned long long>()) + " requests)"
                                                          : "broken (" + r["long_lived_error"].get<std::string>() + ")")
               << std::endl;
+    for (const auto& f : r["failures"])
+        std::cout << "  probe failed " << f["at_ms"].get<long long>() << " ms after the switchover was asked for: "
+                  << f["reason"].get<std::string>() << std::endl;
 }
 
 }  // namespace

@@ -128,6 +128,8 @@ void build(const LabOptions& o, const Plan& p) {
         start_backend(o, p, *b);
     }
     for (const Node* d : p.with_role(Role::Director)) {
+        // Per namespace, so this changes nothing outside the lab (see director_config for why).
+        if (p.ipvs) run_in(d->ns, {"sh", "-c", "echo 1 > /proc/sys/net/ipv4/vs/sloppy_tcp"});
         staticpod::write_file_atomically(d->config(), director_config(p, *d), 0600);
         start_director(o, *d);
     }

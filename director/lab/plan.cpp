@@ -122,7 +122,10 @@ std::string director_config(const Plan& p, const Node& d) {
         c += "virtual_server fwmark " + std::to_string(p.port) + " {\n";
     }
     // alpha: a backend counts as healthy only once a check has passed, so `lab status` means it.
-    c += "    delay_loop 2\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n    alpha\n";
+    // mh with mh-port spreads connections by source address and port, and both directors compute the same
+    // table; with sloppy_tcp (set by `lab up`) the new master forwards a connection it has not yet learnt
+    // from the sync daemon (opened just before the move) to the backend that already holds it.
+    c += "    delay_loop 2\n    lb_algo mh\n    mh-port\n    lb_kind DR\n    protocol TCP\n    alpha\n";
     for (const Node* b : p.with_role(Role::Backend)) c += real_server(p, *b);
     c += "}\n";
     return c;
