@@ -36,7 +36,9 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // CLI11 prints the message; a bad flag is "refused" (1) like every other refusal, so scripts
+        // never mistake it for 2 ("no daemon answered") or CLI11's own 100+ codes. --help stays 0.
+        return app.exit(e) == 0 ? 0 : 1;
     }
     return rc;
 }

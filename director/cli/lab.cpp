@@ -22,6 +22,8 @@ std::shared_ptr<lab::LabOptions> lab_options(CLI::App* cmd) {
     o->self = std::filesystem::read_symlink("/proc/self/exe");
     cmd->add_option("--name", o->name, "Which lab (several can run side by side)")->capture_default_str();
     cmd->add_option("--dir", o->root, "Where labs keep their files (ROOT/NAME)")->capture_default_str();
+    // The daemons and the printed commands need paths that work from anywhere.
+    cmd->parse_complete_callback([o] { o->root = std::filesystem::absolute(o->root).lexically_normal(); });
     return o;
 }
 

@@ -155,6 +155,13 @@ std::string not_ready(const Plan& p) {
     return why;
 }
 
+// " --name N --dir D" when they are not the defaults, for the commands this prints.
+std::string lab_flags(const Plan& p) {
+    std::string f = p.name == "default" ? "" : " --name " + p.name;
+    if (p.dir.parent_path() != LabOptions{}.root) f += " --dir " + p.dir.parent_path().string();
+    return f;
+}
+
 void print_summary(const Plan& p, const json& st) {
     std::cout << "lab '" << p.name << "': VIP " << p.vip << ":" << p.port << " (VRRP id " << p.virtual_router_id
               << ", PASS auth), files in " << p.dir.string() << "\n";
@@ -179,7 +186,7 @@ void print_summary(const Plan& p, const json& st) {
         std::cout << "  ip netns exec " << c->ns << " curl --cacert " << (p.pki() / "ca.crt").string() << " https://"
                   << p.vip << ":" << p.port << "/\n";
     std::cout << "  director lab status | lab fail director-a | lab heal director-a | lab drill | lab down"
-              << (p.name == "default" ? "" : "   (with --name " + p.name + ")") << "\n";
+              << (lab_flags(p).empty() ? "" : "   (with" + lab_flags(p) + ")") << "\n";
 }
 
 }  // namespace
@@ -237,8 +244,8 @@ int lab_up(const LabOptions& o, int backends) {
         bool whole = std::filesystem::exists("/run/netns/" + existing->switch_ns);
         for (const auto& n : existing->nodes) whole = whole && std::filesystem::exists("/run/netns/" + n.ns);
         if (whole) {
-            std::cout << "lab '" << o.name << "' is already up (`director lab down"
-                      << (o.name == "default" ? "" : " --name " + o.name) << "` first to build it again)\n\n";
+            std::cout << "lab '" << o.name << "' is already up (`director lab down" << lab_flags(*existing)
+                      << "` first to build it again)\n\n";
             print_summary(*existing, lab_status_json(o));
             return 0;
         }

@@ -122,16 +122,20 @@ class FirstRun(unittest.TestCase):
         with open(path) as f:
             self.assertTrue(f.read().endswith("! edited by the operator\n"))
 
-    def test_readme_quickstart_edits_and_checks_before_it_runs(self):
+    def test_readme_quickstart_starts_with_the_lab_and_real_nodes_edit_and_check_before_they_run(self):
         with open(os.path.join(REPO, "README.md")) as f:
-            quick = f.read().split("## Quickstart", 1)[1].split("\n## ", 1)[0]
-        self.assertNotRegex(quick, r"director run -f \S*keepalived-(master|backup)\.conf",
-                            "the quickstart runs an example config unedited")
-        edit = quick.find("interface")
-        check = quick.find("director check")
-        start = min(i for i in (quick.find("director run"), quick.find("systemctl enable")) if i >= 0)
-        self.assertTrue(0 <= edit < check < start, "quickstart order must be: edit, director check, run")
-
+            readme = f.read()
+        quick = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+        first = next(line for line in quick.splitlines() if line.startswith("sudo "))
+        self.assertEqual(first, "sudo ./install.sh && sudo director lab up")
+        nodes = readme.split("## Running it on real nodes", 1)[1].split("\n## ", 1)[0]
+        for text in (quick, nodes):
+            self.assertNotRegex(text, r"director run -f \S*keepalived-(master|backup)\.conf",
+                                "the README runs an example config unedited")
+        edit = nodes.find("interface")
+        check = nodes.find("director check")
+        start = min(i for i in (nodes.find("director run"), nodes.find("systemctl enable")) if i >= 0)
+        self.assertTrue(0 <= edit < check < start, "real nodes: edit, director check, then run")
 
 if __name__ == "__main__":
     if os.geteuid() != 0:
