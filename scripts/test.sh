@@ -69,7 +69,8 @@ sanitized_suites() {
   regex=$(IFS="|"; echo "^($*)\$")
   reports=$PWD/$dir/sanitizer-reports
   rm -rf "$reports" && mkdir -p "$reports"
-  (cd "$dir" && env "${envs[@]//@REPORTS@/$reports}" ctest --output-on-failure -L "$regex" "${ctest_extra[@]}") ||
+  # -j: unit tests share the cores; the root suites are RUN_SERIAL, so they still run alone.
+  (cd "$dir" && env "${envs[@]//@REPORTS@/$reports}" ctest --output-on-failure -j"$(nproc)" -L "$regex" "${ctest_extra[@]}") ||
     status=1
   if [ -n "$(ls -A "$reports")" ]; then cat "$reports"/*; echo "sanitizer reports above ($reports)" >&2; status=1; fi
 }
