@@ -6,7 +6,8 @@ What is shown: `lab up` gives two directors with one master and healthy backends
 themselves); a second `lab up` says it is already up; cutting the master's link moves the VIP within the
 backup's Master_Down_Interval; `lab down` leaves no namespace, process, file or root-namespace address
 behind, also after every lab process was killed with SIGKILL or an interrupted run; `director drill`
-measures two switchovers (HTTPS servers on the directors stand in for the VIP's service) and refuses on a
+measures two switchovers (HTTPS servers on the directors stand in for the VIP's service: only the probe in
+flight at a move may fail) and refuses on a
 backup, without a peer and without a daemon.
 """
 import json
@@ -211,7 +212,12 @@ class LabTest(unittest.TestCase):
             self.assertEqual(rd["skew_time_ms"], int(skew(100) * 1000))
             self.assertLessEqual(rd["peer_first_master_advert_ms"], (skew(100) + SLACK) * 1000)
             self.assertGreaterEqual(rd["probes"], 40)  # 50 ms cadence over > 2 s
-            self.assertEqual(rd["failed_probes"], 0)   # make before break
+            # Make before break: the VIP never goes unanswered. Only the probe in flight at each move may
+            # fail (its server, on the other director, is no longer where the VIP is; reset or timed out),
+            # so at most one per move and never two in a row; with IPVS and shared backends (the VM lab
+            # test) none fails.
+            self.assertLessEqual(rd["failed_probes"], 2, rd["failures"])
+            self.assertLessEqual(rd["gap_ms"], 100, rd["failures"])
             self.assertTrue(rd["gap_within_bound"])
             # The long-lived connection was to director-a's own server, gone from the VIP after the move:
             # the drill must see it break, not report it as fine.
