@@ -341,14 +341,15 @@ int lab_status(const LabOptions& o, bool as_json) {
 
 namespace {
 
-std::optional<Plan> plan_for(const LabOptions& o, const char* cmd, const std::string& node, const Node*& n) {
+// The lab's plan when NODE is one `fail`/`heal` can act on; else the reason is printed.
+std::optional<Plan> plan_for(const LabOptions& o, const char* cmd, const std::string& node) {
     if (needs_root(cmd)) return std::nullopt;
     auto p = load_plan(o);
     if (!p) {
         std::cerr << "director lab " << cmd << ": lab '" << o.name << "' is not up" << std::endl;
         return std::nullopt;
     }
-    n = p->node(node);
+    const Node* n = p->node(node);
     if (!n || n->role == Role::Client) {
         std::string names;
         for (const auto& x : p->nodes)
@@ -362,10 +363,9 @@ std::optional<Plan> plan_for(const LabOptions& o, const char* cmd, const std::st
 }  // namespace
 
 int lab_fail(const LabOptions& o, const std::string& node) {
-    const Node* n = nullptr;
-    auto p = plan_for(o, "fail", node, n);
+    auto p = plan_for(o, "fail", node);
     if (!p) return 1;
-    n = p->node(node);  // into the plan we keep
+    const Node* n = p->node(node);
     try {
         if (n->role == Role::Director) {
             // Cut at the switch, like a pulled cable: the node sees its carrier go.
@@ -383,10 +383,9 @@ int lab_fail(const LabOptions& o, const std::string& node) {
 }
 
 int lab_heal(const LabOptions& o, const std::string& node) {
-    const Node* n = nullptr;
-    auto p = plan_for(o, "heal", node, n);
+    auto p = plan_for(o, "heal", node);
     if (!p) return 1;
-    n = p->node(node);
+    const Node* n = p->node(node);
     try {
         if (n->role == Role::Director) {
             ip({"-n", p->switch_ns, "link", "set", n->port_name(), "up"});
