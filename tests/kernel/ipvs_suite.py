@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """IPVS on a real kernel, in one VM boot: every netlink operation of `director ipvs` checked against ipvsadm,
 traffic through NAT and DR with rr/wrr/sh/lc/wlc, drift repair, foreign services, kill -9 + restart keeping
-counters, a virtual_server_group adopted after kill -9, bad configs failing `director check` with file:line, and
+counters, kill -9 in the middle of applying 10,000 real servers (the restart converges, live connections
+untouched), a virtual_server_group adopted after kill -9, bad configs failing `director check` with file:line, and
 live reload (reload_cases.py).
 
 Run: tests/kernel/run-in-vm.sh -- tests/kernel/ipvs_suite.py   (needs root, ip_vs; ctest label vm)
@@ -15,9 +16,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vm_lab import (ALL_FORMATS, DIRECTOR, HOLDER, WORK, Director, Topology, assert_same_listing, case, director,  # noqa: E402
-                    dest_lines, ipvsadm, main, nat_conf, nat_topology, requests, service_listed, sh, start_http,
-                    wait_until)
+from vm_lab import (ALL_FORMATS, DIRECTOR, HOLDER, LOOP_CLIENT, WORK, Director, Topology, assert_same_listing, case,  # noqa: E402
+                    director, dest_lines, ipvsadm, main, nat_conf, nat_topology, requests, service_listed, sh,
+                    start_http, wait_until)
 
 # ---------------------------------------------------------------------------------------------------------
 # Netlink round trips: each operation through `director ipvs restore`, then both listings compared.
@@ -252,6 +253,80 @@ def virtual_server_group_is_one_service_per_member_and_survives_kill_9():
         finally:
             assert dd.stop() == 0
         assert table() == {}, "a clean stop removes every member"
+
+
+@case
+def kill_9_mid_apply_of_10000_real_servers_converges_without_dropping_connections():
+    """The director is killed while it programs 10,000 real servers into a table that already carries a live
+    service; the next start converges to the config: every entry once, none lost, and the live service's
+    connections (a request loop and held connections) never notice."""
+    with Topology("k9big") as t:
+        d, client, _ = nat_topology(t)
+        live = nat_conf("rr")
+        # 1,000 services x 10 real servers on addresses nobody answers (no checks: all in service).
+        bulk = "".join(f"virtual_server 198.18.3.1 {port} {{\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n"
+                       + "".join(f"    real_server 198.18.4.{i} 80 {{\n    }}\n" for i in range(1, 11)) + "}\n"
+                       for port in range(10000, 11000))
+        want = {f"TCP 198.18.3.1:{port}": {f"198.18.4.{i}:80" for i in range(1, 11)} for port in range(10000, 11000)}
+        want["TCP 198.18.1.100:80"] = {"198.18.0.11:80", "198.18.0.12:80", "198.18.0.13:80"}
+
+        def entries():
+            """[(service, real server)] from ipvsadm -Ln, duplicates kept."""
+            out, cur = [], None
+            for line in ipvsadm("-Ln", ns=d.ns).splitlines():
+                f = line.split()
+                if f and f[0] in ("TCP", "UDP", "FWM"):
+                    cur = f"{f[0]} {f[1]}"
+                    out.append((cur, None))
+                elif f and f[0] == "->" and cur and f[1] != "RemoteAddress:Port":
+                    out.append((cur, f[1]))
+            return out
+
+        def proc_lines():
+            return len(d.run(["cat", "/proc/net/ip_vs"]).stdout.splitlines())
+
+        dd = Director(d, live, name="live").start()
+        wait_until(lambda: len(dest_lines(d.ns)) == 3, 20, "live service programmed")
+        stop = os.path.join(WORK, "k9big.stop")
+        loop = client.popen(["python3", "-c", LOOP_CLIENT, "198.18.1.100", stop], stdout=subprocess.PIPE, text=True)
+        holder = client.popen(["python3", "-c", HOLDER, "198.18.1.100", "80", "3"], stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == "held"
+        dd.stop(signal.SIGKILL)
+        big = live + bulk
+        dd = Director(d, big, name="big").start()
+        # Killed once the kernel holds part of the new entries (about 2,000 of 11,000 lines).
+        wait_until(lambda: proc_lines() > 2000, 60, "the apply under way", interval=0.02)
+        dd.stop(signal.SIGKILL)
+        partial = proc_lines()
+        full = 3 + len(want) + sum(len(v) for v in want.values())  # header lines + services + real servers
+        assert partial < full, f"the apply had finished ({partial} lines) before the kill: nothing was shown"
+        t0 = time.monotonic()
+        dd = Director(d, big, name="again").start()
+        try:
+            wait_until(lambda: "ipvs: 1001 service(s): adopted" in dd.text(), 120, "the restart's first pass logged")
+            took = time.monotonic() - t0
+            line = next(l for l in dd.text().splitlines() if "ipvs: 1001 service(s)" in l)
+            got = entries()
+            dests = [(sv, rs) for sv, rs in got if rs]
+            assert len(dests) == len(set(dests)), "a real server is listed twice"
+            table = {}
+            for sv, rs in got:
+                table.setdefault(sv, set())
+                if rs:
+                    table[sv].add(rs)
+            assert table == want, f"{len(table)} services, {len(dests)} real servers after the restart"
+            print(f"  killed at {partial} of {full} /proc/net/ip_vs lines; restart converged in {took:.1f}s: "
+                  f"{line.split('ipvs: ', 1)[1]}", flush=True)
+            with open(stop, "w"):
+                pass
+            result = json.loads(loop.communicate(timeout=60)[0])
+            assert result["failed"] == 0 and result["ok"] > 0, f"the live service's requests failed: {result}"
+            held = [l for l in ipvsadm("-Lnc", ns=d.ns).splitlines() if "ESTABLISHED" in l and "198.18.1.100:80" in l]
+            assert len(held) >= 3, f"held connections dropped: {held}"
+            print(f"  live service: {result['ok']} requests, 0 failed; 3 held connections still established", flush=True)
+        finally:
+            holder.kill()
+            assert dd.stop() == 0
 
 
 @case
