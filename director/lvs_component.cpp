@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <set>
 
 #include "director/ipvs/format.hpp"
@@ -64,6 +65,8 @@ struct LvsComponent::PassResult {
     size_t owned = 0, draining = 0;
     uint64_t kernel_errors = 0;  // sysctl and sync-daemon failures
     std::optional<nlohmann::json> sysctls;
+    unsigned resyncs = 0;        // the reconcile was redone on a fresh socket
+    std::string resync_reason;
 };
 
 namespace {
@@ -347,14 +350,32 @@ LvsComponent::PassResult LvsComponent::run_pass(const PassRequest& req) {
         sync_daemons(kernel_.get(), *req.sync, req.sync_want, out.opened_now || req.sync_start, sync_running_,
                      out.kernel_errors);
     for (const auto& d : req.drains) reconciler_->drain(d.service, d.dest, d.deadline);
-    try {
-        out.result = reconciler_->reconcile(req.desired, req.delete_foreign);
-    } catch (const ipvs::KernelError& e) {
-        out.error = e.what();
-        // A broken socket is reopened at the next attempt.
-        reconciler_.reset();
-        kernel_.reset();
-        return out;
+    for (;;) {
+        try {
+            out.result = reconciler_->reconcile(req.desired, req.delete_foreign);
+            break;
+        } catch (const ipvs::KernelError& e) {
+            // Replies lost to a full socket buffer: what took effect is unknown, so read the whole table again
+            // on a fresh socket at once (the reconcile lists before it plans) instead of calling IPVS gone.
+            if (e.err == ENOBUFS && out.resyncs == 0) {
+                ++out.resyncs;
+                out.resync_reason = e.what();
+                try {
+                    auto fresh = make_kernel_();
+                    reconciler_->rebind(*fresh);  // keeps what it owns and drains
+                    kernel_ = std::move(fresh);
+                    continue;
+                } catch (const ipvs::KernelError& again) {
+                    out.error = again.what();
+                }
+            } else {
+                out.error = e.what();
+            }
+            // A broken socket is reopened at the next attempt.
+            reconciler_.reset();
+            kernel_.reset();
+            return out;
+        }
     }
     out.seen = reconciler_->last_seen();
     out.owned = reconciler_->owned().size();
@@ -365,6 +386,10 @@ LvsComponent::PassResult LvsComponent::run_pass(const PassRequest& req) {
 void LvsComponent::finish_pass(PassResult p) {
     busy_ = false;
     kernel_errors_ += p.kernel_errors;
+    if (p.resyncs) {
+        netlink_resyncs_ += p.resyncs;
+        spdlog::warn("ipvs: {}; read the table again and resynced", p.resync_reason);
+    }
     if (p.sysctls) sysctls_ = *p.sysctls;
     if (!p.result) {
         ++kernel_errors_;
@@ -504,6 +529,7 @@ nlohmann::json LvsComponent::status() const {
                          {{"reconciles", reconciles_},
                           {"drift_repairs", drift_repairs_},
                           {"kernel_errors", kernel_errors_},
+                          {"netlink_resyncs", netlink_resyncs_},
                           {"op_failures", op_failures_},
                           {"drains_completed", drains_done_},
                           {"drains_timed_out", drains_timed_out_}}},

@@ -134,6 +134,7 @@ private:
     lvs::ReconcileResult last_;
     std::string last_error_;  // kernel unreachable, table unreadable
     uint64_t reconciles_ = 0, kernel_errors_ = 0, op_failures_ = 0, drift_repairs_ = 0;
+    uint64_t netlink_resyncs_ = 0;  // passes redone on a fresh socket after replies were lost (ENOBUFS)
     nlohmann::json sysctls_ = nlohmann::json::array();
 
     // Pass bookkeeping, on the loop.

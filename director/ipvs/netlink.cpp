@@ -43,6 +43,14 @@ int run_modprobe(const std::string& module) {
 
 std::string errno_text(int e) { return std::strerror(e); }
 
+// libnl reports the kernel's ENOBUFS (replies dropped because the receive buffer was full) as NLE_NOMEM.
+// Which requests took effect is then unknown: the caller must read the table again, hence its own errno.
+KernelError receive_failed(int nl_rc, const std::string& what) {
+    if (nl_rc == -NLE_NOMEM)
+        return KernelError(ENOBUFS, what + ": netlink receive buffer overflowed (ENOBUFS), replies were lost");
+    return KernelError(EIO, what + ": netlink receive failed: " + nl_geterror(nl_rc));
+}
+
 }  // namespace
 
 // State of the requests in flight, reached from libnl's callbacks.
@@ -160,7 +168,7 @@ void Netlink::exchange(nl_msg* msg, const std::function<void(nlmsghdr*)>& each, 
     if (nl_sendto(sock_, h, h->nlmsg_len) < 0) throw KernelError(EIO, what + ": netlink send failed");
     while (!x.done) {
         int rc = nl_recvmsgs(sock_, cb_);
-        if (rc < 0 && !x.done) throw KernelError(EIO, what + ": netlink receive failed: " + nl_geterror(rc));
+        if (rc < 0 && !x.done) throw receive_failed(rc, what);
     }
     if (x.err) throw KernelError(x.err, what + ": " + errno_text(x.err));
 }
@@ -201,7 +209,7 @@ std::vector<int> Netlink::apply(const std::vector<Op>& ops) {
         // The kernel handled the whole datagram inside sendmsg(); its acks are queued now.
         while (x.acked < next) {
             int rc = nl_recvmsgs(sock_, cb_);
-            if (rc < 0) throw KernelError(EIO, std::string("netlink receive failed: ") + nl_geterror(rc));
+            if (rc < 0) throw receive_failed(rc, "applying " + std::to_string(ops.size()) + " operation(s)");
         }
     }
     return results;

@@ -134,7 +134,7 @@ ReconcileResult Reconciler::run(const std::vector<Op>& ops) {
     ReconcileResult r;
     r.at = std::chrono::system_clock::now();
     if (ops.empty()) return r;
-    auto results = kernel_.apply(ops);
+    auto results = kernel_->apply(ops);
     for (size_t i = 0; i < ops.size(); ++i) {
         int e = results[i];
         // A delete of something already gone, or an add of something already present, reached the state
@@ -162,7 +162,7 @@ ReconcileResult Reconciler::run(const std::vector<Op>& ops) {
 ReconcileResult Reconciler::reconcile(const std::vector<DesiredService>& desired, bool delete_foreign,
                                       DrainList::Clock::time_point now) {
     auto t0 = std::chrono::steady_clock::now();
-    auto actual = kernel_.list();
+    auto actual = kernel_->list();
     size_t adopted = 0;
     if (first_) {
         std::set<ipvs::ServiceKey> present;
@@ -188,7 +188,7 @@ ReconcileResult Reconciler::reconcile(const std::vector<DesiredService>& desired
     for (const auto& d : desired) owned_.insert(d.service.key);
     // Keep the kernel's own counters for status(): patch the listing with what we just applied only when
     // nothing changed; otherwise list again so status shows the kernel's truth.
-    if (r.changes() || r.failed) actual = kernel_.list();
+    if (r.changes() || r.failed) actual = kernel_->list();
     drains_.prune(desired, actual);
     r.draining = drains_.size();
     last_seen_.clear();

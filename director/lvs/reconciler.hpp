@@ -85,7 +85,10 @@ struct ReconcileResult {
 
 class Reconciler {
 public:
-    explicit Reconciler(ipvs::Kernel& kernel) : kernel_(kernel) {}
+    explicit Reconciler(ipvs::Kernel& kernel) : kernel_(&kernel) {}
+    // Goes on with another connection to the kernel (a fresh socket after replies were lost), keeping what
+    // it owns and drains.
+    void rebind(ipvs::Kernel& kernel) { kernel_ = &kernel; }
     // Lists the kernel table, plans and applies. Throws ipvs::KernelError only when the table cannot be read.
     ReconcileResult reconcile(const std::vector<DesiredService>& desired, bool delete_foreign = false,
                               DrainList::Clock::time_point now = DrainList::Clock::now());
@@ -104,7 +107,7 @@ public:
 private:
     ReconcileResult run(const std::vector<ipvs::Op>& ops);
 
-    ipvs::Kernel& kernel_;
+    ipvs::Kernel* kernel_;
     std::set<ipvs::ServiceKey> owned_;
     std::vector<ipvs::ServiceState> last_seen_;
     DrainList drains_;

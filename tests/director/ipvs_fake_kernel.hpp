@@ -17,6 +17,9 @@ public:
     std::vector<Op> log;  // every mutating call, in order
     size_t lists = 0;
     std::recursive_mutex mutex;
+    // Non-zero: the next apply() carries out this many ops, then fails as a netlink socket whose replies
+    // overflowed its buffer does (ENOBUFS: done, but unacknowledged); the rest are not sent.
+    size_t lose_replies_after = 0;
     std::unique_lock<std::recursive_mutex> lock() { return std::unique_lock(mutex); }
 
     std::vector<ServiceState> list() override {
@@ -72,6 +75,14 @@ public:
         s.destinations.erase(it);
     }
 
+    std::vector<int> apply(const std::vector<Op>& ops) override {
+        auto held = lock();
+        if (lose_replies_after == 0 || ops.size() <= lose_replies_after) return Kernel::apply(ops);
+        Kernel::apply(std::vector<Op>(ops.begin(), ops.begin() + static_cast<long>(lose_replies_after)));
+        lose_replies_after = 0;
+        throw KernelError(ENOBUFS, "netlink receive buffer overflowed (ENOBUFS), replies were lost");
+    }
+
     size_t count(Op::Kind kind) {
         auto held = lock();
         return static_cast<size_t>(std::count_if(log.begin(), log.end(), [&](const Op& o) { return o.kind == kind; }));
@@ -101,6 +112,7 @@ public:
     void add_dest(const ServiceKey& k, const Destination& d) override { k_.add_dest(k, d); }
     void edit_dest(const ServiceKey& k, const Destination& d) override { k_.edit_dest(k, d); }
     void del_dest(const ServiceKey& k, const Destination& d) override { k_.del_dest(k, d); }
+    std::vector<int> apply(const std::vector<Op>& ops) override { return k_.apply(ops); }
 
 private:
     FakeKernel& k_;

@@ -186,6 +186,24 @@ TEST(LvsComponent, AMissingKernelIsReportedAndTheTableIsProgrammedOnceItAppears)
     h.stop();
 }
 
+TEST(LvsComponent, LostNetlinkRepliesAreAFullResyncInTheSamePassNotAnOutage) {
+    Harness h(service("198.18.1.1", {1, 1, 1, 1, 1}));
+    h.kernel.lose_replies_after = 3;  // the service and two real servers go in, then the replies are lost
+    std::vector<bool> unavailable;
+    h.opts.ipvs->subscribe([&] { unavailable.push_back(h.opts.ipvs->unavailable()); });
+    h.lvs->start();
+    ASSERT_TRUE(run_until(h.io, [&] { return h.status()["counters"]["reconciles"] == 1; }, 5s));
+    EXPECT_EQ(h.dests("198.18.1.1"), 5u);
+    EXPECT_EQ(h.status()["counters"]["netlink_resyncs"], 1);
+    EXPECT_EQ(h.status()["counters"]["kernel_errors"], 0);
+    EXPECT_EQ(h.status()["kernel"], "connected");
+    EXPECT_EQ(h.kernel.count(ipvs::Op::Kind::AddService), 1u) << "the resync read what had been done";
+    EXPECT_EQ(h.kernel.count(ipvs::Op::Kind::AddDest), 5u) << "no real server sent twice";
+    EXPECT_GE(h.kernel.lists, 2u);
+    for (bool u : unavailable) EXPECT_FALSE(u) << "lost replies reported IPVS as unavailable (a VIP would go)";
+    h.stop();
+}
+
 namespace {
 int32_t weight_of(Harness& h, const std::string& vip, const std::string& rs) {
     auto held = h.kernel.lock();
