@@ -35,13 +35,14 @@ vrrp::ScriptConfig to_script_config(const config::VrrpScriptConf& s, const confi
 
 vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, const config::GlobalDefs& g) {
     vrrp::InstanceConfig c;
-    c.name = in.name;
+    vrrp::MachineParams& m = c.machine;
+    m.name = in.name;
+    m.priority = in.priority;
+    m.adver_int_s = in.advert_int_s;
+    m.preempt = in.preempt;
+    m.preempt_delay = std::chrono::milliseconds(in.preempt_delay_ms);
     c.interface = in.interface;
     c.vrid = in.vrid;
-    c.priority = in.priority;
-    c.adver_int_s = in.advert_int_s;
-    c.preempt = in.preempt;
-    c.preempt_delay = std::chrono::milliseconds(in.preempt_delay_ms);
     c.auth_type = in.auth == config::VrrpInstanceConf::Auth::Pass ? vrrp::AuthType::Pass : vrrp::AuthType::None;
     c.auth_pass = in.auth_pass;
     for (const auto& v : in.vips)
@@ -52,10 +53,10 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
     c.peers = in.unicast_peers;
     for (const auto& t : in.unicast_peer_ttls) c.peer_ttls.push_back({t.address, t.min_ttl, t.max_ttl});
     c.source_ip = in.unicast_src_ip ? in.unicast_src_ip : in.mcast_src_ip;
-    c.garp_master_repeat = in.garp_master_repeat >= 0 ? in.garp_master_repeat : g.vrrp_garp_master_repeat;
-    c.garp_master_delay =
+    m.garp_master_repeat = in.garp_master_repeat >= 0 ? in.garp_master_repeat : g.vrrp_garp_master_repeat;
+    m.garp_master_delay =
         std::chrono::seconds(in.garp_master_delay_s >= 0 ? in.garp_master_delay_s : g.vrrp_garp_master_delay_s);
-    c.garp_master_refresh = std::chrono::seconds(in.garp_master_refresh_s >= 0 ? in.garp_master_refresh_s
+    m.garp_master_refresh = std::chrono::seconds(in.garp_master_refresh_s >= 0 ? in.garp_master_refresh_s
                                                                                : g.vrrp_garp_master_refresh_s);
     c.garp_interval = std::chrono::microseconds(in.garp_interval_us >= 0 ? in.garp_interval_us : g.vrrp_garp_interval_us);
     c.notify_master = in.notify_master;
@@ -70,7 +71,7 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
     c.script_user = policy.user;
     c.script_group = policy.group;
     if (g.lvs_sync_daemon && g.lvs_sync_daemon->vrrp_instance == in.name)
-        c.sync_catchup = std::chrono::milliseconds(in.sync_catchup_ms);
+        m.sync_catchup = std::chrono::milliseconds(in.sync_catchup_ms);
     return c;
 }
 
@@ -212,7 +213,7 @@ void VrrpComponent::build_groups(const config::Config& cfg) {
         std::vector<vrrp::SyncMember*> members;
         for (const auto& m : gc.members)
             for (auto& i : instances_)
-                if (i->config().name == m.name) members.push_back(i.get());
+                if (i->config().machine.name == m.name) members.push_back(i.get());
         auto group = std::make_unique<vrrp::SyncGroup>(gc.name, members);
         group->on_state_change = [this, &gc](vrrp::State from, vrrp::State to) { group_changed(gc, from, to); };
         for (auto* m : members) static_cast<vrrp::Instance*>(m)->set_sync_group(group.get());
@@ -266,7 +267,7 @@ std::vector<vrrp::Instance*> VrrpComponent::with_group_members(std::vector<vrrp:
 }
 
 void VrrpComponent::attach(vrrp::Instance& instance) {
-    const std::string name = instance.config().name;
+    const std::string name = instance.config().machine.name;
     if (store_ && (store_->get().maintenance.count(name) || !store_->load_error().empty())) {
         if (store_->load_error().empty())
             spdlog::info("VRRP_Instance({}) is in maintenance (recorded in {}): it will not take the VIP", name,
@@ -297,8 +298,8 @@ std::vector<vrrp::Instance*> VrrpComponent::select(const std::string& name, std:
     std::vector<vrrp::Instance*> out;
     std::string known;
     for (auto& i : instances_) {
-        if (name.empty() || i->config().name == name) out.push_back(i.get());
-        known += (known.empty() ? "" : ", ") + i->config().name;
+        if (name.empty() || i->config().machine.name == name) out.push_back(i.get());
+        known += (known.empty() ? "" : ", ") + i->config().machine.name;
     }
     if (out.empty()) error = "no vrrp_instance " + name + " (known: " + (known.empty() ? "none" : known) + ")";
     return out;
@@ -333,7 +334,7 @@ void VrrpComponent::switchover(const std::string& instance, std::optional<vrrp::
     std::string states;
     for (auto* i : chosen) {
         if (i->machine().state() == vrrp::State::Master) masters.push_back(i);
-        states += (states.empty() ? "" : ", ") + i->config().name + " is " + vrrp::to_string(i->machine().state());
+        states += (states.empty() ? "" : ", ") + i->config().machine.name + " is " + vrrp::to_string(i->machine().state());
     }
     if (masters.empty()) {
         spdlog::info("control: switchover refused: not master ({})", states);
@@ -343,7 +344,7 @@ void VrrpComponent::switchover(const std::string& instance, std::optional<vrrp::
     g->remaining = masters.size();
     g->reply = std::move(reply);
     for (auto* i : masters) {
-        std::string name = i->config().name;
+        std::string name = i->config().machine.name;
         auto refused = i->handover(hold, false, [g, name, events = events_](const vrrp::HandoverResult& r) {
             nlohmann::json j{{"instance", name}, {"ok", r.ok}, {"took_ms", ms(r.took)}, {"message", r.reason}};
             if (r.ok) j["new_master"] = vrrp::format_ip(r.new_master);
@@ -364,7 +365,7 @@ void VrrpComponent::maintenance(const std::string& instance, bool on, bool force
     g->remaining = chosen.size();
     g->reply = std::move(reply);
     for (auto* i : chosen) {
-        const std::string name = i->config().name;
+        const std::string name = i->config().machine.name;
         auto result = [name, on, events = events_](bool ok, const std::string& msg) {
             spdlog::info("control: maintenance{} for VRRP_Instance({}): {}", ok ? "" : " refused", name, msg);
             if (events) events->record({0, {}, "maintenance", name, "", ok ? (on ? "on" : "off") : "refused", msg});
@@ -495,7 +496,7 @@ void VrrpComponent::apply(const config::Config& next, const reload::ConfigDiff& 
     groups_.clear();
 
     std::map<std::string, std::unique_ptr<vrrp::Instance>> running;
-    for (auto& i : instances_) running[i->config().name] = std::move(i);
+    for (auto& i : instances_) running[i->config().machine.name] = std::move(i);
     instances_.clear();
     std::vector<vrrp::Instance*> to_start;
     for (const auto& in : next.vrrp_instances) {
@@ -551,7 +552,7 @@ std::string VrrpComponent::summary() const {
     std::string out;
     for (const auto& i : instances_) {
         if (!out.empty()) out += ", ";
-        out += i->config().name + " " + vrrp::to_string(i->machine().state()) + " prio " +
+        out += i->config().machine.name + " " + vrrp::to_string(i->machine().state()) + " prio " +
                std::to_string(i->machine().effective_priority());
         if (i->maintenance()) out += " (maintenance)";
     }
@@ -567,7 +568,7 @@ nlohmann::json VrrpComponent::status() const {
         const auto& c = i->config();
         const auto& m = i->machine();
         json j;
-        j["name"] = c.name;
+        j["name"] = c.machine.name;
         j["interface"] = c.interface;
         j["vrid"] = c.vrid;
         j["state"] = vrrp::to_string(m.state());

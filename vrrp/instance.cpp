@@ -35,7 +35,7 @@ void Instance::derive_receive_rules() {
     expect_.vrid = static_cast<uint8_t>(cfg_.vrid);
     expect_.auth_type = cfg_.auth_type;
     expect_.auth_data = auth_data_;
-    expect_.adver_int = static_cast<uint8_t>(cfg_.adver_int_s);
+    expect_.adver_int = static_cast<uint8_t>(cfg_.machine.adver_int_s);
     for (const auto& v : cfg_.vips)
         if (v.advertised) expect_.addresses.push_back(v.address);
     expect_.unicast = cfg_.unicast;
@@ -59,17 +59,8 @@ void Instance::unsubscribe_trackers() {
 }
 
 MachineParams Instance::machine_params() const {
-    MachineParams p;
-    p.name = cfg_.name;
+    MachineParams p = cfg_.machine;
     p.primary_ip = primary_ip_;
-    p.priority = cfg_.priority;
-    p.adver_int_s = cfg_.adver_int_s;
-    p.preempt = cfg_.preempt;
-    p.preempt_delay = cfg_.preempt_delay;
-    p.garp_master_repeat = cfg_.garp_master_repeat;
-    p.garp_master_delay = cfg_.garp_master_delay;
-    p.garp_master_refresh = cfg_.garp_master_refresh;
-    p.sync_catchup = cfg_.sync_catchup;
     return p;
 }
 
@@ -104,7 +95,7 @@ void Instance::update(InstanceConfig next) {
             error("removing " + describe_vip(v) + ": " + err);
         } else {
             held_.erase(v.address);
-            spdlog::info("VRRP_Instance({}) removed VIP {} (reload)", cfg_.name, describe_vip(v));
+            spdlog::info("VRRP_Instance({}) removed VIP {} (reload)", cfg_.machine.name, describe_vip(v));
         }
     }
     if (sm_->state() == State::Master) {
@@ -114,12 +105,12 @@ void Instance::update(InstanceConfig next) {
                 continue;
             }
             held_.insert(v.address);
-            spdlog::info("VRRP_Instance({}) added VIP {} (reload)", cfg_.name, describe_vip(v));
-            if (auto err = garp_.send(v.dev, v.address, cfg_.garp_master_repeat); !err.empty())
+            spdlog::info("VRRP_Instance({}) added VIP {} (reload)", cfg_.machine.name, describe_vip(v));
+            if (auto err = garp_.send(v.dev, v.address, cfg_.machine.garp_master_repeat); !err.empty())
                 error("gratuitous ARP for " + format_ip(v.address) + ": " + err);
             else
-                spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.name,
-                             cfg_.garp_master_repeat, format_ip(v.address), v.dev);
+                spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.machine.name,
+                             cfg_.machine.garp_master_repeat, format_ip(v.address), v.dev);
         }
     }
     routes_.update(cfg_.virtual_routes, cfg_.virtual_rules, sm_->state() == State::Master,
@@ -143,7 +134,7 @@ std::vector<VipSpec> Instance::vips_held() const {
 
 void Instance::error(const std::string& msg) {
     last_error_ = msg;
-    spdlog::error("VRRP_Instance({}) {}", cfg_.name, msg);
+    spdlog::error("VRRP_Instance({}) {}", cfg_.machine.name, msg);
 }
 
 void Instance::append_group_verdict(std::vector<TrackedItem>& items) const {
@@ -158,9 +149,9 @@ std::vector<TrackedItem> Instance::tracked() const {
 
 TrackResult Instance::evaluate() {
     auto items = tracked_own();
-    own_fault_ = compute_priority(cfg_.priority, items).fault;
+    own_fault_ = compute_priority(cfg_.machine.priority, items).fault;
     append_group_verdict(items);
-    return compute_priority(cfg_.priority, items);
+    return compute_priority(cfg_.machine.priority, items);
 }
 
 std::vector<TrackedItem> Instance::tracked_own() const {
@@ -206,7 +197,7 @@ void Instance::start() {
     for (const auto& v : cfg_.vips) {
         if (v.address == primary_ip_) continue;
         if (auto err = vips_.remove(v); !err.empty())
-            spdlog::warn("VRRP_Instance({}) removing stale {}: {}", cfg_.name, format_ip(v.address), err);
+            spdlog::warn("VRRP_Instance({}) removing stale {}: {}", cfg_.machine.name, format_ip(v.address), err);
     }
     routes_.drop_stale(cfg_.virtual_routes, cfg_.virtual_rules);
 
@@ -224,11 +215,11 @@ void Instance::start() {
     TrackResult r = evaluate();
     run(sm_->set_effective_priority(Clock::now(), r.effective_priority));
     run(sm_->set_ready(Clock::now(), scripts_reported()));
-    spdlog::info("VRRP_Instance({}) starting on {} from {}: vrid {}, priority {} (effective {}), {}", cfg_.name,
-                 cfg_.interface, format_ip(primary_ip_), cfg_.vrid, cfg_.priority, r.effective_priority,
+    spdlog::info("VRRP_Instance({}) starting on {} from {}: vrid {}, priority {} (effective {}), {}", cfg_.machine.name,
+                 cfg_.interface, format_ip(primary_ip_), cfg_.vrid, cfg_.machine.priority, r.effective_priority,
                  cfg_.unicast ? "unicast" : "multicast 224.0.0.18");
     run(sm_->start(Clock::now(), r.fault, r.fault_reason));
-    if (r.fault) spdlog::warn("VRRP_Instance({}) in FAULT: {}", cfg_.name, r.fault_reason);
+    if (r.fault) spdlog::warn("VRRP_Instance({}) in FAULT: {}", cfg_.machine.name, r.fault_reason);
     poll_links();
 }
 
@@ -238,7 +229,7 @@ void Instance::poll_links() {
         auto l = read_link(name);
         bool now_up = l && l->up;
         if (now_up != up) {
-            spdlog::info("VRRP_Instance({}) interface {} is {}", cfg_.name, name, now_up ? "up" : "down");
+            spdlog::info("VRRP_Instance({}) interface {} is {}", cfg_.machine.name, name, now_up ? "up" : "down");
             up = now_up;
             changed = true;
         }
@@ -313,7 +304,7 @@ void Instance::on_packet(std::span<const uint8_t> pkt) {
         if (v.reason == DropReason::OwnPacket || v.reason == DropReason::UnknownVrid) return;
         size_t slot = static_cast<size_t>(v.reason);
         rate_limited(slot, [&] {
-            spdlog::warn("VRRP_Instance({}) dropped advert from {}: {} ({} so far)", cfg_.name, format_ip(v.source),
+            spdlog::warn("VRRP_Instance({}) dropped advert from {}: {} ({} so far)", cfg_.machine.name, format_ip(v.source),
                          to_string(v.reason), counters_.dropped[slot]);
         });
         return;
@@ -322,7 +313,7 @@ void Instance::on_packet(std::span<const uint8_t> pkt) {
         rate_limited(kDropReasons, [&] {
             spdlog::warn("VRRP_Instance({}) advert from {} lists other virtual addresses than ours; accepted "
                          "({} so far)",
-                         cfg_.name, format_ip(v.source), counters_.address_mismatch);
+                         cfg_.machine.name, format_ip(v.source), counters_.address_mismatch);
         });
     if (v.advert.priority == 0) ++pri_zero_received_;
     run(sm_->advert_received(now, v.source, v.advert.priority));
@@ -339,7 +330,7 @@ void Instance::run(const Actions& actions) {
                 ad.priority = static_cast<uint8_t>(a.priority);
                 ad.auth_type = cfg_.auth_type;
                 ad.auth_data = auth_data_;
-                ad.adver_int = static_cast<uint8_t>(cfg_.adver_int_s);
+                ad.adver_int = static_cast<uint8_t>(cfg_.machine.adver_int_s);
                 ad.addresses = expect_.addresses;
                 if (auto err = socket_->send(encode(ad)); !err.empty()) {
                     error("sending advert: " + err);
@@ -355,7 +346,7 @@ void Instance::run(const Actions& actions) {
                         error("adding " + describe_vip(v) + ": " + err);
                     } else if (held_.insert(v.address).second) {
                         // Operators grep for these lines to see when and where the VIP moved.
-                        spdlog::info("VRRP_Instance({}) added VIP {}", cfg_.name, describe_vip(v));
+                        spdlog::info("VRRP_Instance({}) added VIP {}", cfg_.machine.name, describe_vip(v));
                     }
                 }
                 routes_.hold(cfg_.virtual_routes, cfg_.virtual_rules, [this](const std::string& e) { error(e); });
@@ -368,7 +359,7 @@ void Instance::run(const Actions& actions) {
                     if (auto err = vips_.remove(v); !err.empty()) {
                         error("removing " + describe_vip(v) + ": " + err);
                     } else if (held_.erase(v.address) > 0) {
-                        spdlog::info("VRRP_Instance({}) removed VIP {}", cfg_.name, describe_vip(v));
+                        spdlog::info("VRRP_Instance({}) removed VIP {}", cfg_.machine.name, describe_vip(v));
                     }
                 }
                 break;
@@ -377,7 +368,7 @@ void Instance::run(const Actions& actions) {
                     if (auto err = garp_.send(v.dev, v.address, a.count); !err.empty())
                         error("gratuitous ARP for " + format_ip(v.address) + ": " + err);
                     else
-                        spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.name, a.count,
+                        spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.machine.name, a.count,
                                      format_ip(v.address), v.dev);
                 }
                 break;
@@ -420,7 +411,7 @@ std::optional<std::string> Instance::handover(std::optional<Duration> hold, bool
     if (!sm_ || stopping_) return "the instance is not running";
     if (sm_->state() != State::Master) return std::string("not master (") + to_string(sm_->state()) + ")";
     if (sm_->handing_over()) return "a hand-over is already in progress";
-    if (cfg_.priority == 255)
+    if (cfg_.machine.priority == 255)
         return "this node owns the virtual address (priority 255); it cannot hand it to a peer";
     Actions a;
     if (!sm_->begin_handover(Clock::now(), hold, maintenance, a)) return "the state machine refused the hand-over";
@@ -446,7 +437,7 @@ void Instance::notify(State s, int priority) {
     if (!specific.empty()) run_script(specific, "notify script");
     if (!cfg_.notify.empty()) {
         auto argv = cfg_.notify;
-        argv.insert(argv.end(), {"INSTANCE", cfg_.name, word, std::to_string(priority)});
+        argv.insert(argv.end(), {"INSTANCE", cfg_.machine.name, word, std::to_string(priority)});
         run_script(argv, "notify");
     }
 }
@@ -459,7 +450,7 @@ void Instance::run_script(const std::vector<std::string>& argv, const char* what
     spec.group = cfg_.script_group;
     spec.secure = cfg_.script_security;  // the runner refuses an insecure script, checked at this run
     ++notify_pending_;
-    std::string name = cfg_.name, prog = argv[0];
+    std::string name = cfg_.machine.name, prog = argv[0];
     healthcheck::run_process(io_, spec, [this, name, prog, what](const healthcheck::ProcessResult& r) {
         if (!r.success()) spdlog::warn("VRRP_Instance({}) {} {}: {}", name, what, prog, r.describe());
         if (--notify_pending_ == 0 && stop_done_) {

@@ -43,13 +43,11 @@ struct TrackFileRef {
 };
 
 struct InstanceConfig {
-    std::string name;
+    // What the state machine runs on (name, priority, timers, preemption, GARP bursts); its primary_ip is
+    // filled in at start from source_ip or the interface.
+    MachineParams machine;
     std::string interface;
     int vrid = 0;
-    int priority = 100;
-    int adver_int_s = 1;
-    bool preempt = true;
-    Duration preempt_delay{0};
     AuthType auth_type = AuthType::None;
     std::string auth_pass;
     std::vector<VipSpec> vips;            // dev already resolved
@@ -59,9 +57,6 @@ struct InstanceConfig {
     bool unicast = false;
     std::vector<uint32_t> peers;
     std::vector<PeerTtl> peer_ttls;       // unicast_peer ... min_ttl/max_ttl
-    int garp_master_repeat = 5;
-    Duration garp_master_delay = std::chrono::seconds(5);
-    Duration garp_master_refresh{0};
     Duration garp_interval{0};  // between two gratuitous ARPs
     std::vector<std::string> notify_master, notify_backup, notify_fault, notify_stop, notify;
     std::chrono::milliseconds notify_timeout{30000};
@@ -75,8 +70,6 @@ struct InstanceConfig {
     // a virtual server's VIP): returns the FAULT reason while it does not. Call Instance::recheck() when
     // it may have changed.
     std::function<std::optional<std::string>()> external_fault;
-    // lvs_sync_daemon follows this instance: a returning node waits this long before preempting.
-    Duration sync_catchup{0};
 };
 
 class Instance final : public SyncMember {
@@ -112,7 +105,7 @@ public:
     }
     SyncGroup* sync_group() const { return group_; }
     // SyncMember.
-    const std::string& member_name() const override { return cfg_.name; }
+    const std::string& member_name() const override { return cfg_.machine.name; }
     State member_state() const override { return sm_ ? sm_->state() : State::Init; }
     bool own_fault() const override { return own_fault_; }
     void sync_fault(std::optional<std::string> reason) override;
@@ -168,7 +161,7 @@ private:
     std::unique_ptr<StateMachine> sm_;
     std::unique_ptr<VrrpSocket> socket_;
     VipManager vips_;
-    VirtualRoutes routes_{cfg_.name};
+    VirtualRoutes routes_{cfg_.machine.name};
     GarpSender garp_;
     boost::asio::steady_timer timer_;
     boost::asio::steady_timer link_timer_;

@@ -1,7 +1,7 @@
 #pragma once
 // Health checker blocks (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK) inside real_server, and the top-level
-// SSL block. Unset optionals fall back to keepalived's defaults or the virtual_server's values when the
-// checker is built (director/lvs/membership.cpp). (Owned by the health-check work.)
+// SSL block. Scheduling and timeout values are resolved when the file is loaded (keepalived's defaults, or
+// the virtual_server's delay_loop and virtualhost), so whoever builds a checker reads plain values.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,33 +27,43 @@ struct UrlConf {
     bool operator==(const UrlConf&) const = default;
 };
 
+enum class CheckerKind { Tcp, Http, Ssl, Misc };
+
+// The config keyword of a kind ("TCP_CHECK", ...), and back (nullopt: not a checker keyword).
+const char* keyword(CheckerKind k);
+std::optional<CheckerKind> checker_kind(const std::string& keyword);
+
+// While a block is read, values the file left out hold kNotGiven until the virtual_server resolves them.
+inline constexpr long long kNotGiven = -1;
+
 struct CheckerConf {
-    std::string kind;  // TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK
+    CheckerKind kind = CheckerKind::Tcp;
     Location where;
+    bool is_http() const { return kind == CheckerKind::Http || kind == CheckerKind::Ssl; }
 
     // Common (TCP/HTTP/SSL): where to connect; default the real server's address and port.
     std::optional<uint32_t> connect_ip;  // host byte order
     std::optional<uint16_t> connect_port;
     std::optional<uint32_t> bindto;
     std::optional<uint16_t> bind_port;
-    std::optional<long long> connect_timeout_ms;  // default 5 s
+    long long connect_timeout_ms = 5000;
     // Scheduling, shared by all kinds.
-    std::optional<long long> delay_loop_ms;       // default: the virtual_server's delay_loop
-    std::optional<unsigned> retry;                // default 1 (0 for MISC_CHECK)
-    std::optional<long long> delay_before_retry_ms;  // default 1 s
-    std::optional<long long> warmup_ms;           // random start delay; default: min(delay_loop, 2 s)
+    long long delay_loop_ms = kNotGiven;      // default: the virtual_server's delay_loop
+    unsigned retry = 1;                       // keepalived: 1, but 0 for MISC_CHECK
+    long long delay_before_retry_ms = 1000;
+    long long warmup_ms = kNotGiven;          // random start delay; default: min(delay_loop, 2 s)
     unsigned rise = 1, fall = 1;                  // director extension: consecutive results to change state
 
     // HTTP_GET / SSL_GET.
     std::vector<UrlConf> urls;
-    std::string virtualhost;
+    std::string virtualhost;  // default: the virtual_server's
     std::string http_protocol = "1.0";
     bool enable_sni = false;
     std::string sni_name;
 
     // MISC_CHECK.
     std::vector<std::string> misc_argv;  // misc_path split into words (run without a shell)
-    std::optional<long long> misc_timeout_ms;  // default: delay_loop
+    long long misc_timeout_ms = kNotGiven;  // default: delay_loop
     bool misc_dynamic = false;
     std::optional<std::string> user, group;
     bool operator==(const CheckerConf&) const = default;
@@ -62,5 +72,7 @@ struct CheckerConf {
 void parse_ssl(const Node& n, std::optional<SslConf>& out, Diagnostics& diag);
 // If `n` is a checker block, parses it into `out` and returns true; returns false for other keywords.
 bool parse_checker(const Node& n, std::vector<CheckerConf>& out, Diagnostics& diag);
+// Fills what the block left out from keepalived's defaults and the enclosing virtual_server's values.
+void resolve_checker_defaults(CheckerConf& c, long long vs_delay_loop_ms, const std::string& vs_virtualhost);
 
 }  // namespace director::config

@@ -1,4 +1,5 @@
 // TCP_CHECK / HTTP_GET / SSL_GET / MISC_CHECK blocks and the top-level SSL block, keepalived's grammar.
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -113,7 +114,7 @@ bool parse_connection(const Node& k, CheckerConf& c, Diagnostics& diag) {
     } else if (w == "connect_timeout") {
         if (auto v = seconds_arg(k, diag, 10, kMaxMs)) c.connect_timeout_ms = *v;
     } else if (w == "bind_if" || w == "fwmark") {
-        diag.error(k.where, w + " is not supported in " + c.kind);
+        diag.error(k.where, w + " is not supported in " + keyword(c.kind));
     } else {
         return false;
     }
@@ -134,13 +135,13 @@ void parse_http(const Node& k, CheckerConf& c, Diagnostics& diag) {
                 diag.error(k.where, "http_protocol: '" + *v + "' is not one of 1.0, 1.1, 1.0C, 1.1C");
         }
     } else if (w == "enable_sni") {
-        if (c.kind != "SSL_GET") diag.error(k.where, "enable_sni only applies to SSL_GET");
+        if (c.kind != CheckerKind::Ssl) diag.error(k.where, "enable_sni only applies to SSL_GET");
         flag_into(k, diag, c.enable_sni);
     } else if (w == "sni_name") {
-        if (c.kind != "SSL_GET") diag.error(k.where, "sni_name only applies to SSL_GET");
+        if (c.kind != CheckerKind::Ssl) diag.error(k.where, "sni_name only applies to SSL_GET");
         if (auto v = one_word(k, diag)) c.sni_name = *v;
     } else if (!parse_connection(k, c, diag) && !parse_common(k, c, diag)) {
-        diag.error(k.where, "unknown keyword '" + w + "' in " + c.kind);
+        diag.error(k.where, "unknown keyword '" + w + "' in " + keyword(c.kind));
     }
 }
 
@@ -200,27 +201,53 @@ void parse_ssl(const Node& n, std::optional<SslConf>& out, Diagnostics& diag) {
     out = std::move(s);
 }
 
+const char* keyword(CheckerKind k) {
+    switch (k) {
+        case CheckerKind::Tcp: return "TCP_CHECK";
+        case CheckerKind::Http: return "HTTP_GET";
+        case CheckerKind::Ssl: return "SSL_GET";
+        case CheckerKind::Misc: return "MISC_CHECK";
+    }
+    return "?";
+}
+
+std::optional<CheckerKind> checker_kind(const std::string& word) {
+    for (CheckerKind k : {CheckerKind::Tcp, CheckerKind::Http, CheckerKind::Ssl, CheckerKind::Misc})
+        if (word == keyword(k)) return k;
+    return std::nullopt;
+}
+
 bool parse_checker(const Node& n, std::vector<CheckerConf>& out, Diagnostics& diag) {
+    auto kind = checker_kind(n.keyword);
+    if (!kind) return false;
     const std::string& k = n.keyword;
-    if (k != "TCP_CHECK" && k != "HTTP_GET" && k != "SSL_GET" && k != "MISC_CHECK") return false;
     CheckerConf c;
-    c.kind = k;
+    c.kind = *kind;
     c.where = n.where;
+    if (c.kind == CheckerKind::Misc) c.retry = 0;  // keepalived retries a script only when told to
     if (!n.args.empty()) diag.error(n.where, k + " takes no arguments");
     for (const Node& child : n.children) {
-        if (k == "TCP_CHECK") {
+        if (c.kind == CheckerKind::Tcp) {
             if (!parse_connection(child, c, diag) && !parse_common(child, c, diag))
                 diag.error(child.where, "unknown keyword '" + child.keyword + "' in TCP_CHECK");
-        } else if (k == "MISC_CHECK") {
+        } else if (c.kind == CheckerKind::Misc) {
             parse_misc(child, c, diag);
         } else {
             parse_http(child, c, diag);
         }
     }
-    if (k == "MISC_CHECK" && c.misc_argv.empty()) diag.error(n.where, "MISC_CHECK without misc_path");
-    if ((k == "HTTP_GET" || k == "SSL_GET") && c.urls.empty()) diag.error(n.where, k + " without a url block");
+    if (c.kind == CheckerKind::Misc && c.misc_argv.empty()) diag.error(n.where, "MISC_CHECK without misc_path");
+    if (c.is_http() && c.urls.empty()) diag.error(n.where, k + " without a url block");
     out.push_back(std::move(c));
     return true;
+}
+
+void resolve_checker_defaults(CheckerConf& c, long long vs_delay_loop_ms, const std::string& vs_virtualhost) {
+    if (c.delay_loop_ms == kNotGiven) c.delay_loop_ms = vs_delay_loop_ms;
+    // Spreads the first checks of many servers over up to 2 s instead of firing them all at once.
+    if (c.warmup_ms == kNotGiven) c.warmup_ms = std::min<long long>(c.delay_loop_ms, 2000);
+    if (c.misc_timeout_ms == kNotGiven) c.misc_timeout_ms = c.delay_loop_ms;
+    if (c.virtualhost.empty()) c.virtualhost = vs_virtualhost;
 }
 
 }  // namespace director::config

@@ -68,7 +68,7 @@ void check_scripts(const Config& cfg, Diagnostics& diag) {
             check_script_line(rs.notify_up, g, rs.where, "notify_up", diag);
             check_script_line(rs.notify_down, g, rs.where, "notify_down", diag);
             for (const auto& c : rs.checkers)
-                if (c.kind == "MISC_CHECK") check_script(c.misc_argv, c.user.value_or(""), g, c.where, "MISC_CHECK", diag);
+                if (c.kind == CheckerKind::Misc) check_script(c.misc_argv, c.user.value_or(""), g, c.where, "MISC_CHECK", diag);
         }
     }
 }

@@ -98,7 +98,6 @@ void parse_real_server(const Node& n, VirtualServerConf& vs, Diagnostics& diag) 
         } else if (k == "lb_kind" || k == "lvs_method") {
             if (auto f = forward_arg(c, diag)) rs.forward = *f;
         } else if (parse_checker(c, rs.checkers, diag)) {
-            // the health-check work reads the checker's own keywords
         } else if (is_ignored_keepalived_keyword(k)) {
             warn_ignored(c, diag);
         } else {
@@ -110,8 +109,8 @@ void parse_real_server(const Node& n, VirtualServerConf& vs, Diagnostics& diag) 
         diag.error(n.where, "real_server: lthreshold is above uthreshold");
     if (!vs.group.empty() && rs.port == 0) {
         for (const auto& c : rs.checkers)
-            if (c.kind != "MISC_CHECK" && !c.connect_port)
-                diag.error(c.where, c.kind + " of real_server " + config::format_ipv4(rs.address) +
+            if (c.kind != CheckerKind::Misc && !c.connect_port)
+                diag.error(c.where, std::string(keyword(c.kind)) + " of real_server " + config::format_ipv4(rs.address) +
                                         " in a group has no port to check: give the real_server a PORT or the "
                                         "check a connect_port");
     }
@@ -272,6 +271,9 @@ void parse_virtual_server(const Node& n, Config& out, Diagnostics& diag) {
             diag.error(c.where, "unknown keyword '" + k + "' in virtual_server");
         }
     }
+    // delay_loop and virtualhost may follow the real servers in the block.
+    for (auto& rs : vs.real_servers)
+        for (auto& c : rs.checkers) resolve_checker_defaults(c, vs.delay_loop_ms, vs.virtualhost);
     for (const auto& other : out.virtual_servers) {
         if (other.id() != vs.id()) continue;
         if (vs.group.empty())

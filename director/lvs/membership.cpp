@@ -161,27 +161,26 @@ std::shared_ptr<Checker> make_checker(boost::asio::io_context& io, const config:
     const auto& rs = vs.real_servers[rsi];
     const auto& c = rs.checkers[ci];
     healthcheck::Policy p;
-    p.interval = Millis(c.delay_loop_ms.value_or(vs.delay_loop_ms));
-    p.retry = c.retry.value_or(c.kind == "MISC_CHECK" ? 0 : 1);
-    p.delay_before_retry = Millis(c.delay_before_retry_ms.value_or(1000));
+    p.interval = Millis(c.delay_loop_ms);
+    p.retry = c.retry;
+    p.delay_before_retry = Millis(c.delay_before_retry_ms);
     p.rise = c.rise;
     p.fall = c.fall;
     p.start_up = !vs.alpha;
-    // Spread the first checks of many servers over up to 2 s instead of firing them all at once.
-    p.warmup = Millis(c.warmup_ms.value_or(std::min<long long>(p.interval.count(), 2000)));
+    p.warmup = Millis(c.warmup_ms);
 
-    if (c.kind == "MISC_CHECK") {
-        p.timeout = Millis(c.misc_timeout_ms.value_or(p.interval.count()));
+    if (c.kind == config::CheckerKind::Misc) {
+        p.timeout = Millis(c.misc_timeout_ms);
         auto policy = script_policy(cfg.global, c.user.value_or(""), c.group.value_or(""));
         return std::make_shared<healthcheck::ExecChecker>(
             io, p, healthcheck::ExecTarget{c.misc_argv, policy.user, policy.group, c.misc_dynamic, policy.secure});
     }
-    p.timeout = Millis(c.connect_timeout_ms.value_or(5000));
+    p.timeout = Millis(c.connect_timeout_ms);
     healthcheck::TcpTarget t;
     t.endpoint = {v4(c.connect_ip.value_or(rs.address)), c.connect_port.value_or(rs.port)};
     if (c.bindto || c.bind_port)
         t.bindto = boost::asio::ip::tcp::endpoint(v4(c.bindto.value_or(0)), c.bind_port.value_or(0));
-    if (c.kind == "TCP_CHECK") return std::make_shared<healthcheck::TcpChecker>(io, p, t);
+    if (c.kind == config::CheckerKind::Tcp) return std::make_shared<healthcheck::TcpChecker>(io, p, t);
 
     healthcheck::HttpTarget h;
     h.tcp = t;
@@ -193,9 +192,9 @@ std::shared_ptr<Checker> make_checker(boost::asio::io_context& io, const config:
         uc.virtualhost = u.virtualhost;
         h.urls.push_back(std::move(uc));
     }
-    h.virtualhost = c.virtualhost.empty() ? vs.virtualhost : c.virtualhost;
+    h.virtualhost = c.virtualhost;
     h.protocol = c.http_protocol;
-    if (c.kind == "SSL_GET") {
+    if (c.kind == config::CheckerKind::Ssl) {
         if (!tls) return std::make_shared<BrokenChecker>(io, p, "SSL_GET " + config::format_ipv4(rs.address), "no TLS context");
         h.tls = tls;
         h.enable_sni = c.enable_sni;
@@ -224,7 +223,7 @@ public:
         bool need_tls = false;
         for (const auto& vs : cfg_.virtual_servers)
             for (const auto& rs : vs.real_servers)
-                for (const auto& c : rs.checkers) need_tls |= c.kind == "SSL_GET";
+                for (const auto& c : rs.checkers) need_tls |= c.kind == config::CheckerKind::Ssl;
         if (need_tls) {
             healthcheck::TlsOptions o;
             if (cfg_.ssl) o = {cfg_.ssl->ca, cfg_.ssl->certificate, cfg_.ssl->key};
@@ -243,7 +242,7 @@ public:
                 if (prev && take_over(*prev, index, v, r)) continue;
                 for (size_t c = 0; c < vs.real_servers[r].checkers.size(); ++c) {
                     Entry e{nullptr, std::make_shared<Slot>(Slot{this, v, r, c}), false};
-                    if (vs.real_servers[r].checkers[c].kind == "SSL_GET" && !tls) {
+                    if (vs.real_servers[r].checkers[c].kind == config::CheckerKind::Ssl && !tls) {
                         healthcheck::Policy p;
                         p.interval = Millis(vs.delay_loop_ms);
                         p.start_up = !vs.alpha;

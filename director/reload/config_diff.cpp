@@ -332,8 +332,8 @@ bool same_checkers(const Config& a, const VirtualServerConf& va, const RealServe
     if (va.delay_loop_ms != vb.delay_loop_ms || va.alpha != vb.alpha || va.virtualhost != vb.virtualhost) return false;
     bool tls = false, script = false;
     for (const auto& c : rb.checkers) {
-        tls |= c.kind == "SSL_GET";
-        script |= c.kind == "MISC_CHECK";
+        tls |= c.kind == CheckerKind::Ssl;
+        script |= c.kind == CheckerKind::Misc;
     }
     if (tls) {
         auto sa = a.ssl, sb = b.ssl;

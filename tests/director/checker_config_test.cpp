@@ -45,7 +45,7 @@ TEST(CheckerConfig, SslGetWithUrlsCodesDigestAndSni) {
                              "    }\n"));
     ASSERT_EQ(c.virtual_servers.size(), 1u);
     const auto& ch = c.virtual_servers[0].real_servers[0].checkers.at(0);
-    EXPECT_EQ(ch.kind, "SSL_GET");
+    EXPECT_EQ(ch.kind, CheckerKind::Ssl);
     ASSERT_EQ(ch.urls.size(), 2u);
     EXPECT_EQ(ch.urls[0].path, "/healthz");
     EXPECT_EQ(ch.urls[0].status_codes, (std::vector<std::pair<int, int>>{{200, 200}, {300, 399}}));
@@ -120,4 +120,41 @@ TEST(CheckerConfig, SslBlockNeedsReadableFiles) {
     for (auto& s : e2) all += s + "\n";
     EXPECT_NE(all.find("test.conf:1: SSL key given without a certificate"), std::string::npos) << all;
     EXPECT_NE(all.find("test.conf:4: SSL block given twice"), std::string::npos) << all;
+}
+
+TEST(CheckerConfig, LeftOutValuesAreResolvedFromKeepalivedAndTheVirtualServerWhenLoaded) {
+    // delay_loop and virtualhost come after the real server, as keepalived allows.
+    auto c = load_ok("virtual_server 198.18.0.100 443 {\n  protocol TCP\n"
+                     "  real_server 198.18.0.1 6443 {\n"
+                     "    HTTP_GET {\n      url {\n        path /healthz\n      }\n    }\n"
+                     "    MISC_CHECK {\n      misc_path /bin/true\n    }\n"
+                     "    TCP_CHECK {\n      delay_loop 20\n    }\n"
+                     "  }\n  delay_loop 7\n  virtualhost api.example\n}\n");
+    const auto& cs = c.virtual_servers.at(0).real_servers.at(0).checkers;
+    ASSERT_EQ(cs.size(), 3u);
+    const auto& http = cs[0];
+    EXPECT_EQ(http.delay_loop_ms, 7000);
+    EXPECT_EQ(http.warmup_ms, 2000);  // min(delay_loop, 2 s)
+    EXPECT_EQ(http.retry, 1u);
+    EXPECT_EQ(http.delay_before_retry_ms, 1000);
+    EXPECT_EQ(http.connect_timeout_ms, 5000);
+    EXPECT_EQ(http.virtualhost, "api.example");
+    const auto& misc = cs[1];
+    EXPECT_EQ(misc.retry, 0u);  // keepalived does not retry scripts unless told to
+    EXPECT_EQ(misc.misc_timeout_ms, 7000);
+    const auto& tcp = cs[2];
+    EXPECT_EQ(tcp.delay_loop_ms, 20000);  // its own beats the virtual_server's
+    EXPECT_EQ(tcp.warmup_ms, 2000);
+}
+
+TEST(CheckerConfig, ShortDelayLoopBoundsTheWarmup) {
+    auto c = load_ok(vs_with("    TCP_CHECK {\n      delay_loop 0.5\n    }\n"));
+    EXPECT_EQ(c.virtual_servers.at(0).real_servers.at(0).checkers.at(0).warmup_ms, 500);
+}
+
+TEST(CheckerConfig, KindKeywordsRoundTrip) {
+    for (CheckerKind k : {CheckerKind::Tcp, CheckerKind::Http, CheckerKind::Ssl, CheckerKind::Misc})
+        EXPECT_EQ(checker_kind(keyword(k)), k) << keyword(k);
+    EXPECT_EQ(checker_kind("DNS_CHECK"), std::nullopt);
+    EXPECT_EQ(checker_kind("tcp_check"), std::nullopt);  // keywords are case-sensitive, as in keepalived
 }

@@ -42,7 +42,7 @@ TEST_F(LabPlan, DirectorConfigsLoadWithAVrrpPairAndOneCheckedRealServerPerBacken
         ASSERT_EQ(vs.real_servers.size(), 3u);
         for (const auto& rs : vs.real_servers) {
             ASSERT_EQ(rs.checkers.size(), 1u);
-            EXPECT_EQ(rs.checkers[0].kind, "SSL_GET");
+            EXPECT_EQ(rs.checkers[0].kind, director::config::CheckerKind::Ssl);
         }
         EXPECT_TRUE(cfg.ssl.has_value());
     }

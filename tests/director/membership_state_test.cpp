@@ -18,7 +18,7 @@ config::RealServerConf real_server(uint32_t last_octet, int32_t weight, size_t c
     rs.inhibit_on_failure = inhibit;
     for (size_t i = 0; i < checkers; ++i) {
         config::CheckerConf c;
-        c.kind = "TCP_CHECK";
+        c.kind = config::CheckerKind::Tcp;
         rs.checkers.push_back(c);
     }
     return rs;

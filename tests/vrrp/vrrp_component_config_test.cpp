@@ -19,9 +19,9 @@ TEST(VrrpComponentConfig, GarpSettingsInheritGlobalDefsUnlessSetPerInstance) {
                   "vrrp_instance V {\n interface eth0\n virtual_router_id 3\n garp_master_repeat 2\n"
                   " virtual_ipaddress {\n  10.0.0.1/24\n  10.0.0.2 dev eth1 label eth1:a\n }\n}\n");
     vrrp::InstanceConfig ic = to_instance_config(c.vrrp_instances.at(0), c.global);
-    EXPECT_EQ(ic.garp_master_delay, std::chrono::seconds(7));
-    EXPECT_EQ(ic.garp_master_refresh, std::chrono::seconds(30));
-    EXPECT_EQ(ic.garp_master_repeat, 2);
+    EXPECT_EQ(ic.machine.garp_master_delay, std::chrono::seconds(7));
+    EXPECT_EQ(ic.machine.garp_master_refresh, std::chrono::seconds(30));
+    EXPECT_EQ(ic.machine.garp_master_repeat, 2);
     ASSERT_EQ(ic.vips.size(), 2u);
     EXPECT_EQ(ic.vips[0].dev, "eth0") << "a VIP without dev goes on the instance's interface";
     EXPECT_EQ(ic.vips[1].dev, "eth1");
