@@ -2,6 +2,9 @@
 
 namespace healthcheck {
 
+namespace {
+
+// keepalived's misc_dynamic: exit 2..255 is up with weight code - 2.
 CheckResult interpret_exit(const ProcessResult& r, bool dynamic) {
     CheckResult c;
     c.reason = r.describe();
@@ -15,6 +18,8 @@ CheckResult interpret_exit(const ProcessResult& r, bool dynamic) {
     }
     return c;
 }
+
+}  // namespace
 
 ExecChecker::ExecChecker(boost::asio::io_context& io, Policy p, ExecTarget t) : Checker(io, p), target_(std::move(t)) {}
 

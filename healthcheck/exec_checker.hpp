@@ -18,9 +18,6 @@ struct ExecTarget {
     bool secure = false;  // enable_script_security, checked at every run
 };
 
-// Interprets an exit for MISC_CHECK (exposed for tests and for vrrp_script reuse).
-CheckResult interpret_exit(const ProcessResult& r, bool dynamic);
-
 class ExecChecker final : public Checker {
 public:
     ExecChecker(boost::asio::io_context& io, Policy p, ExecTarget t);
