@@ -15,10 +15,10 @@ constexpr auto kLinkPoll = std::chrono::milliseconds(500);
 constexpr auto kDropLogEvery = std::chrono::seconds(10);
 }  // namespace
 
-Instance::Instance(boost::asio::io_context& io, InstanceConfig cfg)
-    : io_(io), cfg_(std::move(cfg)), garp_(io), timer_(io), link_timer_(io) {
-    garp_.set_interval(cfg_.garp_interval);
-    garp_.on_error = [this](const std::string& err) { error("gratuitous ARP: " + err); };
+Instance::Instance(boost::asio::io_context& io, InstanceConfig cfg, std::unique_ptr<InstanceIo> os)
+    : io_(io), cfg_(std::move(cfg)), os_(os ? std::move(os) : make_system_io(io)) {
+    os_->set_garp_interval(cfg_.garp_interval);
+    os_->on_garp_error = [this](const std::string& err) { error("gratuitous ARP: " + err); };
     derive_receive_rules();
     for (const auto& t : cfg_.track_interfaces) link_up_.push_back({t.name, false});
     if (!cfg_.dont_track_primary) link_up_.push_back({cfg_.interface, false});
@@ -77,21 +77,21 @@ void Instance::update(InstanceConfig next) {
     auto known = [&](const std::string& name) {
         for (const auto& [n, up] : link_up_)
             if (n == name) return up;
-        auto l = read_link(name);
+        auto l = os_->link(name);
         return l && l->up;
     };
     for (const auto& t : next.track_interfaces) links.push_back({t.name, known(t.name)});
     if (!next.dont_track_primary) links.push_back({next.interface, known(next.interface)});
     link_up_ = std::move(links);
     cfg_ = std::move(next);
-    garp_.set_interval(cfg_.garp_interval);
+    os_->set_garp_interval(cfg_.garp_interval);
     derive_receive_rules();
     subscribe_trackers();
     if (stopping_ || !sm_) return;
 
     for (const auto& v : removed) {
         if (v.address == primary_ip_ || !held_.count(v.address)) continue;
-        if (auto err = vips_.remove(v); !err.empty()) {
+        if (auto err = os_->remove_vip(v); !err.empty()) {
             error("removing " + describe_vip(v) + ": " + err);
         } else {
             held_.erase(v.address);
@@ -100,13 +100,13 @@ void Instance::update(InstanceConfig next) {
     }
     if (sm_->state() == State::Master) {
         for (const auto& v : added) {
-            if (auto err = vips_.add(v); !err.empty()) {
+            if (auto err = os_->add_vip(v); !err.empty()) {
                 error("adding " + describe_vip(v) + ": " + err);
                 continue;
             }
             held_.insert(v.address);
             spdlog::info("VRRP_Instance({}) added VIP {} (reload)", cfg_.machine.name, describe_vip(v));
-            if (auto err = garp_.send(v.dev, v.address, cfg_.machine.garp_master_repeat); !err.empty())
+            if (auto err = os_->send_garp(v.dev, v.address, cfg_.machine.garp_master_repeat); !err.empty())
                 error("gratuitous ARP for " + format_ip(v.address) + ": " + err);
             else
                 spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.machine.name,
@@ -115,7 +115,7 @@ void Instance::update(InstanceConfig next) {
     }
     routes_.update(cfg_.virtual_routes, cfg_.virtual_rules, sm_->state() == State::Master,
                    [this](const std::string& e) { error(e); });
-    sm_->update_settings(Clock::now(), machine_params());
+    sm_->update_settings(os_->now(), machine_params());
     retrack();
     arm_timer();
 }
@@ -173,10 +173,10 @@ std::vector<TrackedItem> Instance::tracked_own() const {
 
 bool Instance::try_open_socket() {
     if (socket_ && socket_->is_open()) return true;
-    auto link = read_link(cfg_.interface);
+    auto link = os_->link(cfg_.interface);
     if (!link || primary_ip_ == 0) return false;
     SocketSpec spec{cfg_.interface, link->ifindex, primary_ip_, cfg_.unicast, cfg_.peers};
-    socket_ = std::make_unique<VrrpSocket>(io_, spec);
+    socket_ = os_->socket(spec);
     if (auto err = socket_->open([this](std::span<const uint8_t> p) { on_packet(p); }); !err.empty()) {
         error("cannot open VRRP socket on " + cfg_.interface + ": " + err);
         socket_.reset();
@@ -189,14 +189,14 @@ void Instance::start() {
     std::vector<uint32_t> vip_addrs;
     for (const auto& v : cfg_.vips) vip_addrs.push_back(v.address);
     if (cfg_.source_ip) primary_ip_ = *cfg_.source_ip;
-    else if (auto ip = primary_ipv4(cfg_.interface, vip_addrs)) primary_ip_ = *ip;
+    else if (auto ip = os_->primary_ipv4(cfg_.interface, vip_addrs)) primary_ip_ = *ip;
     expect_.own_address = primary_ip_;
 
     // A kill -9 of an earlier run leaves its VIPs configured; nobody else owns them, so drop them before
     // the election (an address owner's VIP is its real address and stays).
     for (const auto& v : cfg_.vips) {
         if (v.address == primary_ip_) continue;
-        if (auto err = vips_.remove(v); !err.empty())
+        if (auto err = os_->remove_vip(v); !err.empty())
             spdlog::warn("VRRP_Instance({}) removing stale {}: {}", cfg_.machine.name, format_ip(v.address), err);
     }
     routes_.drop_stale(cfg_.virtual_routes, cfg_.virtual_rules);
@@ -204,21 +204,21 @@ void Instance::start() {
     // A machine rebuilt once the interface got its address keeps the maintenance the old one had.
     bool maintenance = sm_ ? sm_->maintenance() : maintenance_at_start_;
     sm_ = std::make_unique<StateMachine>(machine_params());
-    if (maintenance) sm_->set_maintenance(Clock::now(), true, "set before start");
+    if (maintenance) sm_->set_maintenance(os_->now(), true, "set before start");
 
     for (auto& [name, up] : link_up_) {
-        auto l = read_link(name);
+        auto l = os_->link(name);
         up = l && l->up;
     }
     if (primary_ip_ == 0) error("no IPv4 address on " + cfg_.interface + " (set unicast_src_ip or add one)");
     try_open_socket();
     TrackResult r = evaluate();
-    run(sm_->set_effective_priority(Clock::now(), r.effective_priority));
-    run(sm_->set_ready(Clock::now(), scripts_reported()));
+    run(sm_->set_effective_priority(os_->now(), r.effective_priority));
+    run(sm_->set_ready(os_->now(), scripts_reported()));
     spdlog::info("VRRP_Instance({}) starting on {} from {}: vrid {}, priority {} (effective {}), {}", cfg_.machine.name,
                  cfg_.interface, format_ip(primary_ip_), cfg_.vrid, cfg_.machine.priority, r.effective_priority,
                  cfg_.unicast ? "unicast" : "multicast 224.0.0.18");
-    run(sm_->start(Clock::now(), r.fault, r.fault_reason));
+    run(sm_->start(os_->now(), r.fault, r.fault_reason));
     if (r.fault) spdlog::warn("VRRP_Instance({}) in FAULT: {}", cfg_.machine.name, r.fault_reason);
     poll_links();
 }
@@ -226,7 +226,7 @@ void Instance::start() {
 void Instance::poll_links() {
     bool changed = false;
     for (auto& [name, up] : link_up_) {
-        auto l = read_link(name);
+        auto l = os_->link(name);
         bool now_up = l && l->up;
         if (now_up != up) {
             spdlog::info("VRRP_Instance({}) interface {} is {}", cfg_.machine.name, name, now_up ? "up" : "down");
@@ -237,7 +237,7 @@ void Instance::poll_links() {
     if (primary_ip_ == 0 && !cfg_.source_ip) {
         std::vector<uint32_t> vip_addrs;
         for (const auto& v : cfg_.vips) vip_addrs.push_back(v.address);
-        if (auto ip = primary_ipv4(cfg_.interface, vip_addrs)) {
+        if (auto ip = os_->primary_ipv4(cfg_.interface, vip_addrs)) {
             // The machine was built without a source address and is in FAULT: rebuild it with one.
             primary_ip_ = *ip;
             expect_.own_address = *ip;
@@ -250,9 +250,8 @@ void Instance::poll_links() {
     }
     if (!socket_ || !socket_->is_open()) changed |= try_open_socket();
     if (changed) retrack();
-    link_timer_.expires_after(kLinkPoll);
-    link_timer_.async_wait([this](boost::system::error_code ec) {
-        if (!ec && !stopping_) poll_links();
+    os_->arm(InstanceIo::Timer::LinkPoll, os_->now() + kLinkPoll, [this] {
+        if (!stopping_) poll_links();
     });
 }
 
@@ -260,7 +259,7 @@ void Instance::retrack() {
     if (!sm_ || sm_->state() == State::Init || sm_->state() == State::Stopped) return;
     bool was_own_fault = own_fault_;
     TrackResult r = evaluate();
-    auto now = Clock::now();
+    auto now = os_->now();
     run(sm_->set_effective_priority(now, r.effective_priority));
     run(sm_->set_fault(now, r.fault, r.fault ? r.fault_reason : "every tracked interface and script is up"));
     run(sm_->set_ready(now, scripts_reported()));
@@ -276,11 +275,11 @@ void Instance::sync_fault(std::optional<std::string> reason) {
 }
 
 void Instance::sync_master(const std::string& reason) {
-    if (sm_ && !stopping_) run(sm_->sync_master(Clock::now(), reason));
+    if (sm_ && !stopping_) run(sm_->sync_master(os_->now(), reason));
 }
 
 void Instance::sync_backup(const std::string& reason) {
-    if (sm_ && !stopping_) run(sm_->sync_backup(Clock::now(), reason));
+    if (sm_ && !stopping_) run(sm_->sync_backup(os_->now(), reason));
 }
 
 bool Instance::scripts_reported() const {
@@ -292,7 +291,7 @@ void Instance::on_packet(std::span<const uint8_t> pkt) {
     if (!sm_ || stopping_) return;
     Verdict v = check_received(pkt, expect_);
     counters_.record(v);
-    auto now = Clock::now();
+    auto now = os_->now();
     auto rate_limited = [&](size_t slot, auto&& log) {
         if (now - last_drop_log_[slot] >= kDropLogEvery || last_drop_log_[slot] == TimePoint{}) {
             last_drop_log_[slot] = now;
@@ -342,7 +341,7 @@ void Instance::run(const Actions& actions) {
             }
             case Action::Kind::AddVips:
                 for (const auto& v : cfg_.vips) {
-                    if (auto err = vips_.add(v); !err.empty()) {
+                    if (auto err = os_->add_vip(v); !err.empty()) {
                         error("adding " + describe_vip(v) + ": " + err);
                     } else if (held_.insert(v.address).second) {
                         // Operators grep for these lines to see when and where the VIP moved.
@@ -352,11 +351,11 @@ void Instance::run(const Actions& actions) {
                 routes_.hold(cfg_.virtual_routes, cfg_.virtual_rules, [this](const std::string& e) { error(e); });
                 break;
             case Action::Kind::RemoveVips:
-                garp_.cancel();
+                os_->cancel_garp();
                 routes_.release(cfg_.virtual_routes, cfg_.virtual_rules, [this](const std::string& e) { error(e); });
                 for (const auto& v : cfg_.vips) {
                     if (v.address == primary_ip_) continue;
-                    if (auto err = vips_.remove(v); !err.empty()) {
+                    if (auto err = os_->remove_vip(v); !err.empty()) {
                         error("removing " + describe_vip(v) + ": " + err);
                     } else if (held_.erase(v.address) > 0) {
                         spdlog::info("VRRP_Instance({}) removed VIP {}", cfg_.machine.name, describe_vip(v));
@@ -365,7 +364,7 @@ void Instance::run(const Actions& actions) {
                 break;
             case Action::Kind::SendGarp:
                 for (const auto& v : cfg_.vips) {
-                    if (auto err = garp_.send(v.dev, v.address, a.count); !err.empty())
+                    if (auto err = os_->send_garp(v.dev, v.address, a.count); !err.empty())
                         error("gratuitous ARP for " + format_ip(v.address) + ": " + err);
                     else
                         spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.machine.name, a.count,
@@ -395,14 +394,13 @@ void Instance::run(const Actions& actions) {
 void Instance::arm_timer() {
     auto next = sm_ ? sm_->next_deadline() : std::nullopt;
     if (!next) {
-        timer_.cancel();
+        os_->cancel(InstanceIo::Timer::Machine);
         return;
     }
-    timer_.expires_at(*next);
-    timer_.async_wait([this](boost::system::error_code ec) {
-        if (ec || !sm_) return;
-        auto now = Clock::now();
-        if (on_timer_fired) on_timer_fired(std::chrono::duration_cast<Duration>(now - timer_.expiry()));
+    os_->arm(InstanceIo::Timer::Machine, *next, [this, at = *next] {
+        if (!sm_) return;
+        auto now = os_->now();
+        if (on_timer_fired) on_timer_fired(std::chrono::duration_cast<Duration>(now - at));
         run(sm_->timers_expired(now));
     });
 }
@@ -414,7 +412,7 @@ std::optional<std::string> Instance::handover(std::optional<Duration> hold, bool
     if (cfg_.machine.priority == 255)
         return "this node owns the virtual address (priority 255); it cannot hand it to a peer";
     Actions a;
-    if (!sm_->begin_handover(Clock::now(), hold, maintenance, a)) return "the state machine refused the hand-over";
+    if (!sm_->begin_handover(os_->now(), hold, maintenance, a)) return "the state machine refused the hand-over";
     handover_done_ = std::move(done);
     run(a);
     return std::nullopt;
@@ -425,7 +423,7 @@ void Instance::set_maintenance(bool on, const std::string& reason) {
         maintenance_at_start_ = on;
         return;
     }
-    run(sm_->set_maintenance(Clock::now(), on, reason));
+    run(sm_->set_maintenance(os_->now(), on, reason));
 }
 
 void Instance::notify(State s, int priority) {
@@ -464,13 +462,13 @@ void Instance::run_script(const std::vector<std::string>& argv, const char* what
 void Instance::stop(std::function<void()> done) {
     stopping_ = true;
     unsubscribe_trackers();  // the scripts may go before this instance's last notify script ends
-    link_timer_.cancel();
+    os_->cancel(InstanceIo::Timer::LinkPoll);
     if (sm_) {
         // Actions run synchronously: the priority-0 advert is on the wire before the socket closes.
-        Actions a = sm_->shutdown(Clock::now());
+        Actions a = sm_->shutdown(os_->now());
         run(a);
     }
-    timer_.cancel();
+    os_->cancel(InstanceIo::Timer::Machine);
     if (socket_) socket_->close();
     if (notify_pending_ == 0) {
         done();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "vrrp/garp.hpp"
+#include "vrrp/instance_io.hpp"
 #include "vrrp/packet.hpp"
 #include "vrrp/receive_rules.hpp"
 #include "vrrp/socket.hpp"
@@ -74,7 +75,8 @@ struct InstanceConfig {
 
 class Instance final : public SyncMember {
 public:
-    Instance(boost::asio::io_context& io, InstanceConfig cfg);
+    // `os`: what the instance does to the system (vrrp/instance_io.hpp); null for the real one on `io`.
+    Instance(boost::asio::io_context& io, InstanceConfig cfg, std::unique_ptr<InstanceIo> os = nullptr);
     ~Instance() override;
     void start();
     // SIGTERM path: priority-0 advert if master, VIPs removed, notify_stop run; `done` once finished.
@@ -124,7 +126,7 @@ public:
     uint64_t adverts_sent() const { return adverts_sent_; }
     uint64_t priority_zero_sent() const { return pri_zero_sent_; }
     uint64_t priority_zero_received() const { return pri_zero_received_; }
-    uint64_t garps_sent() const { return garp_.sent(); }
+    uint64_t garps_sent() const { return os_->garps_sent(); }
     // Everything that sets the priority or FAULT, the sync group's verdict last.
     std::vector<TrackedItem> tracked() const;
     const std::string& last_error() const { return last_error_; }
@@ -158,13 +160,10 @@ private:
 
     boost::asio::io_context& io_;
     InstanceConfig cfg_;
+    std::unique_ptr<InstanceIo> os_;
     std::unique_ptr<StateMachine> sm_;
-    std::unique_ptr<VrrpSocket> socket_;
-    VipManager vips_;
+    std::unique_ptr<AdvertSocket> socket_;
     VirtualRoutes routes_{cfg_.machine.name};
-    GarpSender garp_;
-    boost::asio::steady_timer timer_;
-    boost::asio::steady_timer link_timer_;
     ReceiveExpect expect_;
     ReceiveCounters counters_;
     AuthData auth_data_{};
