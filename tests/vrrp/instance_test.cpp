@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "tests/vrrp/fake_instance_io.hpp"
+#include "tests/vrrp/ipv4_packet.hpp"
 #include "vrrp/instance.hpp"
 
 using namespace vrrp;
@@ -54,17 +55,8 @@ Advert advert_from_peer(int priority) {
     return a;
 }
 
-// The IPv4 header a raw socket delivers in front of the advert (the header checksum is not checked).
-std::vector<uint8_t> as_received(const Advert& a, uint8_t ttl = 255, uint32_t src = kPeer) {
-    auto payload = encode(a);
-    std::vector<uint8_t> p = {0x45, 0, 0, 0, 0, 0, 0, 0, ttl, kProtocol, 0, 0};
-    size_t total = 20 + payload.size();
-    p[2] = static_cast<uint8_t>(total >> 8);
-    p[3] = static_cast<uint8_t>(total);
-    for (uint32_t addr : {src, kMulticastGroup})
-        for (int s = 24; s >= 0; s -= 8) p.push_back(static_cast<uint8_t>(addr >> s));
-    p.insert(p.end(), payload.begin(), payload.end());
-    return p;
+std::vector<uint8_t> as_received(const Advert& a, uint8_t ttl = 255) {
+    return vrrp_test::ipv4_packet(encode(a), ttl, kPeer);
 }
 
 std::vector<uint32_t> addresses(const std::vector<VipSpec>& vips) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "tests/vrrp/ipv4_packet.hpp"
 #include "vrrp/receive_rules.hpp"
 
 using namespace vrrp;
@@ -32,18 +33,9 @@ ReceiveExpect expect() {
     return e;
 }
 
-// An IPv4 header (no options) in front of `payload`; header checksum is not checked by receivers
-// of raw sockets (the kernel already did), so it is left zero.
 std::vector<uint8_t> ip_packet(const std::vector<uint8_t>& payload, uint8_t ttl = 255, uint32_t src = kPeer,
                                uint32_t dst = kMulticastGroup, uint8_t proto = kProtocol) {
-    std::vector<uint8_t> p = {0x45, 0, 0, 0, 0, 0, 0, 0, ttl, proto, 0, 0};
-    size_t total = 20 + payload.size();
-    p[2] = static_cast<uint8_t>(total >> 8);
-    p[3] = static_cast<uint8_t>(total);
-    for (uint32_t a : {src, dst})
-        for (int s = 24; s >= 0; s -= 8) p.push_back(static_cast<uint8_t>(a >> s));
-    p.insert(p.end(), payload.begin(), payload.end());
-    return p;
+    return vrrp_test::ipv4_packet(payload, ttl, src, dst, proto);
 }
 
 Verdict check(const std::vector<uint8_t>& pkt, const ReceiveExpect& e = expect()) {
