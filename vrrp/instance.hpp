@@ -1,9 +1,8 @@
 #pragma once
 // One vrrp_instance at run time: the pure StateMachine plus the thin drivers that carry out its actions
-// (raw socket, timer, VIPs, gratuitous ARP, notify scripts) and feed it events (adverts, timer expiry,
-// track scripts, interface state).
+// (raw socket, timer, VIPs, gratuitous ARP: all through InstanceIo, so a unit test can fake them; notify
+// scripts) and feed it events (adverts, timer expiry, track scripts, interface state).
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <array>
 #include <functional>
 #include <memory>
@@ -12,11 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "vrrp/garp.hpp"
 #include "vrrp/instance_io.hpp"
 #include "vrrp/packet.hpp"
 #include "vrrp/receive_rules.hpp"
-#include "vrrp/socket.hpp"
 #include "vrrp/state_machine.hpp"
 #include "vrrp/sync_group.hpp"
 #include "vrrp/track_file.hpp"

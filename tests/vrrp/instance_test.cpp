@@ -222,3 +222,20 @@ TEST_F(VrrpInstance, MaintenanceOnMasterHandsOverWithPriorityZeroAdvertAndRemove
     EXPECT_EQ(state(), State::Backup);
     EXPECT_EQ(os->log, Log{});
 }
+
+TEST_F(VrrpInstance, InterfaceGoingDownMovesMasterToFaultWithPriorityZeroAdvertAndRemovesVipsUntilItIsBack) {
+    start_master();
+    os->link_up = false;
+    os->advance(500ms);  // the next poll of the interfaces
+    EXPECT_EQ(state(), State::Fault);
+    EXPECT_EQ(os->log, (Log{"advert 0", "cancel garp", "remove 10.120.100.100", "remove 10.120.100.101"}));
+    EXPECT_TRUE(instance->vips_held().empty());
+
+    os->log.clear();
+    os->link_up = true;
+    os->advance(500ms);
+    EXPECT_EQ(state(), State::Backup);
+    os->advance(instance->machine().master_down_interval());
+    EXPECT_EQ(state(), State::Master);
+    EXPECT_EQ(addresses(instance->vips_held()), (std::vector<uint32_t>{kVipA, kVipB}));
+}
