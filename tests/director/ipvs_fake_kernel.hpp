@@ -55,13 +55,13 @@ public:
         auto held = lock();
         log.push_back(Op::add_dest(k, d));
         auto& s = svc(k);
-        if (find(s, d)) throw KernelError(EEXIST, "exists");
+        if (dest_in(s, d)) throw KernelError(EEXIST, "exists");
         s.destinations.push_back({d, 0, 0, 0, {}});
     }
     void edit_dest(const ServiceKey& k, const Destination& d) override {
         auto held = lock();
         log.push_back(Op::edit_dest(k, d));
-        auto* x = find(svc(k), d);
+        auto* x = dest_in(svc(k), d);
         if (!x) throw KernelError(ENOENT, "no dest");
         x->dest = d;
     }
@@ -88,13 +88,27 @@ public:
         return static_cast<size_t>(std::count_if(log.begin(), log.end(), [&](const Op& o) { return o.kind == kind; }));
     }
 
+    ServiceState* find(const ServiceKey& k) {
+        auto held = lock();
+        auto it = table.find(k);
+        return it == table.end() ? nullptr : &it->second;
+    }
+    const DestinationState* find_dest(const ServiceKey& k, uint32_t address, uint16_t port) {
+        auto held = lock();
+        auto* s = find(k);
+        if (!s) return nullptr;
+        for (const auto& d : s->destinations)
+            if (d.dest.address == address && d.dest.port == port) return &d;
+        return nullptr;
+    }
+
 private:
     ServiceState& svc(const ServiceKey& k) {
         auto it = table.find(k);
         if (it == table.end()) throw KernelError(ESRCH, "no service");
         return it->second;
     }
-    static DestinationState* find(ServiceState& s, const Destination& d) {
+    static DestinationState* dest_in(ServiceState& s, const Destination& d) {
         for (auto& x : s.destinations)
             if (x.dest.key() == d.key()) return &x;
         return nullptr;
