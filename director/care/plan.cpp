@@ -39,7 +39,8 @@ void plan_service_and_strays(std::vector<Step>& steps, const ipvs::Service& want
     }
     for (const auto& d : have->destinations)
         if (!wanted(rs, d.dest))
-            steps.push_back({ipvs::Op::del_dest(want.key, d.dest), "Removing real server " + name(d.dest) + " not in --rs"});
+            steps.push_back(
+                {ipvs::Op::del_dest(want.key, d.dest), "Removing real server " + name(d.dest) + " not in --rs"});
 }
 
 }  // namespace
@@ -75,7 +76,8 @@ std::vector<Step> plan_setup(const ipvs::Service& want, const std::optional<ipvs
     plan_service_and_strays(steps, want, have, rs);
     for (const auto& e : rs)
         if (!find_dest(have, e))
-            steps.push_back({ipvs::Op::add_dest(want.key, desired_dest(e, 1)), "Adding real server " + format_endpoint(e)});
+            steps.push_back(
+                {ipvs::Op::add_dest(want.key, desired_dest(e, 1)), "Adding real server " + format_endpoint(e)});
     return steps;
 }
 
@@ -93,7 +95,8 @@ std::vector<Step> plan_round(const ipvs::Service& want, const std::optional<ipvs
             if (cur->dest.weight != 0) {
                 auto d = cur->dest;
                 d.weight = 0;
-                steps.push_back({ipvs::Op::edit_dest(want.key, d), "Trying to update wight to 0 for graceful termination" + rs_name});
+                steps.push_back({ipvs::Op::edit_dest(want.key, d),
+                                 "Trying to update wight to 0 for graceful termination" + rs_name});
             } else {
                 steps.push_back({ipvs::Op::del_dest(want.key, cur->dest), "Trying to delete real server" + rs_name});
             }
@@ -103,7 +106,8 @@ std::vector<Step> plan_round(const ipvs::Service& want, const std::optional<ipvs
         } else if (cur->dest.weight == 0) {
             auto d = cur->dest;
             d.weight = 1;
-            steps.push_back({ipvs::Op::edit_dest(want.key, d), "Trying to update wight to 1, real server is back" + rs_name});
+            steps.push_back({ipvs::Op::edit_dest(want.key, d),
+                             "Trying to update wight to 1, real server is back" + rs_name});
         }
     }
     return steps;
