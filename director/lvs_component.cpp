@@ -9,7 +9,6 @@
 
 #include "director/ipvs/format.hpp"
 #include "director/ipvs/netlink.hpp"
-#include "director/ipvs/sysctl.hpp"
 #include "director/lvs/membership.hpp"
 #include "director/reload/config_diff.hpp"
 
@@ -72,11 +71,11 @@ struct LvsComponent::PassResult {
 namespace {
 
 // Forwarding settings NAT needs; runs on the worker, reports what it did.
-nlohmann::json set_forwarding_sysctls(bool nat, uint64_t& errors) {
+nlohmann::json set_forwarding_sysctls(ipvs::Kernel& kernel, bool nat, uint64_t& errors) {
     nlohmann::json out = nlohmann::json::array();
     if (!nat) return out;
     auto apply = [&](const std::string& name, const char* why) {
-        auto r = ipvs::ensure_sysctl(name, "1");
+        auto r = kernel.ensure_sysctl(name, "1");
         if (!r.error.empty()) {
             spdlog::warn("ipvs: {} (needed because {})", r.error, why);
             ++errors;
@@ -87,7 +86,7 @@ nlohmann::json set_forwarding_sysctls(bool nat, uint64_t& errors) {
                        {"error", r.error}});
     };
     apply("net.ipv4.ip_forward", "NAT real servers send replies back through this host");
-    if (ipvs::conntrack_loaded())
+    if (kernel.conntrack_loaded())
         apply("net.ipv4.vs.conntrack",
               "netfilter conntrack is loaded and NAT replies must match tracked connections to pass stateful rules");
     return out;
@@ -95,20 +94,18 @@ nlohmann::json set_forwarding_sysctls(bool nat, uint64_t& errors) {
 
 // Makes the kernel run the sync daemon roles in `want` and no other; `running` is what this process last
 // left running. `force`: do not trust `running` (a new kernel connection, a reload, a stop).
-void sync_daemons(ipvs::Kernel* kernel, const config::LvsSyncDaemon& sd, const std::set<ipvs::SyncState>& want,
+void sync_daemons(ipvs::Kernel& kernel, const config::LvsSyncDaemon& sd, const std::set<ipvs::SyncState>& want,
                   bool force, std::set<ipvs::SyncState>& running, uint64_t& errors) {
-    auto* nl = dynamic_cast<ipvs::Netlink*>(kernel);
-    if (!nl) return;
     for (auto state : {ipvs::SyncState::Master, ipvs::SyncState::Backup}) {
         const char* role = state == ipvs::SyncState::Master ? "master" : "backup";
         bool on = want.count(state) > 0, was = running.count(state) > 0;
         try {
             if (on && (!was || force)) {
-                nl->start_sync_daemon({state, sd.interface, static_cast<uint32_t>(sd.syncid)});
+                kernel.start_sync_daemon({state, sd.interface, static_cast<uint32_t>(sd.syncid)});
                 spdlog::info("ipvs: started {} sync daemon on {} (syncid {}){}", role, sd.interface, sd.syncid,
                              sd.vrrp_instance.empty() ? "" : ", following VRRP_Instance(" + sd.vrrp_instance + ")");
             } else if (!on && (was || force)) {
-                nl->stop_sync_daemon(state);
+                kernel.stop_sync_daemon(state);
                 spdlog::info("ipvs: stopped {} sync daemon", role);
             }
         } catch (const ipvs::KernelError& e) {
@@ -123,12 +120,10 @@ void sync_daemons(ipvs::Kernel* kernel, const config::LvsSyncDaemon& sd, const s
 }
 
 // lvs_timeouts, as `ipvsadm --set` would (0 keeps the kernel's value); runs on the worker.
-void set_timeouts(ipvs::Kernel* kernel, const config::LvsTimeouts& t, uint64_t& errors) {
-    auto* nl = dynamic_cast<ipvs::Netlink*>(kernel);
-    if (!nl) return;
+void set_timeouts(ipvs::Kernel& kernel, const config::LvsTimeouts& t, uint64_t& errors) {
     try {
-        nl->set_timeouts({static_cast<uint32_t>(t.tcp), static_cast<uint32_t>(t.tcp_fin), static_cast<uint32_t>(t.udp)});
-        auto now = nl->timeouts();
+        kernel.set_timeouts({static_cast<uint32_t>(t.tcp), static_cast<uint32_t>(t.tcp_fin), static_cast<uint32_t>(t.udp)});
+        auto now = kernel.timeouts();
         spdlog::info("ipvs: lvs_timeouts: tcp {} tcpfin {} udp {} (seconds)", now.tcp, now.tcp_fin, now.udp);
     } catch (const ipvs::KernelError& e) {
         ++errors;
@@ -343,11 +338,11 @@ LvsComponent::PassResult LvsComponent::run_pass(const PassRequest& req) {
             return out;
         }
     }
-    if (req.sync_stop) sync_daemons(kernel_.get(), *req.sync_stop, {}, true, sync_running_, out.kernel_errors);
-    if (out.opened_now || req.host_setup) out.sysctls = set_forwarding_sysctls(req.nat, out.kernel_errors);
-    if (req.timeouts && (out.opened_now || req.host_setup)) set_timeouts(kernel_.get(), *req.timeouts, out.kernel_errors);
+    if (req.sync_stop) sync_daemons(*kernel_, *req.sync_stop, {}, true, sync_running_, out.kernel_errors);
+    if (out.opened_now || req.host_setup) out.sysctls = set_forwarding_sysctls(*kernel_, req.nat, out.kernel_errors);
+    if (req.timeouts && (out.opened_now || req.host_setup)) set_timeouts(*kernel_, *req.timeouts, out.kernel_errors);
     if (req.sync && (out.opened_now || req.sync_start || req.sync_want != sync_running_))
-        sync_daemons(kernel_.get(), *req.sync, req.sync_want, out.opened_now || req.sync_start, sync_running_,
+        sync_daemons(*kernel_, *req.sync, req.sync_want, out.opened_now || req.sync_start, sync_running_,
                      out.kernel_errors);
     for (const auto& d : req.drains) reconciler_->drain(d.service, d.dest, d.deadline);
     for (;;) {
@@ -468,7 +463,7 @@ void LvsComponent::stop(std::function<void()> done) {
                 spdlog::error("ipvs: removing owned services failed: {}", e.what());
             }
             uint64_t errors = 0;
-            if (sync) sync_daemons(kernel_.get(), *sync, {}, true, sync_running_, errors);
+            if (sync) sync_daemons(*kernel_, *sync, {}, true, sync_running_, errors);
             return true;
         },
         [done](bool) { done(); });

@@ -29,28 +29,12 @@
 #include "director/config/model.hpp"
 #include "director/ipvs/kernel.hpp"
 #include "director/lvs/health_view.hpp"
-#include "director/worker_thread.hpp"
+#include "director/lvs/membership_interface.hpp"
 #include "director/lvs/reconciler.hpp"
+#include "director/worker_thread.hpp"
 
 namespace director {
 
-// Health-check membership plugs in here. It is a HealthSource with a lifecycle of its own: started after
-// the first reconcile, stopped before owned rules are removed; it calls HealthSource::on_change (set by
-// the component) whenever a decision changed.
-class Membership : public lvs::HealthSource {
-public:
-    virtual void start() = 0;
-    virtual void stop() = 0;
-    virtual nlohmann::json status() const = 0;
-    // The membership for the config a reload brings. Real servers whose health checks are defined as
-    // before keep their running checker and its verdict; the rest start afresh at start(). Null when
-    // `next` has no checks. The caller then destroys this one, which stops whatever it still runs.
-    virtual std::unique_ptr<Membership> reload(const config::Config& next) = 0;
-    // Set by the component: a real server came up (`up`) or went down, and why (the event history).
-    std::function<void(const std::string& who, bool up, const std::string& reason)> on_transition;
-};
-using MembershipFactory =
-    std::function<std::unique_ptr<Membership>(boost::asio::io_context&, const config::Config&)>;
 using KernelFactory = std::function<std::unique_ptr<ipvs::Kernel>()>;
 
 class LvsComponent final : public Component {

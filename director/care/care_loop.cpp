@@ -59,7 +59,7 @@ void CareLoop::finish_round(Prober::Results results) {
     try {
         // Read the table after probing: it may have changed while the probes ran.
         auto steps = plan_round(want_, current(), o_.rs, results);
-        counters_.step_failures += static_cast<uint64_t>(apply_steps(kernel_, want_.key, steps));
+        counters_.step_failures += static_cast<uint64_t>(apply_steps(kernel_, steps));
     } catch (const ipvs::KernelError& e) {
         ++counters_.kernel_errors;
         spdlog::error("reading the IPVS table: {}", e.what());
@@ -134,7 +134,7 @@ int care_run_once(const Options& o, ipvs::Kernel& kernel, Network& network) {
     }
     auto want = desired_service(o.vs, o.scheduler);
     try {
-        if (apply_steps(kernel, want.key, plan_setup(want, find_service(kernel.list(), want.key), o.rs)) != 0) rc = 1;
+        if (apply_steps(kernel, plan_setup(want, find_service(kernel.list(), want.key), o.rs)) != 0) rc = 1;
     } catch (const ipvs::KernelError& e) {
         spdlog::error("IPVS: {}", e.what());
         rc = 1;

@@ -1,8 +1,8 @@
 #include "director/care/plan.hpp"
 
-#include <cerrno>
-
 #include <spdlog/spdlog.h>
+
+#include "director/ipvs/applier.hpp"
 
 namespace director::care {
 
@@ -28,18 +28,19 @@ void plan_service_and_strays(std::vector<Step>& steps, const ipvs::Service& want
                              const std::optional<ipvs::ServiceState>& have, const std::vector<Endpoint>& rs) {
     std::string vs = format_endpoint({want.key.address, want.key.port});
     if (!have) {
-        steps.push_back({Step::Kind::CreateService, want, {}, "Creating virtual server " + vs});
+        steps.push_back({ipvs::Op::add_service(want), "Creating virtual server " + vs});
         return;
     }
     if (have->service.scheduler != want.scheduler) {
         auto edited = have->service;
         edited.scheduler = want.scheduler;
-        steps.push_back({Step::Kind::EditService, edited, {},
+        steps.push_back({ipvs::Op::edit_service(edited),
                          "Setting scheduler of virtual server " + vs + " to " + want.scheduler});
     }
     for (const auto& d : have->destinations)
         if (!wanted(rs, d.dest))
-            steps.push_back({Step::Kind::DelDest, {}, d.dest, "Removing real server " + name(d.dest) + " not in --rs"});
+            steps.push_back(
+                {ipvs::Op::del_dest(want.key, d.dest), "Removing real server " + name(d.dest) + " not in --rs"});
 }
 
 }  // namespace
@@ -75,7 +76,8 @@ std::vector<Step> plan_setup(const ipvs::Service& want, const std::optional<ipvs
     plan_service_and_strays(steps, want, have, rs);
     for (const auto& e : rs)
         if (!find_dest(have, e))
-            steps.push_back({Step::Kind::AddDest, {}, desired_dest(e, 1), "Adding real server " + format_endpoint(e)});
+            steps.push_back(
+                {ipvs::Op::add_dest(want.key, desired_dest(e, 1)), "Adding real server " + format_endpoint(e)});
     return steps;
 }
 
@@ -93,40 +95,34 @@ std::vector<Step> plan_round(const ipvs::Service& want, const std::optional<ipvs
             if (cur->dest.weight != 0) {
                 auto d = cur->dest;
                 d.weight = 0;
-                steps.push_back({Step::Kind::SetWeight, {}, d,
+                steps.push_back({ipvs::Op::edit_dest(want.key, d),
                                  "Trying to update wight to 0 for graceful termination" + rs_name});
             } else {
-                steps.push_back({Step::Kind::DelDest, {}, cur->dest, "Trying to delete real server" + rs_name});
+                steps.push_back({ipvs::Op::del_dest(want.key, cur->dest), "Trying to delete real server" + rs_name});
             }
         } else if (!cur) {
-            steps.push_back({Step::Kind::AddDest, {}, desired_dest(e, 1),
+            steps.push_back({ipvs::Op::add_dest(want.key, desired_dest(e, 1)),
                              (have ? "Trying to add real server back" : "Adding real server") + rs_name});
         } else if (cur->dest.weight == 0) {
             auto d = cur->dest;
             d.weight = 1;
-            steps.push_back({Step::Kind::SetWeight, {}, d, "Trying to update wight to 1, real server is back" + rs_name});
+            steps.push_back({ipvs::Op::edit_dest(want.key, d),
+                             "Trying to update wight to 1, real server is back" + rs_name});
         }
     }
     return steps;
 }
 
-int apply_steps(ipvs::Kernel& kernel, const ipvs::ServiceKey& key, const std::vector<Step>& steps) {
+int apply_steps(ipvs::Kernel& kernel, const std::vector<Step>& steps) {
     int failed = 0;
     for (const auto& step : steps) {
         spdlog::info("{}", step.why);
         try {
-            switch (step.kind) {
-                case Step::Kind::CreateService: kernel.add_service(step.service); break;
-                case Step::Kind::EditService: kernel.edit_service(step.service); break;
-                case Step::Kind::AddDest: kernel.add_dest(key, step.dest); break;
-                case Step::Kind::SetWeight: kernel.edit_dest(key, step.dest); break;
-                case Step::Kind::DelDest: kernel.del_dest(key, step.dest); break;
-            }
+            int err = ipvs::apply_ops(kernel, {step.op}).front();
+            if (!err) continue;
+            ++failed;
+            spdlog::error("{} failed: {}", step.why, ipvs::failure_text(step.op, err));
         } catch (const ipvs::KernelError& e) {
-            // Someone else got there first: the state we wanted is already there.
-            bool already = (e.err == EEXIST && (step.kind == Step::Kind::CreateService || step.kind == Step::Kind::AddDest)) ||
-                           (e.err == ENOENT && step.kind == Step::Kind::DelDest);
-            if (already) continue;
             ++failed;
             spdlog::error("{} failed: {}", step.why, e.what());
         }

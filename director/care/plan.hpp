@@ -8,6 +8,7 @@
 
 #include "director/care/endpoint.hpp"
 #include "director/ipvs/kernel.hpp"
+#include "director/ipvs/ops.hpp"
 
 namespace director::care {
 
@@ -17,10 +18,8 @@ struct ProbeResult {
 };
 
 struct Step {
-    enum class Kind { CreateService, EditService, AddDest, SetWeight, DelDest } kind;
-    ipvs::Service service;      // CreateService / EditService
-    ipvs::Destination dest;     // the dest steps (weight = the new weight for SetWeight)
-    std::string why;            // the log line, lvscare's wording where lvscare has one
+    ipvs::Op op;      // a weight change is an edit-dest with the new weight
+    std::string why;  // the log line, lvscare's wording where lvscare has one
 };
 
 ipvs::Service desired_service(const Endpoint& vs, const std::string& scheduler);
@@ -40,8 +39,9 @@ std::vector<Step> plan_setup(const ipvs::Service& want, const std::optional<ipvs
 std::vector<Step> plan_round(const ipvs::Service& want, const std::optional<ipvs::ServiceState>& have,
                              const std::vector<Endpoint>& rs, const std::map<Endpoint, ProbeResult>& probes);
 
-// Applies steps in order. A failing step is logged and counted, the rest still run (one bad real server
-// must not stop the others from being cared for). Returns the number of failed steps.
-int apply_steps(ipvs::Kernel& kernel, const ipvs::ServiceKey& key, const std::vector<Step>& steps);
+// Applies steps in order through ipvs::apply_ops, one at a time so each failure is logged right after its
+// step's line. A failing step is logged and counted, the rest still run (one bad real server must not
+// stop the others from being cared for). Returns the number of failed steps.
+int apply_steps(ipvs::Kernel& kernel, const std::vector<Step>& steps);
 
 }  // namespace director::care

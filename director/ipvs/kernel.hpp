@@ -1,11 +1,13 @@
 #pragma once
-// The kernel's IPVS table behind a small interface (Katran's adapter idea): the reconciler and care mode
-// are written against this, the generic-netlink client implements it.
+// The kernel's IPVS table behind a small interface (Katran's adapter idea): the reconciler, care mode and
+// the LVS component are written against this, the generic-netlink client implements it, and the unit
+// tests drive all of them through one in-memory fake.
 #include <functional>
 #include <stdexcept>
 #include <vector>
 
 #include "director/ipvs/ops.hpp"
+#include "director/ipvs/sysctl.hpp"
 #include "director/ipvs/types.hpp"
 
 namespace director::ipvs {
@@ -30,6 +32,19 @@ public:
     // failed op does not stop the later ones. The netlink client overrides this to pipeline the requests;
     // this default issues them one by one through the calls above.
     virtual std::vector<int> apply(const std::vector<Op>& ops);
+
+    // Connection-sync daemons (ipvsadm --start-daemon/--stop-daemon). Starting a role already running is
+    // EEXIST, stopping one that is not is ESRCH, as the kernel answers.
+    virtual std::vector<SyncDaemon> sync_daemons() = 0;
+    virtual void start_sync_daemon(const SyncDaemon& d) = 0;
+    virtual void stop_sync_daemon(SyncState state) = 0;
+    // Connection timeouts (ipvsadm --set; 0 keeps the kernel's value).
+    virtual Timeouts timeouts() = 0;
+    virtual void set_timeouts(const Timeouts& t) = 0;
+    // The host switches IPVS forwarding depends on (ip_forward, net.ipv4.vs.conntrack): they belong to the
+    // same kernel, so a test kernel answers them too instead of the test host's /proc.
+    virtual SysctlResult ensure_sysctl(const std::string& name, const std::string& value) = 0;
+    virtual bool conntrack_loaded() = 0;
 };
 
 }  // namespace director::ipvs

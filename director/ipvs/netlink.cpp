@@ -307,6 +307,12 @@ void Netlink::stop_sync_daemon(SyncState state) {
     exchange(m.get(), none, "stop sync daemon");
 }
 
+SysctlResult Netlink::ensure_sysctl(const std::string& name, const std::string& value) {
+    return ipvs::ensure_sysctl(name, value);
+}
+
+bool Netlink::conntrack_loaded() { return ipvs::conntrack_loaded(); }
+
 void Netlink::flush() {
     std::function<void(nlmsghdr*)> none = [](nlmsghdr*) {};
     auto m = nlmsg::flush(family_);

@@ -33,11 +33,13 @@ public:
     std::vector<ServiceState> list_services();  // without destinations
     std::vector<DestinationState> list_dests(const ServiceKey& k);
     Info info();
-    Timeouts timeouts();
-    void set_timeouts(const Timeouts& t);
-    std::vector<SyncDaemon> sync_daemons();
-    void start_sync_daemon(const SyncDaemon& d);
-    void stop_sync_daemon(SyncState state);
+    Timeouts timeouts() override;
+    void set_timeouts(const Timeouts& t) override;
+    std::vector<SyncDaemon> sync_daemons() override;
+    void start_sync_daemon(const SyncDaemon& d) override;
+    void stop_sync_daemon(SyncState state) override;
+    SysctlResult ensure_sysctl(const std::string& name, const std::string& value) override;  // under /proc/sys
+    bool conntrack_loaded() override;
     void flush();  // every service, ours or not: only for lvs_flush and the CLI
     void zero();
 

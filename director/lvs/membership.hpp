@@ -18,7 +18,7 @@
 
 #include "director/config/model.hpp"
 #include "director/lvs/health_view.hpp"
-#include "director/lvs_component.hpp"
+#include "director/lvs/membership_interface.hpp"
 #include "healthcheck/checker.hpp"
 #include "healthcheck/tls_client.hpp"
 

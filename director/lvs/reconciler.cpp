@@ -1,8 +1,8 @@
 #include "director/lvs/reconciler.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <map>
+
+#include "director/ipvs/applier.hpp"
 
 namespace director::lvs {
 
@@ -134,17 +134,12 @@ ReconcileResult Reconciler::run(const std::vector<Op>& ops) {
     ReconcileResult r;
     r.at = std::chrono::system_clock::now();
     if (ops.empty()) return r;
-    auto results = kernel_->apply(ops);
+    auto results = ipvs::apply_ops(*kernel_, ops);
     for (size_t i = 0; i < ops.size(); ++i) {
-        int e = results[i];
-        // A delete of something already gone, or an add of something already present, reached the state
-        // we wanted: someone else got there first.
-        bool del = ops[i].kind == Op::Kind::DelService || ops[i].kind == Op::Kind::DelDest;
-        bool add = ops[i].kind == Op::Kind::AddService || ops[i].kind == Op::Kind::AddDest;
-        if (e && !((del && (e == ESRCH || e == ENOENT)) || (add && e == EEXIST))) {
+        if (int e = results[i]) {
             ++r.failed;
             r.ok = false;
-            if (r.errors.size() < 10) r.errors.push_back(ipvs::describe(ops[i]) + ": " + std::strerror(e));
+            if (r.errors.size() < 10) r.errors.push_back(ipvs::failure_text(ops[i], e));
             continue;
         }
         switch (ops[i].kind) {

@@ -8,9 +8,9 @@
 
 #include <boost/asio.hpp>
 
-#include "care_fake_kernel.hpp"
 #include "director/care/care_loop.hpp"
 #include "director/care/prober.hpp"
+#include "tests/director/ipvs_fake_kernel.hpp"
 
 using namespace director;
 using namespace director::care;
@@ -193,7 +193,7 @@ TEST(CareProbe, StatusLineParsing) {
 
 TEST(CareLoop, HangingMasterGoesWeightZeroThenAwayWithoutStretchingRounds) {
     Servers srv(3);
-    director::care::testing::FakeKernel kernel;
+    director::ipvs::testing::FakeKernel kernel;
     Options o;
     o.vs = *parse_endpoint("169.254.0.1:80");
     o.rs = {srv.endpoint(0), srv.endpoint(1), srv.endpoint(2)};
@@ -225,7 +225,7 @@ TEST(CareLoop, HangingMasterGoesWeightZeroThenAwayWithoutStretchingRounds) {
 
 TEST(CareLoop, MetricsShowTheLastVerdictAndTheKernelWeightPerRealServer) {
     Servers srv(2);
-    director::care::testing::FakeKernel kernel;
+    director::ipvs::testing::FakeKernel kernel;
     Options o;
     o.vs = *parse_endpoint("169.254.0.1:80");
     o.rs = {srv.endpoint(0), srv.endpoint(1)};

@@ -14,6 +14,7 @@
 #include "director/reload/config_diff.hpp"
 #include "tests/director/config_text.hpp"
 #include "tests/director/ipvs_fake_kernel.hpp"
+#include "tests/director/lvs_component_harness.hpp"
 #include "tests/director/run_until.hpp"
 #include "tests/director/temp_dir.hpp"
 #include "director/state/state_store.hpp"
@@ -24,62 +25,9 @@ using ipvs::testing::Borrowed;
 using ipvs::testing::FakeKernel;
 using testsupport::run_until;
 
-namespace {
-
-
-// Real servers 198.18.0.11.. on port 80 with weights as given; delay_loop 0.2 s keeps the repair tests short.
-std::string service(const std::string& vip, std::vector<int> weights, const std::string& sched = "rr") {
-    std::string s = "virtual_server " + vip + " 80 {\n  delay_loop 0.2\n  lb_algo " + sched +
-                    "\n  lb_kind DR\n  protocol TCP\n";
-    for (size_t i = 0; i < weights.size(); ++i)
-        s += "  real_server 198.18.0.1" + std::to_string(i + 1) + " 80 {\n    weight " + std::to_string(weights[i]) +
-             "\n  }\n";
-    return s + "}\n";
-}
-
-ipvs::ServiceKey key(const std::string& vip) {
-    ipvs::ServiceKey k;
-    k.address = ntohl(inet_addr(vip.c_str()));
-    k.port = 80;
-    return k;
-}
-
-struct Harness {
-    boost::asio::io_context io;
-    FakeKernel kernel;
-    std::atomic<bool> kernel_missing{false};  // read by the worker thread
-    RunOptions opts;
-    std::unique_ptr<Component> lvs;
-
-    explicit Harness(const std::string& text, bool keep = false) {
-        opts.keep_ipvs_on_exit = keep;
-        opts.ipvs = std::make_shared<IpvsAvailability>();
-        lvs = make_lvs_component(
-            io, testsupport::load_config(text), opts,
-            [this]() -> std::unique_ptr<ipvs::Kernel> {
-                if (kernel_missing) throw ipvs::KernelError(ENOENT, "IPVS netlink family not found");
-                return std::make_unique<Borrowed>(kernel);
-            },
-            nullptr);
-    }
-    size_t dests(const std::string& vip) {
-        auto held = kernel.lock();
-        auto it = kernel.table.find(key(vip));
-        return it == kernel.table.end() ? 0 : it->second.destinations.size();
-    }
-    bool has(const std::string& vip) {
-        auto held = kernel.lock();
-        return kernel.table.count(key(vip)) > 0;
-    }
-    nlohmann::json status() { return lvs->status(); }
-    void stop() {
-        bool done = false;
-        lvs->stop([&] { done = true; });
-        ASSERT_TRUE(run_until(io, [&] { return done; }, 5s));
-    }
-};
-
-}  // namespace
+using Harness = testsupport::LvsHarness;
+using testsupport::key;
+using testsupport::service;
 
 TEST(LvsComponent, StartAdoptsAMatchingServiceWithItsCountersAndAddsTheRest) {
     Harness h(service("198.18.1.1", {1, 1}) + service("198.18.1.2", {1}));
