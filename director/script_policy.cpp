@@ -19,9 +19,9 @@ ScriptPolicy script_policy(const config::GlobalDefs& g, const std::string& user,
     return p;
 }
 
-healthcheck::ProcessSpec script_spec(const ScriptPolicy& policy, std::vector<std::string> argv,
+host::ProcessSpec script_spec(const ScriptPolicy& policy, std::vector<std::string> argv,
                                      std::chrono::milliseconds timeout) {
-    healthcheck::ProcessSpec spec;
+    host::ProcessSpec spec;
     spec.argv = std::move(argv);
     spec.timeout = timeout;
     spec.user = policy.user;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "director/config/global_defs.hpp"
-#include "healthcheck/process.hpp"
+#include "host/process.hpp"
 
 namespace director {
 
@@ -19,7 +19,7 @@ struct ScriptPolicy {
 ScriptPolicy script_policy(const config::GlobalDefs& g, const std::string& user = "", const std::string& group = "");
 
 // A ProcessSpec for `argv` under `policy`.
-healthcheck::ProcessSpec script_spec(const ScriptPolicy& policy, std::vector<std::string> argv,
+host::ProcessSpec script_spec(const ScriptPolicy& policy, std::vector<std::string> argv,
                                      std::chrono::milliseconds timeout);
 
 }  // namespace director

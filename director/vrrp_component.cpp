@@ -10,7 +10,7 @@
 
 #include "director/reload/config_diff.hpp"
 #include "director/script_policy.hpp"
-#include "vrrp/address.hpp"
+#include "host/ipv4.hpp"
 
 namespace director {
 
@@ -238,8 +238,8 @@ void VrrpComponent::group_changed(const config::VrrpSyncGroupConf& g, vrrp::Stat
     auto policy = script_policy(global_);
     auto run = [&](std::vector<std::string> argv, const char* what) {
         std::string name = g.name, prog = argv.front();
-        healthcheck::run_process(io_, script_spec(policy, std::move(argv), std::chrono::seconds(30)),
-                                 [name, prog, what](const healthcheck::ProcessResult& r) {
+        host::run_process(io_, script_spec(policy, std::move(argv), std::chrono::seconds(30)),
+                                 [name, prog, what](const host::ProcessResult& r) {
                                      if (!r.success())
                                          spdlog::warn("VRRP_Group({}) {} {}: {}", name, what, prog, r.describe());
                                  });
@@ -347,7 +347,7 @@ void VrrpComponent::switchover(const std::string& instance, std::optional<vrrp::
         std::string name = i->config().machine.name;
         auto refused = i->handover(hold, false, [g, name, events = events_](const vrrp::HandoverResult& r) {
             nlohmann::json j{{"instance", name}, {"ok", r.ok}, {"took_ms", ms(r.took)}, {"message", r.reason}};
-            if (r.ok) j["new_master"] = vrrp::format_ip(r.new_master);
+            if (r.ok) j["new_master"] = host::format_ipv4(r.new_master);
             spdlog::info("control: switchover of VRRP_Instance({}): {} after {} ms", name,
                          r.ok ? "handed over, " + r.reason : "failed, " + r.reason, ms(r.took));
             if (events) events->record({0, {}, "switchover", name, "", r.ok ? "done" : "failed", r.reason});
@@ -399,7 +399,7 @@ void VrrpComponent::maintenance(const std::string& instance, bool on, bool force
         }
         // Looked up again when the hand-over ends: a reload may have replaced the instance meanwhile.
         auto refused = i->handover(std::nullopt, true, [this, g, name, force, result](const vrrp::HandoverResult& r) {
-            if (r.ok) return g->add(result(true, "handed over to " + vrrp::format_ip(r.new_master) + " in " +
+            if (r.ok) return g->add(result(true, "handed over to " + host::format_ipv4(r.new_master) + " in " +
                                                      std::to_string(ms(r.took)) + " ms; in maintenance"));
             std::string ignored;
             auto again = select(name, ignored);
@@ -579,8 +579,8 @@ nlohmann::json VrrpComponent::status() const {
         j["priority"] = m.priority();
         j["effective_priority"] = m.effective_priority();
         j["time_in_state_s"] = std::chrono::duration<double>(now - m.state_since()).count();
-        j["address"] = vrrp::format_ip(i->primary_ip());
-        j["master"] = m.master_address() ? json(vrrp::format_ip(*m.master_address())) : json(nullptr);
+        j["address"] = host::format_ipv4(i->primary_ip());
+        j["master"] = m.master_address() ? json(host::format_ipv4(*m.master_address())) : json(nullptr);
         j["master_priority"] = m.master_priority();
         j["mode"] = c.unicast ? "unicast" : "multicast";
         json vips = json::array(), held = json::array();

@@ -5,10 +5,10 @@ namespace healthcheck {
 namespace {
 
 // keepalived's misc_dynamic: exit 2..255 is up with weight code - 2.
-CheckResult interpret_exit(const ProcessResult& r, bool dynamic) {
+CheckResult interpret_exit(const host::ProcessResult& r, bool dynamic) {
     CheckResult c;
     c.reason = r.describe();
-    if (r.outcome != ProcessResult::Exited) return c;
+    if (r.outcome != host::ProcessResult::Exited) return c;
     if (r.code == 0) {
         c.ok = true;
     } else if (dynamic && r.code >= 2) {
@@ -31,9 +31,9 @@ std::string ExecChecker::describe() const {
 
 void ExecChecker::exchange(Done done) {
     set_phase("script");
-    ProcessSpec spec{target_.argv, policy().timeout, target_.user, target_.group, target_.secure};
+    host::ProcessSpec spec{target_.argv, policy().timeout, target_.user, target_.group, target_.secure};
     bool dynamic = target_.dynamic;
-    run_process(io_, std::move(spec), [done, dynamic](const ProcessResult& r) { done(interpret_exit(r, dynamic)); });
+    host::run_process(io_, std::move(spec), [done, dynamic](const host::ProcessResult& r) { done(interpret_exit(r, dynamic)); });
 }
 
 }  // namespace healthcheck

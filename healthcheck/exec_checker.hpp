@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "healthcheck/checker.hpp"
-#include "healthcheck/process.hpp"
+#include "host/process.hpp"
 
 namespace healthcheck {
 

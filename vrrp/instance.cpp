@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "healthcheck/process.hpp"
-#include "vrrp/address.hpp"
+#include "host/process.hpp"
+#include "host/ipv4.hpp"
 #include "vrrp/link.hpp"
 
 namespace vrrp {
@@ -107,10 +107,10 @@ void Instance::update(InstanceConfig next) {
             held_.insert(v.address);
             spdlog::info("VRRP_Instance({}) added VIP {} (reload)", cfg_.machine.name, describe_vip(v));
             if (auto err = os_->send_garp(v.dev, v.address, cfg_.machine.garp_master_repeat); !err.empty())
-                error("gratuitous ARP for " + format_ip(v.address) + ": " + err);
+                error("gratuitous ARP for " + host::format_ipv4(v.address) + ": " + err);
             else
                 spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.machine.name,
-                             cfg_.machine.garp_master_repeat, format_ip(v.address), v.dev);
+                             cfg_.machine.garp_master_repeat, host::format_ipv4(v.address), v.dev);
         }
     }
     routes_.update(cfg_.virtual_routes, cfg_.virtual_rules, sm_->state() == State::Master,
@@ -121,7 +121,7 @@ void Instance::update(InstanceConfig next) {
 }
 
 std::string Instance::describe_vip(const VipSpec& v) {
-    return format_ip(v.address) + "/" + std::to_string(v.prefix) + " dev " + v.dev +
+    return host::format_ipv4(v.address) + "/" + std::to_string(v.prefix) + " dev " + v.dev +
            (v.label.empty() ? "" : " label " + v.label);
 }
 
@@ -197,7 +197,7 @@ void Instance::start() {
     for (const auto& v : cfg_.vips) {
         if (v.address == primary_ip_) continue;
         if (auto err = os_->remove_vip(v); !err.empty())
-            spdlog::warn("VRRP_Instance({}) removing stale {}: {}", cfg_.machine.name, format_ip(v.address), err);
+            spdlog::warn("VRRP_Instance({}) removing stale {}: {}", cfg_.machine.name, host::format_ipv4(v.address), err);
     }
     routes_.drop_stale(cfg_.virtual_routes, cfg_.virtual_rules);
 
@@ -216,7 +216,7 @@ void Instance::start() {
     run(sm_->set_effective_priority(os_->now(), r.effective_priority));
     run(sm_->set_ready(os_->now(), scripts_reported()));
     spdlog::info("VRRP_Instance({}) starting on {} from {}: vrid {}, priority {} (effective {}), {}", cfg_.machine.name,
-                 cfg_.interface, format_ip(primary_ip_), cfg_.vrid, cfg_.machine.priority, r.effective_priority,
+                 cfg_.interface, host::format_ipv4(primary_ip_), cfg_.vrid, cfg_.machine.priority, r.effective_priority,
                  cfg_.unicast ? "unicast" : "multicast 224.0.0.18");
     run(sm_->start(os_->now(), r.fault, r.fault_reason));
     if (r.fault) spdlog::warn("VRRP_Instance({}) in FAULT: {}", cfg_.machine.name, r.fault_reason);
@@ -303,7 +303,7 @@ void Instance::on_packet(std::span<const uint8_t> pkt) {
         if (v.reason == DropReason::OwnPacket || v.reason == DropReason::UnknownVrid) return;
         size_t slot = static_cast<size_t>(v.reason);
         rate_limited(slot, [&] {
-            spdlog::warn("VRRP_Instance({}) dropped advert from {}: {} ({} so far)", cfg_.machine.name, format_ip(v.source),
+            spdlog::warn("VRRP_Instance({}) dropped advert from {}: {} ({} so far)", cfg_.machine.name, host::format_ipv4(v.source),
                          to_string(v.reason), counters_.dropped[slot]);
         });
         return;
@@ -312,7 +312,7 @@ void Instance::on_packet(std::span<const uint8_t> pkt) {
         rate_limited(kDropReasons, [&] {
             spdlog::warn("VRRP_Instance({}) advert from {} lists other virtual addresses than ours; accepted "
                          "({} so far)",
-                         cfg_.machine.name, format_ip(v.source), counters_.address_mismatch);
+                         cfg_.machine.name, host::format_ipv4(v.source), counters_.address_mismatch);
         });
     if (v.advert.priority == 0) ++pri_zero_received_;
     run(sm_->advert_received(now, v.source, v.advert.priority));
@@ -365,10 +365,10 @@ void Instance::run(const Actions& actions) {
             case Action::Kind::SendGarp:
                 for (const auto& v : cfg_.vips) {
                     if (auto err = os_->send_garp(v.dev, v.address, a.count); !err.empty())
-                        error("gratuitous ARP for " + format_ip(v.address) + ": " + err);
+                        error("gratuitous ARP for " + host::format_ipv4(v.address) + ": " + err);
                     else
                         spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.machine.name, a.count,
-                                     format_ip(v.address), v.dev);
+                                     host::format_ipv4(v.address), v.dev);
                 }
                 break;
             case Action::Kind::Notify:
@@ -441,7 +441,7 @@ void Instance::notify(State s, int priority) {
 }
 
 void Instance::run_script(const std::vector<std::string>& argv, const char* what) {
-    healthcheck::ProcessSpec spec;
+    host::ProcessSpec spec;
     spec.argv = argv;
     spec.timeout = cfg_.notify_timeout;
     spec.user = cfg_.script_user;
@@ -449,7 +449,7 @@ void Instance::run_script(const std::vector<std::string>& argv, const char* what
     spec.secure = cfg_.script_security;  // the runner refuses an insecure script, checked at this run
     ++notify_pending_;
     std::string name = cfg_.machine.name, prog = argv[0];
-    healthcheck::run_process(io_, spec, [this, name, prog, what](const healthcheck::ProcessResult& r) {
+    host::run_process(io_, spec, [this, name, prog, what](const host::ProcessResult& r) {
         if (!r.success()) spdlog::warn("VRRP_Instance({}) {} {}: {}", name, what, prog, r.describe());
         if (--notify_pending_ == 0 && stop_done_) {
             auto done = std::move(stop_done_);

@@ -1,6 +1,6 @@
 #include "vrrp/route_spec.hpp"
 
-#include "vrrp/address.hpp"
+#include "host/ipv4.hpp"
 
 namespace vrrp {
 
@@ -24,7 +24,7 @@ std::string scope_name(uint8_t s) {
     return std::to_string(s);
 }
 
-std::string prefix_text(uint32_t addr, int prefix) { return format_ip(addr) + "/" + std::to_string(prefix); }
+std::string prefix_text(uint32_t addr, int prefix) { return host::format_ipv4(addr) + "/" + std::to_string(prefix); }
 
 }  // namespace
 
@@ -36,7 +36,7 @@ uint8_t effective_scope(const RouteSpec& r) {
 
 std::string describe(const AddressSpec& a) {
     std::string s = prefix_text(a.address, a.prefix) + " dev " + a.dev;
-    if (a.broadcast) s += " brd " + format_ip(*a.broadcast);
+    if (a.broadcast) s += " brd " + host::format_ipv4(*a.broadcast);
     if (!a.label.empty()) s += " label " + a.label;
     if (a.scope != kScopeGlobal) s += " scope " + scope_name(a.scope);
     return s;
@@ -51,9 +51,9 @@ std::string describe(const RouteSpec& r) {
         case RouteSpec::Type::Prohibit: s = "prohibit "; break;
     }
     s += r.prefix == 0 && r.dst == 0 ? "default" : prefix_text(r.dst, r.prefix);
-    if (r.via) s += " via " + format_ip(*r.via);
+    if (r.via) s += " via " + host::format_ipv4(*r.via);
     if (!r.dev.empty()) s += " dev " + r.dev;
-    if (r.src) s += " src " + format_ip(*r.src);
+    if (r.src) s += " src " + host::format_ipv4(*r.src);
     if (r.table != kTableMain) s += " table " + table_name(r.table);
     if (r.metric) s += " metric " + std::to_string(*r.metric);
     if (r.scope) s += " scope " + scope_name(*r.scope);

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "vrrp/address.hpp"
+#include "host/ipv4.hpp"
 
 namespace vrrp {
 
@@ -143,11 +143,11 @@ Actions StateMachine::advert_received(TimePoint now, uint32_t source, int priori
             // Another router claiming 255 is a misconfiguration to report, not an election to lose.
             spdlog::warn("VRRP_Instance({}) {} also advertises priority {} for this VRID; this node owns the "
                          "address and stays MASTER",
-                         params_.name, format_ip(source), priority);
+                         params_.name, host::format_ipv4(source), priority);
             send_advert(now, out);
         } else if (better) {
             become_backup(now,
-                          "higher priority advert from " + format_ip(source) + " (priority " +
+                          "higher priority advert from " + host::format_ipv4(source) + " (priority " +
                               std::to_string(priority) + ")",
                           out);
             master_address_ = source;
@@ -309,7 +309,7 @@ void StateMachine::finish_handover(TimePoint now, bool ok, uint32_t peer, int pe
         return;
     }
     handover_result_.new_master = peer;
-    const std::string who = format_ip(peer) + " (priority " + std::to_string(peer_priority) + ")";
+    const std::string who = host::format_ipv4(peer) + " (priority " + std::to_string(peer_priority) + ")";
     handover_result_.reason = who + " is master";
     become_backup(now, (handover_maintenance_ ? "maintenance: handed over to " : "switchover: handed over to ") + who,
                   out);

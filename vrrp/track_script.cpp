@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "healthcheck/process.hpp"
+#include "host/process.hpp"
 
 namespace vrrp {
 
@@ -27,20 +27,20 @@ void TrackScript::run_once() {
     if (running_) return;
     running_ = true;
     auto started = std::chrono::steady_clock::now();
-    healthcheck::ProcessSpec spec;
+    host::ProcessSpec spec;
     spec.argv = cfg_.argv;
     spec.timeout = cfg_.timeout;
     spec.user = cfg_.user;
     spec.group = cfg_.group;
     spec.secure = cfg_.script_security;  // re-checked every run: a repointed symlink is caught at once
-    healthcheck::run_process(io_, spec, [this, started](const healthcheck::ProcessResult& r) {
+    host::run_process(io_, spec, [this, started](const host::ProcessResult& r) {
         running_ = false;
         if (stopped_) return;
         ++runs_;
         if (!r.success()) ++failures_;
         last_result_ = r.describe();
         // A script made insecure after the config check fails every run (and says why once).
-        bool refused = r.outcome == healthcheck::ProcessResult::SpawnFailed &&
+        bool refused = r.outcome == host::ProcessResult::SpawnFailed &&
                        r.error.rfind("refused by enable_script_security", 0) == 0;
         if (refused && refused_ != r.error) spdlog::error("vrrp_script {}: {}", cfg_.name, r.error);
         refused_ = refused ? r.error : "";

@@ -2,9 +2,12 @@
 // Adds and removes the virtual addresses through rtnetlink (libnl-route-3), with the prefix, device and
 // label from the config: the same result as `ip addr add VIP/PREFIX dev DEV label LABEL`.
 #include <cstdint>
+#include <memory>
 #include <string>
 
-struct nl_sock;
+namespace host {
+class Rtnl;
+}
 
 namespace vrrp {
 
@@ -30,7 +33,7 @@ public:
 
 private:
     std::string change(const VipSpec& v, bool add);
-    nl_sock* sock_ = nullptr;
+    std::unique_ptr<host::Rtnl> nl_;  // null when the socket could not be opened
 };
 
 }  // namespace vrrp

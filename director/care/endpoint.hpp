@@ -1,22 +1,14 @@
 #pragma once
-// "IP:PORT" as lvscare takes it for --vs and --rs (IPv4; the address kept in host byte order like
-// director::ipvs).
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
+// lvscare's --vs/--rs "IP:PORT" (IPv4, address in host byte order like director::ipvs): host/ipv4's
+// endpoint under the names the care code uses.
+#include "host/ipv4.hpp"
 
 namespace director::care {
 
-struct Endpoint {
-    uint32_t address = 0;
-    uint16_t port = 0;
-    auto operator<=>(const Endpoint&) const = default;
-};
-
-std::optional<uint32_t> parse_ipv4(std::string_view text);
-std::optional<Endpoint> parse_endpoint(std::string_view text);  // port 1..65535 required
-std::string format_ipv4(uint32_t address);
-std::string format_endpoint(const Endpoint& e);
+using host::Endpoint;
+using host::format_endpoint;
+using host::format_ipv4;
+using host::parse_endpoint;  // port 1..65535 required
+using host::parse_ipv4;
 
 }  // namespace director::care

@@ -1,20 +1,20 @@
 #include "director/care/network.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
 #include "director/care/rtnl.hpp"
-#include "director/care/run_command.hpp"
+#include "host/run_command.hpp"
+#include "host/sysctl.hpp"
 
 namespace director::care {
 
 namespace {
 
 constexpr uint32_t kRouteMetric = 50;
-constexpr const char* kConntrackSysctl = "/proc/sys/net/ipv4/vs/conntrack";
+constexpr const char* kConntrackSysctl = "net.ipv4.vs.conntrack";
 
 std::vector<std::string> iptables(const IptablesRule& r, const char* op) {
     std::vector<std::string> argv{"iptables", "-w", "5", "-t", r.table, op, r.chain};
@@ -29,17 +29,17 @@ bool ours(const std::string& chain) {
 }
 
 void ensure_rule(const IptablesRule& r, std::vector<std::string>& errors) {
-    if (run_command(iptables(r, "-C")).status == 0) return;
+    if (host::run_command(iptables(r, "-C")).status == 0) return;
     auto argv = iptables(r, r.prepend ? "-I" : "-A");
     if (r.prepend) argv.insert(argv.begin() + 7, "1");
     spdlog::info("Adding iptables rule: -t {} {} {}", r.table, r.prepend ? "-I" : "-A", r.chain);
-    if (auto res = run_command(argv); res.status != 0) errors.push_back("iptables -t " + r.table + " " + r.chain + ": " + res.output);
+    if (auto res = host::run_command(argv); res.status != 0) errors.push_back("iptables -t " + r.table + " " + r.chain + ": " + res.output);
 }
 
 // Rules missing from the live tables. One iptables-save per round instead of an `iptables -C` per rule:
 // exec'ing iptables dominates care's CPU use otherwise.
 std::vector<IptablesRule> missing_rules(const std::vector<IptablesRule>& rules) {
-    auto saved = run_command({"iptables-save"});
+    auto saved = host::run_command({"iptables-save"});
     if (saved.status != 0) return rules;  // cannot tell: check each rule the slow way
     std::set<std::string> present;  // "table\tline"
     std::string table;
@@ -124,26 +124,17 @@ void Network::ensure_link() {
     } catch (const std::exception& e) {
         errors.push_back(e.what());
     }
-    {
-        std::ifstream in(kConntrackSysctl);
-        std::string v;
-        in >> v;
-        if (v != "1") {
-            std::ofstream out(kConntrackSysctl);
-            out << "1\n";
-            out.flush();
-            if (!out) errors.push_back(std::string("cannot set ") + kConntrackSysctl + " (is ip_vs loaded?)");
-        }
-    }
+    if (!host::ensure_sysctl(kConntrackSysctl, "1").error.empty())
+        errors.push_back("cannot set /proc/sys/net/ipv4/vs/conntrack (is ip_vs loaded?)");
     const std::string entry = ipset_entry(o_.vs);
-    if (run_command({"ipset", "add", kVirtualIPSet, entry, "-exist"}).status != 0) {
-        run_command({"ipset", "create", kVirtualIPSet, "hash:ip,port", "-exist"});
-        if (auto r = run_command({"ipset", "add", kVirtualIPSet, entry, "-exist"}); r.status != 0)
+    if (host::run_command({"ipset", "add", kVirtualIPSet, entry, "-exist"}).status != 0) {
+        host::run_command({"ipset", "create", kVirtualIPSet, "hash:ip,port", "-exist"});
+        if (auto r = host::run_command({"ipset", "add", kVirtualIPSet, entry, "-exist"}); r.status != 0)
             errors.push_back("ipset add " + std::string(kVirtualIPSet) + " " + entry + ": " + r.output);
     }
     auto missing = missing_rules(link_mode_rules(o_.masquerade_mark()));
     if (!missing.empty())  // jumps need their target chains; -N on an existing chain fails harmlessly
-        for (const char* chain : kOurNatChains) run_command({"iptables", "-w", "5", "-t", "nat", "-N", chain});
+        for (const char* chain : kOurNatChains) host::run_command({"iptables", "-w", "5", "-t", "nat", "-N", chain});
     for (const auto& rule : missing) ensure_rule(rule, errors);
     if (!errors.empty()) {
         std::string all;
@@ -163,12 +154,12 @@ void Network::clean() {
     // Hooks first (a chain cannot be deleted while referenced), then our chains, then the set they use.
     for (const auto& rule : link_mode_rules(o_.masquerade_mark())) {
         if (ours(rule.chain)) continue;
-        while (run_command(iptables(rule, "-C")).status == 0)
-            if (run_command(iptables(rule, "-D")).status != 0) break;
+        while (host::run_command(iptables(rule, "-C")).status == 0)
+            if (host::run_command(iptables(rule, "-D")).status != 0) break;
     }
-    for (const char* chain : kOurNatChains) run_command({"iptables", "-w", "5", "-t", "nat", "-F", chain});
-    for (const char* chain : kOurNatChains) run_command({"iptables", "-w", "5", "-t", "nat", "-X", chain});
-    run_command({"ipset", "destroy", kVirtualIPSet});
+    for (const char* chain : kOurNatChains) host::run_command({"iptables", "-w", "5", "-t", "nat", "-F", chain});
+    for (const char* chain : kOurNatChains) host::run_command({"iptables", "-w", "5", "-t", "nat", "-X", chain});
+    host::run_command({"ipset", "destroy", kVirtualIPSet});
     Rtnl nl;
     if (nl.delete_dummy(o_.iface)) spdlog::info("Deleted dummy interface {}", o_.iface);
 }

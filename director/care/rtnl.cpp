@@ -3,14 +3,13 @@
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
-#include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 
 #include <stdexcept>
 
 #include "director/care/endpoint.hpp"
-#include "director/rtnl/reply.hpp"
+#include "host/rtnl_reply.hpp"
 
 namespace director::care {
 
@@ -30,11 +29,9 @@ struct Owned {
 
 void free_route(rtnl_route* r) { rtnl_route_put(r); }
 void free_link(rtnl_link* l) { rtnl_link_put(l); }
-void free_addr(rtnl_addr* a) { rtnl_addr_put(a); }
 void free_nladdr(nl_addr* a) { nl_addr_put(a); }
 using Route = Owned<rtnl_route, free_route>;
 using Link = Owned<rtnl_link, free_link>;
-using Addr = Owned<rtnl_addr, free_addr>;
 using NlAddr = Owned<nl_addr, free_nladdr>;
 
 nl_addr* v4(uint32_t host_order, int prefix) {
@@ -68,25 +65,15 @@ rtnl_route* host_route(uint32_t dst, uint32_t gateway, uint32_t metric) {
 
 }  // namespace
 
-Rtnl::Rtnl() : sock_(nl_socket_alloc()) {
-    if (!sock_) throw std::runtime_error("libnl: cannot allocate a netlink socket");
-    if (int err = nl_connect(sock_, NETLINK_ROUTE); err < 0) {
-        nl_socket_free(sock_);
-        fail("rtnetlink connect", err);
-    }
-}
-
-Rtnl::~Rtnl() { nl_socket_free(sock_); }
-
 void Rtnl::replace_host_route(uint32_t dst, uint32_t gateway, uint32_t metric) {
     Route r(host_route(dst, gateway, metric));
-    if (int err = rtnl_route_add(sock_, r, NLM_F_CREATE | NLM_F_REPLACE); err < 0)
+    if (int err = rtnl_route_add(socket(), r, NLM_F_CREATE | NLM_F_REPLACE); err < 0)
         fail("route " + format_ipv4(dst) + "/32 via " + format_ipv4(gateway) + " metric " + std::to_string(metric), err);
 }
 
 bool Rtnl::delete_host_route(uint32_t dst, uint32_t gateway, uint32_t metric) {
     Route r(host_route(dst, gateway, metric));
-    int err = rtnl_route_delete(sock_, r, 0);
+    int err = rtnl_route_delete(socket(), r, 0);
     if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOADDR) return false;
     if (err < 0) fail("delete route " + format_ipv4(dst) + "/32 via " + format_ipv4(gateway), err);
     return true;
@@ -94,11 +81,11 @@ bool Rtnl::delete_host_route(uint32_t dst, uint32_t gateway, uint32_t metric) {
 
 int Rtnl::dummy_ifindex(const std::string& name) {
     rtnl_link* found = nullptr;
-    int err = rtnl_link_get_kernel(sock_, 0, name.c_str(), &found);
+    int err = rtnl_link_get_kernel(socket(), 0, name.c_str(), &found);
     if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return 0;
     if (err < 0) fail("look up interface " + name, err);
     Link l(found);
-    auto facts = rtnl::link_facts(l);
+    auto facts = host::rtnl::link_facts(l);
     if (facts.kind != "dummy")
         throw std::runtime_error("interface " + name + " exists and is not a dummy interface; choose another --iface");
     return facts.ifindex;
@@ -109,7 +96,7 @@ int Rtnl::ensure_dummy(const std::string& name) {
     Link l(rtnl_link_alloc());
     rtnl_link_set_name(l, name.c_str());
     if (int err = rtnl_link_set_type(l, "dummy"); err < 0) fail("dummy link type", err);
-    if (int err = rtnl_link_add(sock_, l, NLM_F_CREATE); err < 0 && err != -NLE_EXIST)
+    if (int err = rtnl_link_add(socket(), l, NLM_F_CREATE); err < 0 && err != -NLE_EXIST)
         fail("create dummy interface " + name, err);
     int idx = dummy_ifindex(name);
     if (!idx) throw std::runtime_error("dummy interface " + name + " vanished right after creation");
@@ -121,20 +108,11 @@ bool Rtnl::delete_dummy(const std::string& name) {
     if (!idx) return false;
     Link l(rtnl_link_alloc());
     rtnl_link_set_ifindex(l, idx);
-    if (int err = rtnl_link_delete(sock_, l); err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
+    if (int err = rtnl_link_delete(socket(), l); err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
         fail("delete interface " + name, err);
     return true;
 }
 
-void Rtnl::ensure_address(int ifindex, uint32_t address) {
-    Addr a(rtnl_addr_alloc());
-    NlAddr local(v4(address, 32));
-    rtnl_addr_set_ifindex(a, ifindex);
-    rtnl_addr_set_family(a, AF_INET);
-    if (int err = rtnl_addr_set_local(a, local); err < 0) fail("address", err);
-    rtnl_addr_set_prefixlen(a, 32);
-    if (int err = rtnl_addr_add(sock_, a, 0); err < 0 && err != -NLE_EXIST)
-        fail("add " + format_ipv4(address) + "/32", err);
-}
+void Rtnl::ensure_address(int ifindex, uint32_t address) { nl_.add_address({ifindex, address, 32, ""}); }
 
 }  // namespace director::care

@@ -5,17 +5,12 @@
 #include <memory>
 #include <string>
 
-struct nl_sock;
+#include "host/rtnl.hpp"
 
 namespace director::care {
 
 class Rtnl {
 public:
-    Rtnl();
-    ~Rtnl();
-    Rtnl(const Rtnl&) = delete;
-    Rtnl& operator=(const Rtnl&) = delete;
-
     // dst/32 via gateway with this metric in the main table; replaces only a route with the same
     // (dst, metric), so a user's own route to the VIP at another metric is left alone.
     void replace_host_route(uint32_t dst, uint32_t gateway, uint32_t metric);
@@ -28,7 +23,8 @@ public:
     void ensure_address(int ifindex, uint32_t address);  // address/32
 
 private:
-    nl_sock* sock_;
+    nl_sock* socket() const { return nl_.socket(); }
+    host::Rtnl nl_;
 };
 
 }  // namespace director::care

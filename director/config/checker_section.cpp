@@ -9,7 +9,7 @@
 #include "director/config/global_defs.hpp"
 #include "director/config/values.hpp"
 #include "healthcheck/http_response.hpp"
-#include "healthcheck/process.hpp"
+#include "host/process.hpp"
 
 namespace director::config {
 
@@ -150,7 +150,7 @@ void parse_misc(const Node& k, CheckerConf& c, Diagnostics& diag) {
     if (w == "misc_path") {
         std::string line;
         for (size_t i = 0; i < k.args.size(); ++i) line += (i ? " " : "") + k.args[i];
-        auto argv = healthcheck::split_command_line(line);
+        auto argv = host::split_command_line(line);
         if (k.args.empty()) diag.error(k.where, "misc_path: missing script");
         else if (!argv || argv->empty()) diag.error(k.where, "misc_path: unbalanced quotes in '" + line + "'");
         else c.misc_argv = *argv;

@@ -7,7 +7,7 @@
 
 #include <set>
 
-#include "healthcheck/process.hpp"
+#include "host/process.hpp"
 
 namespace director::config {
 
@@ -22,7 +22,7 @@ void check_script(const std::vector<std::string>& argv, const std::string& user,
                   const Location& at, const std::string& what, Diagnostics& diag) {
     if (argv.empty()) return;
     const std::string& prog = argv[0];
-    auto found = healthcheck::find_program(prog);
+    auto found = host::find_program(prog);
     struct stat st {};
     if (!found || ::stat(found->c_str(), &st) != 0) {
         diag.error(at, what + ": " + prog + " does not exist" +
@@ -40,14 +40,14 @@ void check_script(const std::vector<std::string>& argv, const std::string& user,
     if (!u.empty()) {
         if (passwd* pw = ::getpwnam(u.c_str())) trusted = pw->pw_uid;
     }
-    if (auto why = healthcheck::script_insecurity(prog, trusted))
+    if (auto why = host::script_insecurity(prog, trusted))
         diag.error(at, what + ": " + prog + " refused by enable_script_security: " + *why);
 }
 
 void check_script_line(const std::string& line, const GlobalDefs& g, const Location& at, const std::string& what,
                        Diagnostics& diag) {
     if (line.empty()) return;
-    if (auto argv = healthcheck::split_command_line(line)) check_script(*argv, "", g, at, what, diag);
+    if (auto argv = host::split_command_line(line)) check_script(*argv, "", g, at, what, diag);
 }
 
 void check_scripts(const Config& cfg, Diagnostics& diag) {

@@ -1,7 +1,5 @@
 #include "director/config/values.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -65,19 +63,6 @@ std::optional<long long> seconds_arg(const Node& n, Diagnostics& diag, long long
 
 std::optional<long long> micros_arg(const Node& n, Diagnostics& diag, long long lo_us, long long hi_us, size_t i) {
     return scaled_seconds(n, diag, 1e6, lo_us, hi_us, i);
-}
-
-std::optional<uint32_t> parse_ipv4(const std::string& s) {
-    in_addr a{};
-    if (inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
-    return ntohl(a.s_addr);
-}
-
-std::string format_ipv4(uint32_t host_order) {
-    in_addr a{htonl(host_order)};
-    char buf[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &a, buf, sizeof buf);
-    return buf;
 }
 
 std::optional<uint32_t> ipv4_arg(const Node& n, Diagnostics& diag, size_t i) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "director/config/tree.hpp"
+#include "host/ipv4.hpp"
 
 namespace director::config {
 
@@ -19,9 +20,9 @@ std::optional<long long> seconds_arg(const Node& n, Diagnostics& diag, long long
 std::optional<long long> micros_arg(const Node& n, Diagnostics& diag, long long lo_us, long long hi_us, size_t i = 0);
 // A dotted-quad IPv4 address (argument i), host byte order.
 std::optional<uint32_t> ipv4_arg(const Node& n, Diagnostics& diag, size_t i = 0);
-// Parses a dotted quad, host byte order; nullopt when it is not one.
-std::optional<uint32_t> parse_ipv4(const std::string& s);
-std::string format_ipv4(uint32_t host_order);
+// The config readers' names for host/ipv4's conversions.
+using host::format_ipv4;
+using host::parse_ipv4;
 // A keyword with no arguments, or with one of on/off/yes/no/true/false/1/0; absent argument means true.
 std::optional<bool> flag_arg(const Node& n, Diagnostics& diag);
 

@@ -6,7 +6,7 @@
 
 #include "director/config/model.hpp"
 #include "director/config/values.hpp"
-#include "healthcheck/process.hpp"
+#include "host/process.hpp"
 
 namespace director::config {
 
@@ -43,7 +43,7 @@ std::optional<std::vector<std::string>> command_arg(const Node& n, Diagnostics& 
     }
     std::vector<std::string> argv;
     if (n.args.size() == 1) {
-        auto split = healthcheck::split_command_line(n.args[0]);
+        auto split = host::split_command_line(n.args[0]);
         if (!split || split->empty()) {
             diag.error(n.where, n.keyword + ": cannot split '" + n.args[0] + "' into words (unbalanced quotes?)");
             return std::nullopt;

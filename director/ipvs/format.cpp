@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "director/config/values.hpp"
+#include "host/ipv4.hpp"
 
 namespace director::ipvs {
 
@@ -127,7 +127,7 @@ std::string format_ipvsadm(const Info& info, std::vector<ServiceState> services,
                 if (!f.empty()) out += " (" + f + ")";
                 if (s.flags & kFlagPersistent) {
                     out += " persistent " + std::to_string(s.timeout_s);
-                    if (s.netmask != 0xffffffff) out += " mask " + config::format_ipv4(s.netmask);
+                    if (s.netmask != 0xffffffff) out += " mask " + host::format_ipv4(s.netmask);
                 }
                 if (s.flags & kFlagOnePacket) out += " ops";
                 break;
@@ -180,7 +180,7 @@ std::string format_sync_daemons(const std::vector<SyncDaemon>& ds) {
             out += printf_str("%s sync daemon (mcast=%s, syncid=%u", want == SyncState::Master ? "master" : "backup",
                               d.mcast_ifn.c_str(), d.syncid);
             if (d.maxlen) out += printf_str(", maxlen=%u", d.maxlen);
-            if (d.mcast_group) out += ", group=" + config::format_ipv4(d.mcast_group);
+            if (d.mcast_group) out += ", group=" + host::format_ipv4(d.mcast_group);
             if (d.mcast_port) out += printf_str(", port=%u", d.mcast_port);
             if (d.mcast_ttl) out += printf_str(", ttl=%u", d.mcast_ttl);
             out += ")\n";
@@ -203,20 +203,20 @@ nlohmann::json to_json(const ServiceState& svc) {
         j["fwmark"] = s.key.fwmark;
     } else {
         j["protocol"] = protocol_name(s.key.protocol);
-        j["address"] = config::format_ipv4(s.key.address);
+        j["address"] = host::format_ipv4(s.key.address);
         j["port"] = s.key.port;
     }
     j["scheduler"] = s.scheduler;
     j["flags"] = s.flags;
     j["persistent"] = (s.flags & kFlagPersistent) != 0;
     j["timeout"] = s.timeout_s;
-    j["netmask"] = config::format_ipv4(s.netmask);
+    j["netmask"] = host::format_ipv4(s.netmask);
     j["stats"] = stats_json(svc.stats);
     auto dests = nlohmann::json::array();
     auto sorted = svc.destinations;
     std::sort(sorted.begin(), sorted.end(), dest_less);
     for (const auto& ds : sorted) {
-        dests.push_back({{"address", config::format_ipv4(ds.dest.address)},
+        dests.push_back({{"address", host::format_ipv4(ds.dest.address)},
                          {"port", ds.dest.port},
                          {"forward", forward_name(ds.dest.forward)},
                          {"weight", ds.dest.weight},

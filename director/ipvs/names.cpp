@@ -1,6 +1,4 @@
 // Names shared by the formatter, the config reader and the logs.
-#include <arpa/inet.h>
-
 #include <array>
 #include <cerrno>
 
@@ -34,13 +32,6 @@ const char* forward_name(Forward f) {
         case Forward::Bypass: return "Bypass";
     }
     return "?";
-}
-
-std::string format_addr_port(uint32_t addr, uint16_t port) {
-    in_addr a{htonl(addr)};
-    char buf[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &a, buf, sizeof buf);
-    return std::string(buf) + ":" + std::to_string(port);
 }
 
 std::string describe(const ServiceKey& k) {

@@ -5,9 +5,7 @@
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <cerrno>
 #include <cstring>
@@ -15,8 +13,7 @@
 #include <vector>
 
 #include "director/ipvs/messages.hpp"
-
-extern char** environ;
+#include "host/run_command.hpp"
 
 namespace director::ipvs {
 
@@ -30,15 +27,11 @@ std::string modprobe_path() {
     return "modprobe";
 }
 
+// Exit status as the message reports it: 127 when it could not be started, 128 when killed.
 int run_modprobe(const std::string& module) {
-    std::string prog = modprobe_path();
-    std::vector<char*> argv{prog.data(), const_cast<char*>("-q"), const_cast<char*>(module.c_str()), nullptr};
-    pid_t pid;
-    if (posix_spawnp(&pid, prog.c_str(), nullptr, nullptr, argv.data(), environ) != 0) return 127;
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    auto r = host::run_command({modprobe_path(), "-q", module});
+    if (!r.started) return 127;
+    return r.status < 0 ? 128 : r.status;
 }
 
 std::string errno_text(int e) { return std::strerror(e); }

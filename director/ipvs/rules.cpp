@@ -3,7 +3,7 @@
 #include <charconv>
 #include <sstream>
 
-#include "director/config/values.hpp"
+#include "host/ipv4.hpp"
 
 namespace director::ipvs {
 
@@ -17,7 +17,7 @@ bool to_uint(const std::string& s, uint64_t max, uint64_t& out) {
 // "10.0.0.1:80" or "10.0.0.1" (port = dflt).
 bool parse_addr_port(const std::string& s, uint16_t dflt, uint32_t& addr, uint16_t& port) {
     auto colon = s.find(':');
-    auto a = config::parse_ipv4(s.substr(0, colon));
+    auto a = host::parse_ipv4(s.substr(0, colon));
     if (!a) return false;
     addr = *a;
     port = dflt;
@@ -105,7 +105,7 @@ bool parse_rule_words(const std::vector<std::string>& w, int line, RuleCommand& 
                 ++i;
             }
         } else if (a == "-M" || a == "--netmask") {
-            auto m = next(v) ? config::parse_ipv4(v) : std::nullopt;
+            auto m = next(v) ? host::parse_ipv4(v) : std::nullopt;
             if (!m) return fail("-M takes a dotted netmask");
             svc.netmask = *m;
         } else if (a == "-o" || a == "--ops") {

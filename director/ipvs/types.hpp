@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "host/ipv4.hpp"
+
 namespace director::ipvs {
 
 enum class Protocol : uint16_t { TCP = 6, UDP = 17, SCTP = 132 };
@@ -91,7 +93,7 @@ struct SyncDaemon {
 bool is_known_scheduler(const std::string& name);
 const char* protocol_name(Protocol p);     // "TCP", "UDP", "SCTP"
 const char* forward_name(Forward f);       // ipvsadm's words: "Masq", "Route", "Tunnel", "Local", "Bypass"
-std::string format_addr_port(uint32_t addr, uint16_t port);  // "10.0.0.1:80"
+using host::format_addr_port;  // "10.0.0.1:80"
 std::string describe(const ServiceKey& k);                   // "TCP 10.0.0.1:80" or "FWM 7"
 
 }  // namespace director::ipvs

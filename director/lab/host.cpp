@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "director/care/run_command.hpp"
+#include "host/run_command.hpp"
 
 extern char** environ;
 
@@ -27,8 +27,8 @@ std::string joined(const std::vector<std::string>& v) {
     return s;
 }
 
-care::CommandResult run(const std::vector<std::string>& argv) {
-    auto r = care::run_command(argv);
+host::CommandResult run(const std::vector<std::string>& argv) {
+    auto r = host::run_command(argv);
     if (r.status != 0) throw std::runtime_error(joined(argv) + ": " + (r.output.empty() ? "failed" : r.output));
     return r;
 }
@@ -60,7 +60,7 @@ std::vector<std::string> namespaces(const std::string& prefix) {
 }
 
 std::vector<pid_t> namespace_pids(const std::string& ns) {
-    auto r = care::run_command({"ip", "netns", "pids", ns});
+    auto r = host::run_command({"ip", "netns", "pids", ns});
     std::vector<pid_t> out;
     if (r.status != 0) return out;
     std::istringstream in(r.output);

@@ -10,7 +10,7 @@
 #include "director/script_policy.hpp"
 #include "healthcheck/exec_checker.hpp"
 #include "healthcheck/http_checker.hpp"
-#include "healthcheck/process.hpp"
+#include "host/process.hpp"
 #include "healthcheck/tcp_checker.hpp"
 
 namespace director::lvs {
@@ -433,13 +433,13 @@ private:
 
     void notify(const std::string& line) {
         if (line.empty()) return;
-        auto argv = healthcheck::split_command_line(line);
+        auto argv = host::split_command_line(line);
         if (!argv || argv->empty()) {
             spdlog::error("notify script '{}': unbalanced quotes", line);
             return;
         }
         auto spec = script_spec(script_policy(cfg_.global), *argv, kNotifyTimeout);
-        healthcheck::run_process(io_, std::move(spec), [line](const healthcheck::ProcessResult& r) {
+        host::run_process(io_, std::move(spec), [line](const host::ProcessResult& r) {
             if (!r.success()) spdlog::warn("notify script '{}': {}", line, r.describe());
         });
     }

@@ -2,8 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
+
+#include "host/sysctl.hpp"
 
 namespace director::realserver {
 
@@ -17,22 +18,11 @@ bool Sysctl::has_dev(const std::string& dev) const {
            std::filesystem::is_directory(root_ / "net/ipv4/conf" / dev, ec);
 }
 
-std::optional<std::string> Sysctl::read(const ConfKey& key) const {
-    std::ifstream in(path(key));
-    if (!in) return std::nullopt;
-    std::string value;
-    std::getline(in, value);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
-    return value;
-}
+std::optional<std::string> Sysctl::read(const ConfKey& key) const { return host::read_sysctl(path(key)); }
 
 void Sysctl::write(const ConfKey& key, const std::string& value) const {
-    std::ofstream out(path(key));
-    if (out) out << value << '\n';
-    if (out) out.flush();
-    if (!out) {
+    if (!host::write_sysctl(path(key), value))
         throw std::runtime_error("cannot set " + key.str() + " = " + value + ": " + std::strerror(errno));
-    }
 }
 
 }  // namespace director::realserver

@@ -11,7 +11,7 @@
 #include <boost/asio.hpp>
 
 #include "director/care/prober.hpp"
-#include "director/care/run_command.hpp"
+#include "host/run_command.hpp"
 
 using namespace director::care;
 using namespace std::chrono_literals;
@@ -26,7 +26,7 @@ class TlsServer {
 public:
     TlsServer() : dir_(std::filesystem::temp_directory_path() / ("care-tls-" + std::to_string(::getpid()))) {
         std::filesystem::create_directories(dir_);
-        auto gen = run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=care-test",
+        auto gen = host::run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=care-test",
                                 "-days", "1", "-keyout", (dir_ / "key.pem").string(), "-out", (dir_ / "cert.pem").string()});
         if (gen.status != 0) throw std::runtime_error("openssl req: " + gen.output);
         {

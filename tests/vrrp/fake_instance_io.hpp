@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "vrrp/address.hpp"
+#include "host/ipv4.hpp"
 #include "vrrp/instance_io.hpp"
 #include "vrrp/packet.hpp"
 
@@ -64,17 +64,17 @@ public:
 
     std::string add_vip(const VipSpec& v) override {
         if (auto it = add_fails.find(v.address); it != add_fails.end()) return it->second;
-        log.push_back("add " + format_ip(v.address));
+        log.push_back("add " + host::format_ipv4(v.address));
         return "";
     }
     std::string remove_vip(const VipSpec& v) override {
-        log.push_back("remove " + format_ip(v.address));
+        log.push_back("remove " + host::format_ipv4(v.address));
         return "";
     }
 
     void set_garp_interval(Duration) override {}
     std::string send_garp(const std::string&, uint32_t ip, int count) override {
-        log.push_back("garp " + format_ip(ip) + " x" + std::to_string(count));
+        log.push_back("garp " + host::format_ipv4(ip) + " x" + std::to_string(count));
         garps_ += static_cast<uint64_t>(count);
         return "";
     }

@@ -10,7 +10,7 @@
 struct rtnl_link;
 struct rtnl_addr;
 
-namespace director::rtnl {
+namespace host::rtnl {
 
 // An RTM_NEWLINK as care mode judges it: is it our dummy interface, and which index.
 struct LinkFacts {
@@ -41,4 +41,4 @@ struct Reply {
 // stops at the first header that does not fit, at an error or at an overrun.
 Reply decode_reply(std::span<const uint8_t> datagram);
 
-}  // namespace director::rtnl
+}  // namespace host::rtnl

@@ -1,4 +1,4 @@
-#include "director/rtnl/reply.hpp"
+#include "host/rtnl_reply.hpp"
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -12,7 +12,7 @@
 #include <cstring>
 #include <memory>
 
-namespace director::rtnl {
+namespace host::rtnl {
 
 LinkFacts link_facts(rtnl_link* link) {
     LinkFacts f;
@@ -89,4 +89,4 @@ Reply decode_reply(std::span<const uint8_t> datagram) {
     return out;
 }
 
-}  // namespace director::rtnl
+}  // namespace host::rtnl

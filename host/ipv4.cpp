@@ -1,16 +1,23 @@
-#include "director/care/endpoint.hpp"
+#include "host/ipv4.hpp"
 
 #include <arpa/inet.h>
 
 #include <charconv>
 
-namespace director::care {
+namespace host {
 
 std::optional<uint32_t> parse_ipv4(std::string_view text) {
-    std::string s(text);
+    std::string s(text);  // inet_pton needs a terminated string
     in_addr a{};
     if (inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
     return ntohl(a.s_addr);
+}
+
+std::string format_ipv4(uint32_t host_order) {
+    in_addr a{htonl(host_order)};
+    char buf[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a, buf, sizeof buf);
+    return buf;
 }
 
 std::optional<Endpoint> parse_endpoint(std::string_view text) {
@@ -26,13 +33,10 @@ std::optional<Endpoint> parse_endpoint(std::string_view text) {
     return Endpoint{*ip, static_cast<uint16_t>(port)};
 }
 
-std::string format_ipv4(uint32_t address) {
-    in_addr a{htonl(address)};
-    char buf[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &a, buf, sizeof buf);
-    return buf;
+std::string format_addr_port(uint32_t host_order, uint16_t port) {
+    return format_ipv4(host_order) + ":" + std::to_string(port);
 }
 
-std::string format_endpoint(const Endpoint& e) { return format_ipv4(e.address) + ":" + std::to_string(e.port); }
+std::string format_endpoint(const Endpoint& e) { return format_addr_port(e.address, e.port); }
 
-}  // namespace director::care
+}  // namespace host

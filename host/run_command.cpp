@@ -1,4 +1,4 @@
-#include "director/care/run_command.hpp"
+#include "host/run_command.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -10,7 +10,7 @@
 
 extern char** environ;
 
-namespace director::care {
+namespace host {
 
 CommandResult run_command(const std::vector<std::string>& argv) {
     CommandResult r;
@@ -36,6 +36,7 @@ CommandResult run_command(const std::vector<std::string>& argv) {
         r.output = argv[0] + ": " + std::strerror(err);
         return r;
     }
+    r.started = true;
     char buf[4096];
     ssize_t n;
     while ((n = read(pipefd[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
@@ -49,4 +50,4 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     return r;
 }
 
-}  // namespace director::care
+}  // namespace host

@@ -1,4 +1,4 @@
-#include "healthcheck/process.hpp"
+#include "host/process.hpp"
 
 #include <cerrno>
 #include <deque>
@@ -18,7 +18,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-namespace healthcheck {
+namespace host {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
@@ -431,4 +431,4 @@ std::optional<std::string> script_insecurity(const std::string& path, uid_t trus
     return secure_program(path, trusted_uid).why;
 }
 
-}  // namespace healthcheck
+}  // namespace host

@@ -12,9 +12,9 @@
 #include <cstring>
 #include <vector>
 
-#include "director/rtnl/reply.hpp"
+#include "host/rtnl_reply.hpp"
 
-using director::rtnl::decode_reply;
+using host::rtnl::decode_reply;
 
 namespace {
 

@@ -12,7 +12,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-namespace healthcheck {
+namespace host {
 
 struct ProcessSpec {
     std::vector<std::string> argv;  // argv[0] is the program path (an absolute path, or searched in PATH)
@@ -61,4 +61,4 @@ std::optional<std::string> script_insecurity(const std::string& path, uid_t trus
 // Where a program named by a script line would be found (PATH search for a bare name), or nullopt.
 std::optional<std::string> find_program(const std::string& name);
 
-}  // namespace healthcheck
+}  // namespace host

@@ -1,4 +1,4 @@
-#include "healthcheck/process.hpp"
+#include "host/process.hpp"
 
 #include <csignal>
 #include <filesystem>
@@ -14,7 +14,7 @@
 
 #include "tests/healthcheck/test_support.hpp"
 
-using namespace healthcheck;
+using namespace host;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
