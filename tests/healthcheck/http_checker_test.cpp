@@ -197,8 +197,8 @@ TEST(HttpResponse, WithoutADigestTheBodyIsStillReadToItsEnd) {
     HttpResponseParser p(false);
     const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab";
     EXPECT_EQ(p.feed(head.data(), head.size()), HttpResponseParser::State::NeedMore);
-    EXPECT_EQ(p.feed("cde", 3), HttpResponseParser::State::Done);
-    EXPECT_EQ(p.body_size(), 5u);
+    EXPECT_EQ(p.feed("cd", 2), HttpResponseParser::State::NeedMore);
+    EXPECT_EQ(p.feed("e", 1), HttpResponseParser::State::Done);
     EXPECT_EQ(p.body_md5_hex(), "") << "nothing hashed without a digest";
     HttpResponseParser big(false, 4);
     const std::string large = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
