@@ -156,6 +156,11 @@ HttpResponseParser::State HttpResponseParser::on_progress() {
         status_ = 0;
         return fail("malformed status line '" + first_line().substr(0, 40) + "'");
     }
+    // Boost 1.74's parser lets a declared Content-Length past body_limit through (its comparison with the
+    // optional limit is wrong); the chunked and until-close limits it does enforce.
+    bool has_body = status_ / 100 != 1 && status_ != 204 && status_ != 304;
+    if (impl_->md5 && until_ == Until::End && has_body && p.content_length() && *p.content_length() > max_body_)
+        return fail("body larger than " + std::to_string(max_body_) + " bytes");
     if (p.is_done() || until_ == Until::Header) return state_ = State::Done;
     return state_;
 }
