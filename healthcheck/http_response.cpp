@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
+#include <string_view>
 #include <openssl/evp.h>
 
 #include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 
@@ -39,7 +41,7 @@ std::optional<std::pair<int, int>> StatusCodes::parse_word(const std::string& w)
 
 namespace {
 
-constexpr size_t kMaxHead = 64 * 1024;     // headers, and a chunk line or trailers waiting for their end
+constexpr size_t kMaxHead = 64 * 1024;     // the head before its blank line; a chunk line or trailers
 constexpr size_t kMaxFirstLine = 1024;     // kept for error texts only
 
 // A Beast body that keeps nothing: it hashes what the parser hands it when a digest is wanted, else drops
@@ -77,6 +79,7 @@ struct HttpResponseParser::Impl {
     EVP_MD_CTX* md5 = nullptr;
     std::string pending;   // bytes Beast asked to see again with more: an unfinished header, chunk line or trailer
     size_t consumed = 0;   // bytes Beast has taken; 0 while the status line is not parsed
+    size_t head_searched = 0;  // pending holds no header end before this
     mutable std::string digest_hex;
     ~Impl() { EVP_MD_CTX_free(md5); }
 };
@@ -84,7 +87,7 @@ struct HttpResponseParser::Impl {
 HttpResponseParser::HttpResponseParser(bool want_body, size_t max_body, Until until)
     : impl_(std::make_unique<Impl>()), max_body_(max_body), until_(until) {
     auto& p = impl_->parser;
-    p.header_limit(static_cast<std::uint32_t>(kMaxHead));
+    p.header_limit(static_cast<std::uint32_t>(kMaxHead + 4));  // the blank line's CRLFs on top, as before
     // The digest's size cap does not apply to a body that is only drained. Not boost::none: Boost 1.74's
     // parser compares a Content-Length with it and then fails every response that has one.
     p.body_limit(want_body ? std::uint64_t{max_body} : std::numeric_limits<std::uint64_t>::max());
@@ -105,9 +108,25 @@ HttpResponseParser::State HttpResponseParser::fail(std::string why) {
 
 namespace {
 
-std::string describe(const error_code& ec, bool status_line_parsed, const std::string& first_line, size_t max_body) {
-    if (ec == http::error::header_limit) return "response headers too large";
-    if (!status_line_parsed) return "malformed status line '" + first_line.substr(0, 40) + "'";
+// Whether Beast refuses this start of a response in its status line, rather than waiting for more of it.
+bool refuses_status_line(const std::string& start) {
+    http::response_parser<http::empty_body> p;
+    error_code ec;
+    p.put(boost::asio::const_buffer(start.data(), start.size()), ec);
+    return ec && ec != http::error::need_more;
+}
+
+// Whether a whole first line (through its LF) is a status line Beast accepts: alone before a blank line,
+// it must make a complete head. (Beast reads at least 8 bytes before judging, so a short line needs this.)
+bool good_status_line(const std::string& line) {
+    http::response_parser<http::empty_body> p;
+    error_code ec;
+    std::string head = line + "\r\n";
+    p.put(boost::asio::const_buffer(head.data(), head.size()), ec);
+    return !ec && p.is_header_done();
+}
+
+std::string describe(const error_code& ec, size_t max_body) {
     if (ec == http::error::bad_content_length) return "bad Content-Length";
     if (ec == http::error::body_limit) return "body larger than " + std::to_string(max_body) + " bytes";
     if (ec == http::error::bad_chunk) return "malformed chunk size";
@@ -120,47 +139,81 @@ std::string describe(const error_code& ec, bool status_line_parsed, const std::s
 HttpResponseParser::State HttpResponseParser::feed(const char* data, size_t n) {
     if (state_ != State::NeedMore) return state_;
     if (!first_line_done_) {
+        // Judged on the whole line, so the verdict and its quote do not depend on how the peer split it
+        // (Beast alone judges a line it got in one piece at once, one it got in pieces at the blank line).
         first_line_.append(data, std::min(n, kMaxFirstLine - first_line_.size()));
-        auto eol = first_line_.find_first_of("\r\n");
-        if (eol != std::string::npos) first_line_.resize(eol);
-        first_line_done_ = eol != std::string::npos || first_line_.size() == kMaxFirstLine;
+        auto lf = first_line_.find('\n');
+        if (lf != std::string::npos) first_line_.resize(lf + 1);
+        first_line_done_ = lf != std::string::npos || first_line_.size() == kMaxFirstLine;
+        if (lf != std::string::npos ? !good_status_line(first_line_) : first_line_done_ && refuses_status_line(first_line_))
+            bad_status_line_ = true;
     }
+    if (bad_status_line_) return first_line_done_ ? fail_status_line() : state_;
     auto& p = impl_->parser;
     std::string& pending = impl_->pending;
     // Beast needs a header (and a chunk line) in one piece: what it left is handed again with the new bytes.
     if (!pending.empty()) pending.append(data, n);
     const char* in = pending.empty() ? data : pending.data();
     size_t size = pending.empty() ? n : pending.size(), used = 0;
+    // The header goes to Beast whole: given it in pieces, Beast judges a bad field at once or only at the
+    // blank line depending on the split.
+    if (!p.is_header_done()) {
+        auto end = std::string_view(in, size).find("\r\n\r\n", impl_->head_searched);
+        if (end == std::string_view::npos || end > kMaxHead) {
+            if (size > kMaxHead) return fail("response headers too large");
+            if (pending.empty()) pending.assign(data, n);
+            impl_->head_searched = size < 3 ? 0 : size - 3;
+            return state_;
+        }
+    }
     while (used < size && !p.is_done()) {
         error_code ec;
         size_t k = p.put(boost::asio::const_buffer(in + used, size - used), ec);
         used += k;
         impl_->consumed += k;
         if (ec == http::error::need_more) break;
-        if (ec) return fail(describe(ec, impl_->consumed > 0, first_line(), max_body_));
+        if (ec && impl_->consumed == 0) return fail_status_line();
+        if (ec) {
+            if (p.is_header_done() && head_refused()) return state_;
+            return fail(describe(ec, max_body_));
+        }
         if (p.is_header_done() && until_ == Until::Header) break;
         if (k == 0) break;
     }
     if (pending.empty()) pending.assign(in + used, size - used);
     else pending.erase(0, used);
-    if (pending.size() > kMaxHead)
-        return fail(p.is_header_done() ? "malformed chunked encoding" : "response headers too large");
+    if (pending.size() > kMaxHead) return fail("malformed chunked encoding");
     return on_progress();
+}
+
+HttpResponseParser::State HttpResponseParser::fail_status_line() {
+    return fail("malformed status line '" + first_line().substr(0, 40) + "'");
+}
+
+std::string HttpResponseParser::first_line() const { return first_line_.substr(0, first_line_.find_first_of("\r\n")); }
+
+// What is due once the head is in, before anything of the body (a stream split after the head meets it
+// first): the status, a status HTTP does not have, and a declared body over the digest limit, which Boost
+// 1.74's parser lets through (its comparison with the optional limit is wrong).
+bool HttpResponseParser::head_refused() {
+    auto& p = impl_->parser;
+    status_ = static_cast<int>(p.get().result_int());
+    if (status_ < 100 || status_ > 599) {
+        status_ = 0;
+        fail_status_line();
+        return true;
+    }
+    bool has_body = status_ / 100 != 1 && status_ != 204 && status_ != 304;
+    if (impl_->md5 && until_ == Until::End && has_body && p.content_length() && *p.content_length() > max_body_) {
+        fail("body larger than " + std::to_string(max_body_) + " bytes");
+        return true;
+    }
+    return false;
 }
 
 HttpResponseParser::State HttpResponseParser::on_progress() {
     auto& p = impl_->parser;
-    if (!p.is_header_done()) return state_;
-    status_ = static_cast<int>(p.get().result_int());
-    if (status_ < 100 || status_ > 599) {
-        status_ = 0;
-        return fail("malformed status line '" + first_line().substr(0, 40) + "'");
-    }
-    // Boost 1.74's parser lets a declared Content-Length past body_limit through (its comparison with the
-    // optional limit is wrong); the chunked and until-close limits it does enforce.
-    bool has_body = status_ / 100 != 1 && status_ != 204 && status_ != 304;
-    if (impl_->md5 && until_ == Until::End && has_body && p.content_length() && *p.content_length() > max_body_)
-        return fail("body larger than " + std::to_string(max_body_) + " bytes");
+    if (!p.is_header_done() || head_refused()) return state_;
     if (p.is_done() || until_ == Until::Header) return state_ = State::Done;
     return state_;
 }
@@ -168,8 +221,10 @@ HttpResponseParser::State HttpResponseParser::on_progress() {
 HttpResponseParser::State HttpResponseParser::eof() {
     if (state_ != State::NeedMore) return state_;
     auto& p = impl_->parser;
-    if (!p.got_some() && impl_->pending.empty()) return fail("connection closed without a response");
-    if (!p.is_header_done()) return fail("truncated response headers");
+    if (!p.is_header_done()) {
+        if (bad_status_line_ || refuses_status_line(first_line_)) return fail_status_line();
+        return fail(impl_->pending.empty() ? "connection closed without a response" : "truncated response headers");
+    }
     error_code ec;
     p.put_eof(ec);
     if (ec) return fail("connection closed in the middle of the body");

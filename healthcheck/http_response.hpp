@@ -38,13 +38,15 @@ public:
 
     int status() const { return status_; }
     const std::string& error() const { return error_; }
-    const std::string& first_line() const { return first_line_; }  // the status line as received, for errors
+    std::string first_line() const;  // the status line as received (up to 1 KiB), for errors
     std::string body_md5_hex() const;  // valid once Done with want_body
 
 private:
     struct Impl;
     State fail(std::string why);
+    State fail_status_line();
     State on_progress();
+    bool head_refused();
 
     std::unique_ptr<Impl> impl_;
     size_t max_body_;
@@ -52,8 +54,9 @@ private:
     State state_ = State::NeedMore;
     int status_ = 0;
     std::string error_;
-    std::string first_line_;
+    std::string first_line_;        // the stream's first bytes, through the first LF
     bool first_line_done_ = false;
+    bool bad_status_line_ = false;  // decided, reported once the line is whole
 };
 
 }  // namespace healthcheck

@@ -56,6 +56,7 @@ TEST(HttpResponse, NotHttpIsAMalformedStatusLine) {
     for (const std::string junk : {"SSH-2.0-OpenSSH_9.2\r\n", "HTTP/1.1 2x0 OK\r\n\r\n", "hello world, this is not http\r\n\r\n"}) {
         std::string line = junk.substr(0, junk.find("\r\n"));
         EXPECT_EQ(error_of(junk), "malformed status line '" + line.substr(0, 40) + "'") << junk;
+        EXPECT_EQ(error_of(junk, false, 1 << 20, 1), error_of(junk)) << "byte by byte, the same line is quoted";
     }
 }
 
