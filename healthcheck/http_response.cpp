@@ -139,8 +139,8 @@ std::string describe(const error_code& ec, size_t max_body) {
 HttpResponseParser::State HttpResponseParser::feed(const char* data, size_t n) {
     if (state_ != State::NeedMore) return state_;
     if (!first_line_done_) {
-        // Judged on the whole line, so the verdict and its quote do not depend on how the peer split it
-        // (Beast alone judges a line it got in one piece at once, one it got in pieces at the blank line).
+        // Judged once the line is whole, not at the blank line: a server that greets with something else
+        // and waits (SSH) fails now rather than by the timeout; and the quote never depends on the split.
         first_line_.append(data, std::min(n, kMaxFirstLine - first_line_.size()));
         auto lf = first_line_.find('\n');
         if (lf != std::string::npos) first_line_.resize(lf + 1);
