@@ -1,52 +1,16 @@
 #include "healthcheck/http_checker.hpp"
 
-#include <array>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sstream>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/write.hpp>
 
 namespace healthcheck {
 
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
-using asio::ip::tcp;
 using boost::system::error_code;
-
-// One url fetch over one connection. Kept alive by its pending handler; the checker only holds a weak
-// reference so it can abort it.
-struct HttpChecker::Fetch : std::enable_shared_from_this<Fetch> {
-    Fetch(std::shared_ptr<HttpChecker> c, size_t i, Done d)
-        : checker(std::move(c)), index(i), done(std::move(d)), sock(checker->io_),
-          parser(checker->target_.urls[i].digest.has_value()) {}
-    std::shared_ptr<HttpChecker> checker;
-    size_t index;
-    Done done;
-    tcp::socket sock;
-    std::optional<ssl::stream<tcp::socket&>> tls;
-    HttpResponseParser parser;
-    std::string request;
-    std::array<char, 16384> buf{};
-    bool resumed = false;
-
-    void close() {
-        error_code ignored;
-        sock.close(ignored);
-    }
-    void fail(std::string why) {
-        close();
-        done(failed(std::move(why)));
-    }
-    void start();
-    void handshake();
-    void send();
-    void read();
-    void complete();
-};
 
 HttpChecker::HttpChecker(asio::io_context& io, Policy p, HttpTarget t) : Checker(io, p), target_(std::move(t)) {
     if (target_.urls.empty()) target_.urls.push_back(UrlCheck{});
@@ -72,10 +36,11 @@ std::string HttpChecker::request_for(const UrlCheck& u) const {
            "\r\nConnection: close\r\n\r\n";
 }
 
-void HttpChecker::exchange(Done done) { fetch(0, std::move(done)); }
+void HttpChecker::exchange(Done done) { fetch(0, true, std::move(done)); }
 
 void HttpChecker::abort() {
-    if (auto f = current_.lock()) f->close();
+    if (current_) current_->abort();
+    current_.reset();
 }
 
 namespace {
@@ -95,28 +60,9 @@ bool is_ip_literal(const std::string& s) {
 
 }  // namespace
 
-void HttpChecker::fetch(size_t index, Done done) {
-    auto f = std::make_shared<Fetch>(std::static_pointer_cast<HttpChecker>(shared_from_this()), index, std::move(done));
-    current_ = f;
-    f->start();
-}
-
-void HttpChecker::Fetch::start() {
-    request = checker->request_for(checker->target_.urls[index]);
-    if (auto err = open_and_bind(sock, checker->target_.tcp)) return fail(*err);
-    checker->set_phase("connect");
-    sock.async_connect(checker->target_.tcp.endpoint, [f = shared_from_this()](const error_code& ec) {
-        if (ec == asio::error::operation_aborted) return;
-        if (ec) return f->fail(describe_error(ec));
-        if (f->checker->target_.tls) f->handshake();
-        else f->send();
-    });
-}
-
-void HttpChecker::Fetch::handshake() {
-    const HttpTarget& t = checker->target_;
-    tls.emplace(sock, t.tls->context());
-    SSL* s = tls->native_handle();
+void HttpChecker::prepare_tls(HttpExchange::TlsStream& stream) const {
+    const HttpTarget& t = target_;
+    SSL* s = stream.native_handle();
     std::string sni = t.sni_name.empty() ? t.virtualhost : t.sni_name;
     if ((t.enable_sni || !t.sni_name.empty()) && !sni.empty() && !is_ip_literal(sni))
         SSL_set_tlsext_host_name(s, sni.c_str());
@@ -131,72 +77,62 @@ void HttpChecker::Fetch::handshake() {
             X509_VERIFY_PARAM_set1_ip_asc(param, t.tcp.endpoint.address().to_string().c_str());
         }
     }
-    checker->sessions_.apply(s);
-    checker->set_phase("tls handshake");
-    tls->async_handshake(ssl::stream_base::client, [f = shared_from_this()](const error_code& ec) {
-        if (ec == asio::error::operation_aborted) return;
-        if (ec) {
+    sessions_.apply(s);
+}
+
+std::optional<std::string> HttpChecker::judge(const UrlCheck& u, const HttpExchange::Outcome& o) {
+    using F = HttpExchange::Failure;
+    switch (o.failure) {
+        case F::Socket: return o.socket_error;
+        case F::Connect: return describe_error(o.error);
+        case F::TlsHandshake:
             // A session that failed once is not offered again.
-            f->checker->sessions_.clear();
-            return f->fail(tls_error(ec, f->tls->native_handle()));
+            sessions_.clear();
+            return tls_error(o.error, o.tls->native_handle());
+        case F::Write: return "write request: " + describe_error(o.error);
+        case F::Read: return "read response: " + describe_error(o.error);
+        case F::Response: return o.response->error();
+        case F::None: break;
+    }
+    int code = o.response->status();
+    if (!u.status.accepts(code)) return "HTTP " + std::to_string(code) + " not an accepted status_code";
+    if (u.digest && o.response->body_md5_hex() != *u.digest)
+        return "digest mismatch on " + u.path + ": body MD5 " + o.response->body_md5_hex();
+    return std::nullopt;
+}
+
+// Each url over its own connection, one after the other; the check passes when every url did, and counts
+// as resumed when every TLS connection of it was.
+void HttpChecker::fetch(size_t index, bool resumed_so_far, Done done) {
+    const UrlCheck& u = target_.urls[index];
+    HttpExchange::Options o;
+    o.tcp = target_.tcp;
+    o.request = request_for(u);
+    o.digest = u.digest.has_value();
+    if (target_.tls) {
+        o.tls = &target_.tls->context();
+        o.prepare_tls = [this](HttpExchange::TlsStream& s) { prepare_tls(s); };
+    }
+    o.on_phase = [this](const char* p) { set_phase(p); };
+    auto self = std::static_pointer_cast<HttpChecker>(shared_from_this());
+    current_ = HttpExchange::start(io_, std::move(o), [self, index, resumed_so_far, done](const HttpExchange::Outcome& r) {
+        const UrlCheck& url = self->target_.urls[index];
+        if (auto why = self->judge(url, r)) return done(failed(std::move(*why)));
+        bool resumed = resumed_so_far;
+        if (r.tls) {
+            SSL* s = r.tls->native_handle();
+            resumed = resumed && SSL_session_reused(s) == 1;
+            self->sessions_.store(s);
+            // Marks the connection as cleanly finished so OpenSSL keeps the session resumable after we drop it.
+            SSL_set_shutdown(s, SSL_SENT_SHUTDOWN);
+        } else {
+            resumed = false;
         }
-        f->resumed = SSL_session_reused(f->tls->native_handle()) == 1;
-        f->send();
+        if (index + 1 < self->target_.urls.size()) return self->fetch(index + 1, resumed, done);
+        CheckResult ok = passed("HTTP " + std::to_string(r.response->status()));
+        ok.tls_resumed = resumed;
+        done(std::move(ok));
     });
-}
-
-void HttpChecker::Fetch::send() {
-    checker->set_phase("write request");
-    auto h = [f = shared_from_this()](const error_code& ec, size_t) {
-        if (ec == asio::error::operation_aborted) return;
-        if (ec) return f->fail("write request: " + describe_error(ec));
-        f->checker->set_phase("read response");
-        f->read();
-    };
-    if (tls) asio::async_write(*tls, asio::buffer(request), h);
-    else asio::async_write(sock, asio::buffer(request), h);
-}
-
-void HttpChecker::Fetch::read() {
-    auto h = [f = shared_from_this()](const error_code& ec, size_t n) {
-        using S = HttpResponseParser::State;
-        if (ec == asio::error::operation_aborted) return;
-        S st = S::NeedMore;
-        if (n > 0) st = f->parser.feed(f->buf.data(), n);
-        if (st == S::NeedMore && ec) {
-            if (ec == asio::error::eof || ec == ssl::error::stream_truncated) st = f->parser.eof();
-            else return f->fail("read response: " + describe_error(ec));
-        }
-        if (st == S::Error) return f->fail(f->parser.error());
-        if (st == S::Done) return f->complete();
-        f->read();
-    };
-    if (tls) tls->async_read_some(asio::buffer(buf), h);
-    else sock.async_read_some(asio::buffer(buf), h);
-}
-
-void HttpChecker::Fetch::complete() {
-    const UrlCheck& u = checker->target_.urls[index];
-    int code = parser.status();
-    if (!u.status.accepts(code)) return fail("HTTP " + std::to_string(code) + " not an accepted status_code");
-    if (u.digest && parser.body_md5_hex() != *u.digest)
-        return fail("digest mismatch on " + u.path + ": body MD5 " + parser.body_md5_hex());
-    if (tls) {
-        checker->sessions_.store(tls->native_handle());
-        // Marks the connection as cleanly finished so OpenSSL keeps the session resumable after we drop it.
-        SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN);
-    }
-    close();
-    if (index + 1 < checker->target_.urls.size()) {
-        bool first_resumed = resumed;
-        return checker->fetch(index + 1, [d = done, first_resumed](CheckResult r) {
-            r.tls_resumed = r.tls_resumed && first_resumed;
-            d(std::move(r));
-        });
-    }
-    CheckResult r = passed("HTTP " + std::to_string(code));
-    r.tls_resumed = resumed;
-    done(std::move(r));
 }
 
 }  // namespace healthcheck

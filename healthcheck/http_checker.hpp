@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "healthcheck/checker.hpp"
+#include "healthcheck/http_exchange.hpp"
 #include "healthcheck/http_response.hpp"
 #include "healthcheck/tcp_checker.hpp"
 #include "healthcheck/tls_client.hpp"
@@ -44,12 +45,14 @@ protected:
     void abort() override;
 
 private:
-    struct Fetch;
-    void fetch(size_t index, Done done);
+    void fetch(size_t index, bool resumed_so_far, Done done);
+    void prepare_tls(HttpExchange::TlsStream& s) const;
+    // The verdict on one url's exchange; nullopt when it passed.
+    std::optional<std::string> judge(const UrlCheck& u, const HttpExchange::Outcome& o);
 
     HttpTarget target_;
     TlsSessionCache sessions_;
-    std::weak_ptr<Fetch> current_;
+    std::shared_ptr<HttpExchange> current_;
 };
 
 }  // namespace healthcheck

@@ -1,11 +1,20 @@
 #include "healthcheck/http_response.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
+#include <limits>
+#include <string_view>
 #include <openssl/evp.h>
 
+#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+
 namespace healthcheck {
+
+namespace http = boost::beast::http;
+using boost::system::error_code;
 
 bool StatusCodes::accepts(int code) const {
     if (ranges.empty()) return code >= 200 && code <= 299;
@@ -30,28 +39,63 @@ std::optional<std::pair<int, int>> StatusCodes::parse_word(const std::string& w)
     return std::make_pair(*lo, *hi);
 }
 
-struct HttpResponseParser::Md5 {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    ~Md5() { EVP_MD_CTX_free(ctx); }
+namespace {
+
+constexpr size_t kMaxHead = 64 * 1024;     // the head before its blank line; a chunk line or trailers
+constexpr size_t kMaxFirstLine = 1024;     // kept for error texts only
+
+// A Beast body that keeps nothing: it hashes what the parser hands it when a digest is wanted, else drops
+// it. Beast's body_limit bounds it.
+struct DigestBody {
+    struct value_type {
+        EVP_MD_CTX* md5 = nullptr;  // owned by the parser's Impl
+    };
+    class reader {
+    public:
+        template <bool isRequest, class Fields>
+        reader(http::header<isRequest, Fields>&, value_type& v) : v_(v) {}
+        void init(const boost::optional<std::uint64_t>&, error_code& ec) { ec = {}; }
+        template <class Buffers>
+        std::size_t put(const Buffers& buffers, error_code& ec) {
+            ec = {};
+            std::size_t n = 0;
+            for (auto b : boost::beast::buffers_range_ref(buffers)) {
+                if (v_.md5) EVP_DigestUpdate(v_.md5, b.data(), b.size());
+                n += b.size();
+            }
+            return n;
+        }
+        void finish(error_code& ec) { ec = {}; }
+
+    private:
+        value_type& v_;
+    };
 };
 
-namespace {
-constexpr size_t kMaxHead = 64 * 1024;
-
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-std::string trim(const std::string& s) {
-    size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t\r");
-    return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
 }  // namespace
 
-HttpResponseParser::HttpResponseParser(bool want_body, size_t max_body) : want_body_(want_body), max_body_(max_body) {
-    if (want_body_) {
-        md5_ = std::make_unique<Md5>();
-        EVP_DigestInit_ex(md5_->ctx, EVP_md5(), nullptr);
+struct HttpResponseParser::Impl {
+    http::response_parser<DigestBody> parser;
+    EVP_MD_CTX* md5 = nullptr;
+    std::string pending;   // bytes Beast asked to see again with more: an unfinished header, chunk line or trailer
+    size_t consumed = 0;   // bytes Beast has taken; 0 while the status line is not parsed
+    size_t head_searched = 0;  // pending holds no header end before this
+    mutable std::string digest_hex;
+    ~Impl() { EVP_MD_CTX_free(md5); }
+};
+
+HttpResponseParser::HttpResponseParser(bool want_body, size_t max_body, Until until)
+    : impl_(std::make_unique<Impl>()), max_body_(max_body), until_(until) {
+    auto& p = impl_->parser;
+    p.header_limit(static_cast<std::uint32_t>(kMaxHead + 4));  // the blank line's CRLFs on top, as before
+    // The digest's size cap does not apply to a body that is only drained. Not boost::none: Boost 1.74's
+    // parser compares a Content-Length with it and then fails every response that has one.
+    p.body_limit(want_body ? std::uint64_t{max_body} : std::numeric_limits<std::uint64_t>::max());
+    p.eager(until == Until::End);
+    if (want_body) {
+        impl_->md5 = EVP_MD_CTX_new();
+        EVP_DigestInit_ex(impl_->md5, EVP_md5(), nullptr);
+        p.get().body().md5 = impl_->md5;
     }
 }
 
@@ -62,141 +106,138 @@ HttpResponseParser::State HttpResponseParser::fail(std::string why) {
     return state_ = State::Error;
 }
 
-void HttpResponseParser::hash(const char* data, size_t n) {
-    body_size_ += n;
-    if (md5_) EVP_DigestUpdate(md5_->ctx, data, n);
+namespace {
+
+// Whether Beast refuses this start of a response in its status line, rather than waiting for more of it.
+bool refuses_status_line(const std::string& start) {
+    http::response_parser<http::empty_body> p;
+    error_code ec;
+    p.put(boost::asio::const_buffer(start.data(), start.size()), ec);
+    return ec && ec != http::error::need_more;
 }
 
-bool HttpResponseParser::over_limit(size_t more) const { return want_body_ && body_size_ + more > max_body_; }
+// Whether a whole first line (through its LF) is a status line Beast accepts: alone before a blank line,
+// it must make a complete head. (Beast reads at least 8 bytes before judging, so a short line needs this.)
+bool good_status_line(const std::string& line) {
+    http::response_parser<http::empty_body> p;
+    error_code ec;
+    std::string head = line + "\r\n";
+    p.put(boost::asio::const_buffer(head.data(), head.size()), ec);
+    return !ec && p.is_header_done();
+}
+
+std::string describe(const error_code& ec, size_t max_body) {
+    if (ec == http::error::bad_content_length) return "bad Content-Length";
+    if (ec == http::error::body_limit) return "body larger than " + std::to_string(max_body) + " bytes";
+    if (ec == http::error::bad_chunk) return "malformed chunk size";
+    if (ec == http::error::bad_chunk_extension) return "malformed chunked encoding";
+    return "malformed response headers (" + ec.message() + ")";
+}
+
+}  // namespace
 
 HttpResponseParser::State HttpResponseParser::feed(const char* data, size_t n) {
     if (state_ != State::NeedMore) return state_;
-    if (!headers_done_) {
-        size_t old = head_.size();
-        head_.append(data, std::min(n, kMaxHead + 4 - std::min(old, kMaxHead + 4)));
-        auto end = head_.find("\r\n\r\n", old >= 3 ? old - 3 : 0);
-        if (end == std::string::npos) {
-            if (head_.size() > kMaxHead) return fail("response headers too large");
+    if (!first_line_done_) {
+        // Judged once the line is whole, not at the blank line: a server that greets with something else
+        // and waits (SSH) fails now rather than by the timeout; and the quote never depends on the split.
+        first_line_.append(data, std::min(n, kMaxFirstLine - first_line_.size()));
+        auto lf = first_line_.find('\n');
+        if (lf != std::string::npos) first_line_.resize(lf + 1);
+        first_line_done_ = lf != std::string::npos || first_line_.size() == kMaxFirstLine;
+        if (lf != std::string::npos ? !good_status_line(first_line_) : first_line_done_ && refuses_status_line(first_line_))
+            bad_status_line_ = true;
+    }
+    if (bad_status_line_) return first_line_done_ ? fail_status_line() : state_;
+    auto& p = impl_->parser;
+    std::string& pending = impl_->pending;
+    // Beast needs a header (and a chunk line) in one piece: what it left is handed again with the new bytes.
+    if (!pending.empty()) pending.append(data, n);
+    const char* in = pending.empty() ? data : pending.data();
+    size_t size = pending.empty() ? n : pending.size(), used = 0;
+    // The header goes to Beast whole: given it in pieces, Beast judges a bad field at once or only at the
+    // blank line depending on the split.
+    if (!p.is_header_done()) {
+        auto end = std::string_view(in, size).find("\r\n\r\n", impl_->head_searched);
+        if (end == std::string_view::npos || end > kMaxHead) {
+            if (size > kMaxHead) return fail("response headers too large");
+            if (pending.empty()) pending.assign(data, n);
+            impl_->head_searched = size < 3 ? 0 : size - 3;
             return state_;
         }
-        size_t consumed = end + 4 - old;  // bytes of this chunk that belonged to the head
-        head_.resize(end + 2);
-        if (parse_headers() != State::NeedMore) return state_;
-        head_.clear();
-        return body(data + consumed, n - consumed);
     }
-    return body(data, n);
+    while (used < size && !p.is_done()) {
+        error_code ec;
+        size_t k = p.put(boost::asio::const_buffer(in + used, size - used), ec);
+        used += k;
+        impl_->consumed += k;
+        if (ec == http::error::need_more) break;
+        if (ec && impl_->consumed == 0) return fail_status_line();
+        if (ec) {
+            if (p.is_header_done() && head_refused()) return state_;
+            return fail(describe(ec, max_body_));
+        }
+        if (p.is_header_done() && until_ == Until::Header) break;
+        if (k == 0) break;
+    }
+    if (pending.empty()) pending.assign(in + used, size - used);
+    else pending.erase(0, used);
+    if (pending.size() > kMaxHead) return fail("malformed chunked encoding");
+    return on_progress();
 }
 
-HttpResponseParser::State HttpResponseParser::parse_headers() {
-    headers_done_ = true;
-    auto eol = head_.find("\r\n");
-    std::string line = head_.substr(0, eol);
-    // "HTTP/1.1 200 OK"
-    if (line.rfind("HTTP/1.", 0) != 0 || line.size() < 12 || line[8] != ' ')
-        return fail("malformed status line '" + line.substr(0, 40) + "'");
-    int code = 0;
-    auto [p, ec] = std::from_chars(line.data() + 9, line.data() + 12, code);
-    if (ec != std::errc() || p != line.data() + 12 || code < 100 || code > 599)
-        return fail("malformed status line '" + line.substr(0, 40) + "'");
-    status_ = code;
-    // The body is read to its end even without a digest, as keepalived does: a response is only complete
-    // then, and a server streaming forever fails by the check's timeout instead of passing.
-    mode_ = Body::UntilClose;
-    size_t pos = eol + 2;
-    while (pos < head_.size()) {
-        size_t e = head_.find("\r\n", pos);
-        std::string h = head_.substr(pos, e - pos);
-        pos = e + 2;
-        auto colon = h.find(':');
-        if (colon == std::string::npos) continue;
-        std::string name = lower(trim(h.substr(0, colon))), value = trim(h.substr(colon + 1));
-        if (name == "transfer-encoding" && lower(value).find("chunked") != std::string::npos) {
-            mode_ = Body::Chunked;
-            chunk_ = Chunk::Size;
-        } else if (name == "content-length" && mode_ != Body::Chunked) {
-            size_t len = 0;
-            auto [q, err] = std::from_chars(value.data(), value.data() + value.size(), len);
-            if (err != std::errc() || q != value.data() + value.size()) return fail("bad Content-Length");
-            if (want_body_ && len > max_body_) return fail("body larger than " + std::to_string(max_body_) + " bytes");
-            mode_ = Body::Length;
-            remaining_ = len;
-        }
-    }
-    if (code == 204 || code == 304 || (mode_ == Body::Length && remaining_ == 0)) mode_ = Body::None;
-    if (mode_ == Body::None) return state_ = State::Done;
-    return state_;
+HttpResponseParser::State HttpResponseParser::fail_status_line() {
+    return fail("malformed status line '" + first_line().substr(0, 40) + "'");
 }
 
-HttpResponseParser::State HttpResponseParser::body(const char* data, size_t n) {
-    if (state_ != State::NeedMore) return state_;
-    switch (mode_) {
-        case Body::None: return state_ = State::Done;
-        case Body::UntilClose:
-            if (over_limit(n)) return fail("body larger than " + std::to_string(max_body_) + " bytes");
-            hash(data, n);
-            return state_;
-        case Body::Length: {
-            size_t take = std::min(n, remaining_);
-            hash(data, take);
-            remaining_ -= take;
-            if (remaining_ == 0) state_ = State::Done;
-            return state_;
-        }
-        case Body::Chunked: break;
+std::string HttpResponseParser::first_line() const { return first_line_.substr(0, first_line_.find_first_of("\r\n")); }
+
+// What is due once the head is in, before anything of the body (a stream split after the head meets it
+// first): the status, a status HTTP does not have, and a declared body over the digest limit, which Boost
+// 1.74's parser lets through (its comparison with the optional limit is wrong).
+bool HttpResponseParser::head_refused() {
+    auto& p = impl_->parser;
+    status_ = static_cast<int>(p.get().result_int());
+    if (status_ < 100 || status_ > 599) {
+        status_ = 0;
+        fail_status_line();
+        return true;
     }
-    size_t i = 0;
-    while (i < n && state_ == State::NeedMore) {
-        if (chunk_ == Chunk::Data) {
-            size_t take = std::min(n - i, remaining_);
-            if (over_limit(take)) return fail("body larger than " + std::to_string(max_body_) + " bytes");
-            hash(data + i, take);
-            i += take;
-            remaining_ -= take;
-            if (remaining_ == 0) chunk_ = Chunk::DataEnd;
-            continue;
-        }
-        // Size lines, the CRLF after data, and trailers are line-based.
-        head_ += data[i++];
-        if (head_.size() > 1024) return fail("malformed chunked encoding");
-        if (head_.size() < 2 || head_.compare(head_.size() - 2, 2, "\r\n") != 0) continue;
-        std::string line = head_.substr(0, head_.size() - 2);
-        head_.clear();
-        if (chunk_ == Chunk::DataEnd) {
-            if (!line.empty()) return fail("malformed chunked encoding");
-            chunk_ = Chunk::Size;
-        } else if (chunk_ == Chunk::Size) {
-            std::string hex = trim(line.substr(0, line.find(';')));
-            size_t len = 0;
-            auto [q, err] = std::from_chars(hex.data(), hex.data() + hex.size(), len, 16);
-            if (hex.empty() || err != std::errc() || q != hex.data() + hex.size()) return fail("malformed chunk size");
-            if (len == 0) {
-                chunk_ = Chunk::Trailer;
-            } else {
-                remaining_ = len;
-                chunk_ = Chunk::Data;
-            }
-        } else if (line.empty()) {  // Trailer section ends with an empty line
-            state_ = State::Done;
-        }
+    bool has_body = status_ / 100 != 1 && status_ != 204 && status_ != 304;
+    if (impl_->md5 && until_ == Until::End && has_body && p.content_length() && *p.content_length() > max_body_) {
+        fail("body larger than " + std::to_string(max_body_) + " bytes");
+        return true;
     }
+    return false;
+}
+
+HttpResponseParser::State HttpResponseParser::on_progress() {
+    auto& p = impl_->parser;
+    if (!p.is_header_done() || head_refused()) return state_;
+    if (p.is_done() || until_ == Until::Header) return state_ = State::Done;
     return state_;
 }
 
 HttpResponseParser::State HttpResponseParser::eof() {
     if (state_ != State::NeedMore) return state_;
-    if (!headers_done_) return fail(head_.empty() ? "connection closed without a response" : "truncated response headers");
-    if (mode_ == Body::UntilClose) return state_ = State::Done;
-    return fail("connection closed in the middle of the body");
+    auto& p = impl_->parser;
+    if (!p.is_header_done()) {
+        if (bad_status_line_ || refuses_status_line(first_line_)) return fail_status_line();
+        return fail(impl_->pending.empty() ? "connection closed without a response" : "truncated response headers");
+    }
+    error_code ec;
+    p.put_eof(ec);
+    if (ec) return fail("connection closed in the middle of the body");
+    return on_progress();
 }
 
 std::string HttpResponseParser::body_md5_hex() const {
-    if (!md5_) return {};
-    if (digest_hex_.empty()) {
+    if (!impl_->md5) return {};
+    if (impl_->digest_hex.empty()) {
         unsigned char out[EVP_MAX_MD_SIZE];
         unsigned int len = 0;
         EVP_MD_CTX* copy = EVP_MD_CTX_new();
-        EVP_MD_CTX_copy_ex(copy, md5_->ctx);
+        EVP_MD_CTX_copy_ex(copy, impl_->md5);
         EVP_DigestFinal_ex(copy, out, &len);
         EVP_MD_CTX_free(copy);
         static const char* hex = "0123456789abcdef";
@@ -205,9 +246,9 @@ std::string HttpResponseParser::body_md5_hex() const {
             s += hex[out[i] >> 4];
             s += hex[out[i] & 15];
         }
-        digest_hex_ = s;
+        impl_->digest_hex = s;
     }
-    return digest_hex_;
+    return impl_->digest_hex;
 }
 
 }  // namespace healthcheck

@@ -1,8 +1,9 @@
 #pragma once
-// Incremental HTTP/1.x response reading for HTTP_GET/SSL_GET: the status line, headers, and the body through
-// Content-Length, chunked encoding or connection close, read to its end; hashed with MD5 when a digest is
-// wanted (as keepalived's `digest` expects), else counted and dropped. Nothing is kept but the headers (capped)
-// and the hash, so a hostile server cannot exhaust memory; a body that never ends is the caller's timeout.
+// HTTP/1.x response reading for HTTP_GET/SSL_GET, care's probe and the drill, on Boost.Beast's parser:
+// bytes go in as a peer sends them, the status (and, for a digest, the body's MD5 as keepalived's
+// `digest` expects) come out. The body is read to its end but never kept: it is hashed or dropped, the
+// headers are capped, so a hostile server cannot exhaust memory; a body that never ends is the caller's
+// timeout.
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -22,9 +23,11 @@ struct StatusCodes {
 class HttpResponseParser {
 public:
     enum class State { NeedMore, Done, Error };
+    // Header: done once the headers are in (lvscare judges the status alone, as Go's client does).
+    enum class Until { End, Header };
 
     // want_body: hash the body for a digest; at most max_body bytes of it then.
-    explicit HttpResponseParser(bool want_body, size_t max_body = 1 << 20);
+    explicit HttpResponseParser(bool want_body, size_t max_body = 1 << 20, Until until = Until::End);
     ~HttpResponseParser();
     HttpResponseParser(const HttpResponseParser&) = delete;
     HttpResponseParser& operator=(const HttpResponseParser&) = delete;
@@ -35,32 +38,25 @@ public:
 
     int status() const { return status_; }
     const std::string& error() const { return error_; }
+    std::string first_line() const;  // the status line as received (up to 1 KiB), for errors
     std::string body_md5_hex() const;  // valid once Done with want_body
-    size_t body_size() const { return body_size_; }  // body bytes read so far; with want_body never above max_body
 
 private:
+    struct Impl;
     State fail(std::string why);
-    State parse_headers();
-    State body(const char* data, size_t n);
-    void hash(const char* data, size_t n);
-    bool over_limit(size_t more) const;
+    State fail_status_line();
+    State on_progress();
+    bool head_refused();
 
-    enum class Body { None, Length, Chunked, UntilClose };
-    enum class Chunk { Size, Data, DataEnd, Trailer };
-    bool want_body_;
+    std::unique_ptr<Impl> impl_;
     size_t max_body_;
+    Until until_;
     State state_ = State::NeedMore;
-    std::string head_;  // header bytes until the blank line, then chunk lines
-    bool headers_done_ = false;
     int status_ = 0;
     std::string error_;
-    Body mode_ = Body::None;
-    Chunk chunk_ = Chunk::Size;
-    size_t remaining_ = 0;
-    size_t body_size_ = 0;
-    struct Md5;
-    std::unique_ptr<Md5> md5_;
-    mutable std::string digest_hex_;  // computed once, on first request
+    std::string first_line_;        // the stream's first bytes, through the first LF
+    bool first_line_done_ = false;
+    bool bad_status_line_ = false;  // decided, reported once the line is whole
 };
 
 }  // namespace healthcheck

@@ -1,6 +1,7 @@
 #pragma once
 // lvscare's HTTP(S) health probe (plus a plain TCP connect), all real servers probed at once on the care
-// io_context, each bounded by a deadline so one hung master never delays the round.
+// io_context, each bounded by a deadline so one hung master never delays the round. The exchange is
+// healthcheck's (HttpExchange); care keeps lvscare's request, wording and verdicts.
 #include <chrono>
 #include <functional>
 #include <map>
@@ -36,8 +37,5 @@ private:
 
 // The request bytes a probe sends.
 std::string build_request(const ProbeSettings& s, const Endpoint& target);
-
-// Health from a response head: status < 400, or listed in --health-status. nullopt if it is not HTTP.
-std::optional<int> parse_status_line(std::string_view head);
 
 }  // namespace director::care

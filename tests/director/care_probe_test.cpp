@@ -184,11 +184,36 @@ TEST(CareProbe, TcpSchemeOnlyConnects) {
     EXPECT_NE(r[dead].error.find("connection refused"), std::string::npos);
 }
 
+// A listener that answers one connection with `reply`, then closes it.
+ProbeResult probe_reply(const std::string& reply) {
+    asio::io_context io;
+    tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    Endpoint target{*parse_ipv4("127.0.0.1"), a.local_endpoint().port()};
+    std::thread t([&] {
+        tcp::socket s(io);
+        a.accept(s);
+        asio::streambuf req;
+        boost::system::error_code ec;
+        asio::read_until(s, req, "\r\n\r\n", ec);
+        asio::write(s, asio::buffer(reply), ec);
+    });
+    auto r = probe(http(), {target});
+    t.join();
+    return r[target];
+}
+
 TEST(CareProbe, StatusLineParsing) {
-    EXPECT_EQ(parse_status_line("HTTP/1.1 200 OK\r\n"), 200);
-    EXPECT_EQ(parse_status_line("HTTP/1.0 404 Not Found\r\n"), 404);
-    EXPECT_FALSE(parse_status_line("SSH-2.0-OpenSSH\r\n"));
-    EXPECT_FALSE(parse_status_line("HTTP/1.1 2x0 OK\r\n"));
+    EXPECT_TRUE(probe_reply("HTTP/1.1 200 OK\r\n\r\n").healthy);
+    auto not_found = probe_reply("HTTP/1.0 404 Not Found\r\n\r\n");
+    EXPECT_EQ(not_found.error, "unexpected status code 404");
+    auto ssh = probe_reply("SSH-2.0-OpenSSH\r\n");
+    EXPECT_FALSE(ssh.healthy);
+    EXPECT_NE(ssh.error.find("\": malformed HTTP response \"SSH-2.0-OpenSSH\""), std::string::npos) << ssh.error;
+    auto digits = probe_reply("HTTP/1.1 2x0 OK\r\n\r\n");
+    EXPECT_FALSE(digits.healthy);
+    EXPECT_NE(digits.error.find("malformed HTTP response \"HTTP/1.1 2x0 OK\""), std::string::npos) << digits.error;
+    auto closed = probe_reply("");
+    EXPECT_NE(closed.error.find("\": EOF"), std::string::npos) << closed.error;
 }
 
 TEST(CareLoop, HangingMasterGoesWeightZeroThenAwayWithoutStretchingRounds) {

@@ -193,19 +193,6 @@ TEST_F(HttpCheck, EndlessBodyFailsByTheTimeoutEvenWithoutADigest) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
 }
 
-TEST(HttpResponse, WithoutADigestTheBodyIsStillReadToItsEnd) {
-    HttpResponseParser p(false);
-    const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab";
-    EXPECT_EQ(p.feed(head.data(), head.size()), HttpResponseParser::State::NeedMore);
-    EXPECT_EQ(p.feed("cde", 3), HttpResponseParser::State::Done);
-    EXPECT_EQ(p.body_size(), 5u);
-    EXPECT_EQ(p.body_md5_hex(), "") << "nothing hashed without a digest";
-    HttpResponseParser big(false, 4);
-    const std::string large = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
-    EXPECT_EQ(big.feed(large.data(), large.size()), HttpResponseParser::State::NeedMore)
-        << "the digest's size cap does not apply to a body that is only drained";
-}
-
 TEST_F(HttpCheck, ConnectTimeoutAppliesWhenNothingAnswersTheSyn) {
     // A listener whose accept queue is full drops new SYNs, so the connect phase hangs.
     ip::tcp::acceptor full(io);

@@ -1,0 +1,108 @@
+#include "healthcheck/http_exchange.hpp"
+
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/write.hpp>
+
+namespace healthcheck {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using boost::system::error_code;
+
+HttpExchange::HttpExchange(asio::io_context& io, Options o, Done done)
+    : opts_(std::move(o)), done_(std::move(done)), sock_(io), parser_(opts_.digest, opts_.max_body, opts_.until) {}
+
+std::shared_ptr<HttpExchange> HttpExchange::start(asio::io_context& io, Options o, Done done) {
+    auto x = std::make_shared<HttpExchange>(io, std::move(o), std::move(done));
+    x->run();
+    return x;
+}
+
+void HttpExchange::abort() {
+    finished_ = true;
+    release();
+    close();
+}
+
+// The callbacks usually hold their owner; dropping them once finished breaks that cycle.
+void HttpExchange::release() {
+    done_ = nullptr;
+    opts_.on_phase = nullptr;
+    opts_.prepare_tls = nullptr;
+}
+
+void HttpExchange::close() {
+    error_code ignored;
+    sock_.close(ignored);
+}
+
+void HttpExchange::phase(const char* name) {
+    if (opts_.on_phase) opts_.on_phase(name);
+}
+
+void HttpExchange::finish(Failure f, error_code ec) {
+    if (finished_) return;
+    finished_ = true;
+    Done done = std::move(done_);
+    release();
+    done(Outcome{f, socket_error_, ec, &parser_, tls_ ? &*tls_ : nullptr});
+    close();
+}
+
+void HttpExchange::run() {
+    if (auto err = open_and_bind(sock_, opts_.tcp)) {
+        socket_error_ = *err;
+        return finish(Failure::Socket);
+    }
+    phase("connect");
+    sock_.async_connect(opts_.tcp.endpoint, [x = shared_from_this()](const error_code& ec) {
+        if (x->finished_) return;
+        if (ec) return x->finish(Failure::Connect, ec);
+        if (x->opts_.connect_only) return x->finish(Failure::None);
+        if (x->opts_.tls) x->handshake();
+        else x->send();
+    });
+}
+
+void HttpExchange::handshake() {
+    tls_.emplace(sock_, *opts_.tls);
+    if (opts_.prepare_tls) opts_.prepare_tls(*tls_);
+    phase("tls handshake");
+    tls_->async_handshake(ssl::stream_base::client, [x = shared_from_this()](const error_code& ec) {
+        if (x->finished_) return;
+        if (ec) return x->finish(Failure::TlsHandshake, ec);
+        x->send();
+    });
+}
+
+void HttpExchange::send() {
+    phase("write request");
+    auto h = [x = shared_from_this()](const error_code& ec, size_t) {
+        if (x->finished_) return;
+        if (ec) return x->finish(Failure::Write, ec);
+        x->phase("read response");
+        x->read();
+    };
+    if (tls_) asio::async_write(*tls_, asio::buffer(opts_.request), h);
+    else asio::async_write(sock_, asio::buffer(opts_.request), h);
+}
+
+void HttpExchange::read() {
+    auto h = [x = shared_from_this()](const error_code& ec, size_t n) {
+        using S = HttpResponseParser::State;
+        if (x->finished_) return;
+        S st = S::NeedMore;
+        if (n > 0) st = x->parser_.feed(x->buf_.data(), n);
+        if (st == S::NeedMore && ec) {
+            if (ec != asio::error::eof && ec != ssl::error::stream_truncated) return x->finish(Failure::Read, ec);
+            st = x->parser_.eof();
+        }
+        if (st == S::Error) return x->finish(Failure::Response, ec);
+        if (st == S::Done) return x->finish(Failure::None);
+        x->read();
+    };
+    if (tls_) tls_->async_read_some(asio::buffer(buf_), h);
+    else sock_.async_read_some(asio::buffer(buf_), h);
+}
+
+}  // namespace healthcheck
