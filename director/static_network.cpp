@@ -26,8 +26,8 @@ void add_each(const std::vector<Conf>& confs, std::vector<Spec>& held, vrrp::Rou
               const std::function<void(const std::string&)>& failed) {
     for (const auto& c : confs) {
         if (contains(held, c.spec)) continue;
-        if (auto err = kernel.add(c.spec); !err.empty()) {
-            failed(std::string("adding ") + kind + " " + vrrp::describe(c.spec) + " (" + c.where.str() + "): " + err);
+        if (auto err = kernel.add(c.spec)) {
+            failed(std::string("adding ") + kind + " " + vrrp::describe(c.spec) + " (" + c.where.str() + "): " + *err);
             continue;
         }
         held.push_back(c.spec);
@@ -44,8 +44,8 @@ void remove_each(std::vector<Spec>& held, vrrp::RouteManager& kernel, const char
             ++it;
             continue;
         }
-        if (auto err = kernel.remove(*it); !err.empty()) {
-            failed(std::string("removing ") + kind + " " + vrrp::describe(*it) + ": " + err);
+        if (auto err = kernel.remove(*it)) {
+            failed(std::string("removing ") + kind + " " + vrrp::describe(*it) + ": " + *err);
             ++it;
             continue;
         }

@@ -9,29 +9,21 @@
 #include <memory>
 
 #include "host/ipv4.hpp"
+#include "host/nl_ptr.hpp"
 #include "host/rtnl_reply.hpp"
 
 namespace host {
 
 namespace {
 
-struct AddrPut {
-    void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
-};
-struct NlAddrPut {
-    void operator()(nl_addr* a) const { nl_addr_put(a); }
-};
-struct CacheFree {
-    void operator()(nl_cache* c) const { nl_cache_free(c); }
-};
-using Addr = std::unique_ptr<rtnl_addr, AddrPut>;
+using Addr = nl::Ptr<rtnl_addr>;
 
 std::string text(const Ipv4Address& a) { return format_ipv4(a.address) + "/" + std::to_string(a.prefix); }
 
 Addr request(const Ipv4Address& a) {
     Addr addr(rtnl_addr_alloc());
     uint32_t be = htonl(a.address);
-    std::unique_ptr<nl_addr, NlAddrPut> local(nl_addr_build(AF_INET, &be, sizeof be));
+    nl::Ptr<nl_addr> local(nl_addr_build(AF_INET, &be, sizeof be));
     if (!addr || !local) throw NetlinkError("address " + text(a), -NLE_NOMEM);
     nl_addr_set_prefixlen(local.get(), a.prefix);
     rtnl_addr_set_ifindex(addr.get(), a.ifindex);
@@ -82,7 +74,7 @@ bool Rtnl::remove_address(const Ipv4Address& a) {
 bool Rtnl::has_address(const Ipv4Address& a) {
     nl_cache* raw = nullptr;
     if (int err = rtnl_addr_alloc_cache(sock_, &raw); err < 0) throw NetlinkError("list addresses", err);
-    std::unique_ptr<nl_cache, CacheFree> cache(raw);
+    nl::Ptr<nl_cache> cache(raw);
     uint32_t want = htonl(a.address);
     for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
         auto f = rtnl::address_facts(reinterpret_cast<rtnl_addr*>(o));

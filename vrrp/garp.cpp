@@ -42,12 +42,12 @@ GarpSender::~GarpSender() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-std::string GarpSender::send(const std::string& ifname, uint32_t ip, int count) {
+Failure GarpSender::send(const std::string& ifname, uint32_t ip, int count) {
     if (interval_.count() == 0) return send_now(ifname, ip, count);
     if (!read_link(ifname)) return "no interface " + ifname;
     queue_.push_back({ifname, ip, count});
     if (!pumping_) pump();
-    return "";
+    return std::nullopt;
 }
 
 void GarpSender::cancel() {
@@ -63,8 +63,8 @@ void GarpSender::pump() {
     }
     pumping_ = true;
     Pending& p = queue_.front();
-    if (auto err = send_now(p.ifname, p.ip, 1); !err.empty()) {
-        if (on_error) on_error(err);
+    if (auto err = send_now(p.ifname, p.ip, 1)) {
+        if (on_error) on_error(*err);
         queue_.pop_front();  // the rest of this burst would fail the same way
     } else if (--p.left <= 0) {
         queue_.pop_front();
@@ -79,7 +79,7 @@ void GarpSender::pump() {
     });
 }
 
-std::string GarpSender::send_now(const std::string& ifname, uint32_t ip, int count) {
+Failure GarpSender::send_now(const std::string& ifname, uint32_t ip, int count) {
     if (fd_ < 0) {
         fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ARP));
         if (fd_ < 0) return std::string("AF_PACKET socket: ") + std::strerror(errno);
@@ -98,7 +98,7 @@ std::string GarpSender::send_now(const std::string& ifname, uint32_t ip, int cou
             return std::string("sendto: ") + std::strerror(errno);
         ++sent_;
     }
-    return "";
+    return std::nullopt;
 }
 
 }  // namespace vrrp

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "vrrp/failure.hpp"
+
 namespace vrrp {
 
 // The 42-byte Ethernet frame (no FCS). Pure, for unit tests.
@@ -27,7 +29,7 @@ public:
     void set_interval(std::chrono::microseconds interval) { interval_ = interval; }
     // Sends (or queues) `count` copies for `ip` on `ifname`. Returns "" or why it cannot; a paced frame that
     // fails later is reported through on_error.
-    std::string send(const std::string& ifname, uint32_t ip, int count);
+    Failure send(const std::string& ifname, uint32_t ip, int count);
     // Drops what is still queued (the VIPs are gone: announcing them would pull traffic to a backup).
     void cancel();
     uint64_t sent() const { return sent_; }
@@ -39,7 +41,7 @@ private:
         uint32_t ip;
         int left;
     };
-    std::string send_now(const std::string& ifname, uint32_t ip, int count);
+    Failure send_now(const std::string& ifname, uint32_t ip, int count);
     void pump();
 
     int fd_ = -1;

@@ -91,8 +91,8 @@ void Instance::update(InstanceConfig next) {
 
     for (const auto& v : removed) {
         if (v.address == primary_ip_ || !held_.count(v.address)) continue;
-        if (auto err = os_->remove_vip(v); !err.empty()) {
-            error("removing " + describe_vip(v) + ": " + err);
+        if (auto err = os_->remove_vip(v)) {
+            error("removing " + describe_vip(v) + ": " + *err);
         } else {
             held_.erase(v.address);
             spdlog::info("VRRP_Instance({}) removed VIP {} (reload)", cfg_.machine.name, describe_vip(v));
@@ -100,14 +100,14 @@ void Instance::update(InstanceConfig next) {
     }
     if (sm_->state() == State::Master) {
         for (const auto& v : added) {
-            if (auto err = os_->add_vip(v); !err.empty()) {
-                error("adding " + describe_vip(v) + ": " + err);
+            if (auto err = os_->add_vip(v)) {
+                error("adding " + describe_vip(v) + ": " + *err);
                 continue;
             }
             held_.insert(v.address);
             spdlog::info("VRRP_Instance({}) added VIP {} (reload)", cfg_.machine.name, describe_vip(v));
-            if (auto err = os_->send_garp(v.dev, v.address, cfg_.machine.garp_master_repeat); !err.empty())
-                error("gratuitous ARP for " + host::format_ipv4(v.address) + ": " + err);
+            if (auto err = os_->send_garp(v.dev, v.address, cfg_.machine.garp_master_repeat))
+                error("gratuitous ARP for " + host::format_ipv4(v.address) + ": " + *err);
             else
                 spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.machine.name,
                              cfg_.machine.garp_master_repeat, host::format_ipv4(v.address), v.dev);
@@ -177,8 +177,8 @@ bool Instance::try_open_socket() {
     if (!link || primary_ip_ == 0) return false;
     SocketSpec spec{cfg_.interface, link->ifindex, primary_ip_, cfg_.unicast, cfg_.peers};
     socket_ = os_->socket(spec);
-    if (auto err = socket_->open([this](std::span<const uint8_t> p) { on_packet(p); }); !err.empty()) {
-        error("cannot open VRRP socket on " + cfg_.interface + ": " + err);
+    if (auto err = socket_->open([this](std::span<const uint8_t> p) { on_packet(p); })) {
+        error("cannot open VRRP socket on " + cfg_.interface + ": " + *err);
         socket_.reset();
         return false;
     }
@@ -196,8 +196,8 @@ void Instance::start() {
     // the election (an address owner's VIP is its real address and stays).
     for (const auto& v : cfg_.vips) {
         if (v.address == primary_ip_) continue;
-        if (auto err = os_->remove_vip(v); !err.empty())
-            spdlog::warn("VRRP_Instance({}) removing stale {}: {}", cfg_.machine.name, host::format_ipv4(v.address), err);
+        if (auto err = os_->remove_vip(v))
+            spdlog::warn("VRRP_Instance({}) removing stale {}: {}", cfg_.machine.name, host::format_ipv4(v.address), *err);
     }
     routes_.drop_stale(cfg_.virtual_routes, cfg_.virtual_rules);
 
@@ -331,8 +331,8 @@ void Instance::run(const Actions& actions) {
                 ad.auth_data = auth_data_;
                 ad.adver_int = static_cast<uint8_t>(cfg_.machine.adver_int_s);
                 ad.addresses = expect_.addresses;
-                if (auto err = socket_->send(encode(ad)); !err.empty()) {
-                    error("sending advert: " + err);
+                if (auto err = socket_->send(encode(ad))) {
+                    error("sending advert: " + *err);
                     break;
                 }
                 ++adverts_sent_;
@@ -341,8 +341,8 @@ void Instance::run(const Actions& actions) {
             }
             case Action::Kind::AddVips:
                 for (const auto& v : cfg_.vips) {
-                    if (auto err = os_->add_vip(v); !err.empty()) {
-                        error("adding " + describe_vip(v) + ": " + err);
+                    if (auto err = os_->add_vip(v)) {
+                        error("adding " + describe_vip(v) + ": " + *err);
                     } else if (held_.insert(v.address).second) {
                         // Operators grep for these lines to see when and where the VIP moved.
                         spdlog::info("VRRP_Instance({}) added VIP {}", cfg_.machine.name, describe_vip(v));
@@ -355,8 +355,8 @@ void Instance::run(const Actions& actions) {
                 routes_.release(cfg_.virtual_routes, cfg_.virtual_rules, [this](const std::string& e) { error(e); });
                 for (const auto& v : cfg_.vips) {
                     if (v.address == primary_ip_) continue;
-                    if (auto err = os_->remove_vip(v); !err.empty()) {
-                        error("removing " + describe_vip(v) + ": " + err);
+                    if (auto err = os_->remove_vip(v)) {
+                        error("removing " + describe_vip(v) + ": " + *err);
                     } else if (held_.erase(v.address) > 0) {
                         spdlog::info("VRRP_Instance({}) removed VIP {}", cfg_.machine.name, describe_vip(v));
                     }
@@ -364,8 +364,8 @@ void Instance::run(const Actions& actions) {
                 break;
             case Action::Kind::SendGarp:
                 for (const auto& v : cfg_.vips) {
-                    if (auto err = os_->send_garp(v.dev, v.address, a.count); !err.empty())
-                        error("gratuitous ARP for " + host::format_ipv4(v.address) + ": " + err);
+                    if (auto err = os_->send_garp(v.dev, v.address, a.count))
+                        error("gratuitous ARP for " + host::format_ipv4(v.address) + ": " + *err);
                     else
                         spdlog::info("VRRP_Instance({}) sent {} gratuitous ARP(s) for {} on {}", cfg_.machine.name, a.count,
                                      host::format_ipv4(v.address), v.dev);

@@ -11,8 +11,8 @@ namespace {
 class SystemSocket final : public AdvertSocket {
 public:
     SystemSocket(boost::asio::io_context& io, SocketSpec spec) : socket_(io, std::move(spec)) {}
-    std::string open(Handler on_packet) override { return socket_.open(std::move(on_packet)); }
-    std::string send(const std::vector<uint8_t>& payload) override { return socket_.send(payload); }
+    Failure open(Handler on_packet) override { return socket_.open(std::move(on_packet)); }
+    Failure send(const std::vector<uint8_t>& payload) override { return socket_.send(payload); }
     void close() override { socket_.close(); }
     bool is_open() const override { return socket_.is_open(); }
 
@@ -48,11 +48,11 @@ public:
         return std::make_unique<SystemSocket>(io_, spec);
     }
 
-    std::string add_vip(const VipSpec& v) override { return vips_.add(v); }
-    std::string remove_vip(const VipSpec& v) override { return vips_.remove(v); }
+    Failure add_vip(const VipSpec& v) override { return vips_.add(v); }
+    Failure remove_vip(const VipSpec& v) override { return vips_.remove(v); }
 
     void set_garp_interval(Duration interval) override { garp_.set_interval(interval); }
-    std::string send_garp(const std::string& ifname, uint32_t ip, int count) override {
+    Failure send_garp(const std::string& ifname, uint32_t ip, int count) override {
         return garp_.send(ifname, ip, count);
     }
     void cancel_garp() override { garp_.cancel(); }

@@ -29,9 +29,9 @@ public:
     using Handler = VrrpSocket::Handler;
     virtual ~AdvertSocket() = default;
     // "" or why the socket could not be set up; `on_packet` gets each received IPv4 packet.
-    virtual std::string open(Handler on_packet) = 0;
+    virtual Failure open(Handler on_packet) = 0;
     // Sends one VRRP payload; "" or the error.
-    virtual std::string send(const std::vector<uint8_t>& payload) = 0;
+    virtual Failure send(const std::vector<uint8_t>& payload) = 0;
     virtual void close() = 0;
     virtual bool is_open() const = 0;
 };
@@ -57,12 +57,12 @@ public:
     virtual std::unique_ptr<AdvertSocket> socket(const SocketSpec& spec) = 0;
 
     // VipManager: "" or why; adding a present address and removing an absent one succeed.
-    virtual std::string add_vip(const VipSpec& v) = 0;
-    virtual std::string remove_vip(const VipSpec& v) = 0;
+    virtual Failure add_vip(const VipSpec& v) = 0;
+    virtual Failure remove_vip(const VipSpec& v) = 0;
 
     // GarpSender.
     virtual void set_garp_interval(Duration interval) = 0;
-    virtual std::string send_garp(const std::string& ifname, uint32_t ip, int count) = 0;
+    virtual Failure send_garp(const std::string& ifname, uint32_t ip, int count) = 0;
     virtual void cancel_garp() = 0;
     virtual uint64_t garps_sent() const = 0;
     // A paced gratuitous ARP failed after send_garp() had returned.

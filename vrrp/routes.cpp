@@ -14,6 +14,8 @@
 #include <cstring>
 #include <memory>
 
+#include "host/nl_ptr.hpp"
+
 namespace vrrp {
 
 namespace {
@@ -25,10 +27,7 @@ int remember_errno(sockaddr_nl*, nlmsgerr* e, void* arg) {
     return NL_STOP;
 }
 
-struct AddrPut {
-    void operator()(nl_addr* a) const { nl_addr_put(a); }
-};
-using Addr = std::unique_ptr<nl_addr, AddrPut>;
+using Addr = host::nl::Ptr<nl_addr>;
 
 Addr ipv4(uint32_t host_order, int prefix) {
     uint32_t be = htonl(host_order);
@@ -50,18 +49,7 @@ uint8_t kernel_type(RouteSpec::Type t) {
     return RTN_UNICAST;
 }
 
-struct RoutePut {
-    void operator()(rtnl_route* r) const { rtnl_route_put(r); }
-};
-struct RulePut {
-    void operator()(rtnl_rule* r) const { rtnl_rule_put(r); }
-};
-struct AddrObjPut {
-    void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
-};
-struct CachePut {
-    void operator()(nl_cache* c) const { nl_cache_free(c); }
-};
+
 
 // Host-order address and prefix of an nl_addr, or nullopt-like (false) when it carries none.
 bool read_ipv4(nl_addr* a, uint32_t& addr, int& prefix) {
@@ -103,11 +91,11 @@ std::string RouteManager::reason(int nl_err) const {
     return nl_geterror(nl_err);
 }
 
-std::string RouteManager::add(const AddressSpec& a) {
+Failure RouteManager::add(const AddressSpec& a) {
     if (!sock_) return "cannot open a NETLINK_ROUTE socket";
     int ifindex = ifindex_of(a.dev);
     if (ifindex == 0) return "no interface " + a.dev;
-    std::unique_ptr<rtnl_addr, AddrObjPut> obj(rtnl_addr_alloc());
+    host::nl::Ptr<rtnl_addr> obj(rtnl_addr_alloc());
     Addr local = ipv4(a.address, a.prefix);
     if (!obj || !local) return "out of memory";
     rtnl_addr_set_family(obj.get(), AF_INET);
@@ -122,11 +110,11 @@ std::string RouteManager::add(const AddressSpec& a) {
     return request([&] { return rtnl_addr_add(sock_, obj.get(), 0); }, {EEXIST});
 }
 
-std::string RouteManager::remove(const AddressSpec& a) {
+Failure RouteManager::remove(const AddressSpec& a) {
     if (!sock_) return "cannot open a NETLINK_ROUTE socket";
     int ifindex = ifindex_of(a.dev);
-    if (ifindex == 0) return "";  // the interface went, and its addresses with it
-    std::unique_ptr<rtnl_addr, AddrObjPut> obj(rtnl_addr_alloc());
+    if (ifindex == 0) return std::nullopt;  // the interface went, and its addresses with it
+    host::nl::Ptr<rtnl_addr> obj(rtnl_addr_alloc());
     Addr local = ipv4(a.address, a.prefix);
     if (!obj || !local) return "out of memory";
     rtnl_addr_set_family(obj.get(), AF_INET);
@@ -141,8 +129,8 @@ namespace {
 
 // The route as the kernel is asked for it; the same object for add and delete, so a delete names exactly
 // what the add created (type, scope and protocol are all part of the kernel's match).
-std::unique_ptr<rtnl_route, RoutePut> build_route(const RouteSpec& r, std::string& err) {
-    std::unique_ptr<rtnl_route, RoutePut> rt(rtnl_route_alloc());
+host::nl::Ptr<rtnl_route> build_route(const RouteSpec& r, std::string& err) {
+    host::nl::Ptr<rtnl_route> rt(rtnl_route_alloc());
     Addr dst = ipv4(r.dst, r.prefix);
     if (!rt || !dst) {
         err = "out of memory";
@@ -181,16 +169,16 @@ std::unique_ptr<rtnl_route, RoutePut> build_route(const RouteSpec& r, std::strin
 
 }  // namespace
 
-std::string RouteManager::request(const std::function<int()>& send, std::initializer_list<int> fine) {
+Failure RouteManager::request(const std::function<int()>& send, std::initializer_list<int> fine) {
     kernel_errno_ = 0;
     int err = send();
-    if (err == 0) return "";
+    if (err == 0) return std::nullopt;
     for (int e : fine)
-        if (kernel_errno_ == e) return "";
+        if (kernel_errno_ == e) return std::nullopt;
     return reason(err);
 }
 
-std::string RouteManager::add(const RouteSpec& r) {
+Failure RouteManager::add(const RouteSpec& r) {
     if (!sock_) return "cannot open a NETLINK_ROUTE socket";
     if (!r.dev.empty() && ifindex_of(r.dev) == 0) return "no interface " + r.dev;
     std::string why;
@@ -201,9 +189,9 @@ std::string RouteManager::add(const RouteSpec& r) {
     return request([&] { return rtnl_route_add(sock_, rt.get(), NLM_F_CREATE); }, {EEXIST});
 }
 
-std::string RouteManager::remove(const RouteSpec& r) {
+Failure RouteManager::remove(const RouteSpec& r) {
     if (!sock_) return "cannot open a NETLINK_ROUTE socket";
-    if (!r.dev.empty() && ifindex_of(r.dev) == 0) return "";  // went with its interface
+    if (!r.dev.empty() && ifindex_of(r.dev) == 0) return std::nullopt;  // went with its interface
     std::string why;
     auto rt = build_route(r, why);
     if (!rt) return why;
@@ -212,8 +200,8 @@ std::string RouteManager::remove(const RouteSpec& r) {
 
 namespace {
 
-std::unique_ptr<rtnl_rule, RulePut> build_rule(const RuleSpec& r, std::string& err) {
-    std::unique_ptr<rtnl_rule, RulePut> rule(rtnl_rule_alloc());
+host::nl::Ptr<rtnl_rule> build_rule(const RuleSpec& r, std::string& err) {
+    host::nl::Ptr<rtnl_rule> rule(rtnl_rule_alloc());
     if (!rule) {
         err = "out of memory";
         return nullptr;
@@ -244,7 +232,7 @@ bool RouteManager::find_rule(const RuleSpec& r, uint32_t& priority, std::string&
         err = "listing rules: " + reason(e);
         return false;
     }
-    std::unique_ptr<nl_cache, CachePut> cache(raw);
+    host::nl::Ptr<nl_cache> cache(raw);
     // The kernel stores a mark without a mask with mask 0xffffffff.
     uint32_t want_mark = r.fwmark.value_or(0);
     uint32_t want_mask = r.fwmark ? r.fwmask.value_or(0xffffffff) : 0;
@@ -266,11 +254,11 @@ bool RouteManager::find_rule(const RuleSpec& r, uint32_t& priority, std::string&
 
 // Rules are looked up first: the kernel accepts a second identical rule (with another priority when
 // none is written), so "already there" has to be decided here for an add to be idempotent.
-std::string RouteManager::add(const RuleSpec& r) {
+Failure RouteManager::add(const RuleSpec& r) {
     if (!sock_) return "cannot open a NETLINK_ROUTE socket";
     std::string why;
     uint32_t prio = 0;
-    if (find_rule(r, prio, why)) return "";
+    if (find_rule(r, prio, why)) return std::nullopt;
     if (!why.empty()) return why;
     auto rule = build_rule(r, why);
     if (!rule) return why;
@@ -279,20 +267,20 @@ std::string RouteManager::add(const RuleSpec& r) {
 
 // Deleted by the exact priority found: a delete without one would take the first rule that merely
 // matches the given selectors, which may be someone else's.
-std::string RouteManager::remove(const RuleSpec& r) {
+Failure RouteManager::remove(const RuleSpec& r) {
     if (!sock_) return "cannot open a NETLINK_ROUTE socket";
     for (int guard = 0; guard < 64; ++guard) {  // duplicates a killed run may have left, one by one
         std::string why;
         uint32_t prio = 0;
-        if (!find_rule(r, prio, why)) return why;
+        if (!find_rule(r, prio, why)) return why.empty() ? Failure() : Failure(why);  // gone already: done
         RuleSpec exact = r;
         exact.priority = prio;
         auto rule = build_rule(exact, why);
         if (!rule) return why;
         auto err = request([&] { return rtnl_rule_delete(sock_, rule.get(), 0); }, {ENOENT, ESRCH});
-        if (!err.empty()) return err;
+        if (err) return err;
     }
-    return "";
+    return std::nullopt;
 }
 
 }  // namespace vrrp

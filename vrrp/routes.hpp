@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <string>
 
+#include "vrrp/failure.hpp"
 #include "vrrp/route_spec.hpp"
 
 struct nl_sock;
@@ -24,19 +25,19 @@ public:
     RouteManager& operator=(const RouteManager&) = delete;
 
     // Each returns "" on success, else why (the kernel's reason, e.g. "Network is unreachable").
-    std::string add(const AddressSpec& a);
-    std::string remove(const AddressSpec& a);
-    std::string add(const RouteSpec& r);
-    std::string remove(const RouteSpec& r);
-    std::string add(const RuleSpec& r);
-    std::string remove(const RuleSpec& r);
+    Failure add(const AddressSpec& a);
+    Failure remove(const AddressSpec& a);
+    Failure add(const RouteSpec& r);
+    Failure remove(const RouteSpec& r);
+    Failure add(const RuleSpec& r);
+    Failure remove(const RuleSpec& r);
 
 private:
     // The kernel's errno for the last refused request (0 when libnl failed before asking it).
     std::string reason(int nl_err) const;
     // Sends one request (`send` returns libnl's result): "" when it succeeded or the kernel's errno is one of
     // `fine` (already there, already gone), else the reason.
-    std::string request(const std::function<int()>& send, std::initializer_list<int> fine);
+    Failure request(const std::function<int()>& send, std::initializer_list<int> fine);
     // The priority of a rule in the kernel equal to `r` in everything but an unset priority.
     bool find_rule(const RuleSpec& r, uint32_t& priority, std::string& err);
 

@@ -26,7 +26,7 @@ void VrrpSocket::close() {
     if (sd_.is_open()) sd_.close(ec);
 }
 
-std::string VrrpSocket::open(Handler on_packet) {
+Failure VrrpSocket::open(Handler on_packet) {
     on_packet_ = std::move(on_packet);
     int fd = ::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kProtocol);
     if (fd < 0) return sys("socket(AF_INET, SOCK_RAW, 112)");
@@ -60,7 +60,7 @@ std::string VrrpSocket::open(Handler on_packet) {
     }
     sd_.assign(fd);
     wait();
-    return "";
+    return std::nullopt;
 }
 
 void VrrpSocket::wait() {
@@ -76,9 +76,9 @@ void VrrpSocket::wait() {
     });
 }
 
-std::string VrrpSocket::send(const std::vector<uint8_t>& payload) {
+Failure VrrpSocket::send(const std::vector<uint8_t>& payload) {
     if (!sd_.is_open()) return "socket is closed";
-    std::string err;
+    Failure err;
     auto send_to = [&](uint32_t dst) {
         sockaddr_in to{};
         to.sin_family = AF_INET;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "vrrp/failure.hpp"
+
 namespace vrrp {
 
 struct SocketSpec {
@@ -25,9 +27,9 @@ public:
     VrrpSocket(boost::asio::io_context& io, SocketSpec spec);
     ~VrrpSocket();
     // Returns "" or why the socket could not be set up.
-    std::string open(Handler on_packet);
+    Failure open(Handler on_packet);
     // Sends the VRRP payload (the kernel adds the IP header). Returns "" or the last error.
-    std::string send(const std::vector<uint8_t>& payload);
+    Failure send(const std::vector<uint8_t>& payload);
     void close();
     bool is_open() const { return sd_.is_open(); }
 

@@ -14,10 +14,10 @@ VipManager::VipManager() {
 
 VipManager::~VipManager() = default;
 
-std::string VipManager::add(const VipSpec& v) { return change(v, true); }
-std::string VipManager::remove(const VipSpec& v) { return change(v, false); }
+Failure VipManager::add(const VipSpec& v) { return change(v, true); }
+Failure VipManager::remove(const VipSpec& v) { return change(v, false); }
 
-std::string VipManager::change(const VipSpec& v, bool add) {
+Failure VipManager::change(const VipSpec& v, bool add) {
     if (!nl_) return "cannot open a NETLINK_ROUTE socket";
     int ifindex = host::interface_index(v.dev);
     if (ifindex == 0) return "no interface " + v.dev;
@@ -29,7 +29,7 @@ std::string VipManager::change(const VipSpec& v, bool add) {
     } catch (const host::NetlinkError& e) {
         return e.reason();
     }
-    return "";
+    return std::nullopt;
 }
 
 }  // namespace vrrp

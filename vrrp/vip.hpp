@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "vrrp/failure.hpp"
+
 namespace host {
 class Rtnl;
 }
@@ -28,11 +30,11 @@ public:
     VipManager& operator=(const VipManager&) = delete;
 
     // Both return "" on success, else why. Adding a present address and removing an absent one succeed.
-    std::string add(const VipSpec& v);
-    std::string remove(const VipSpec& v);
+    Failure add(const VipSpec& v);
+    Failure remove(const VipSpec& v);
 
 private:
-    std::string change(const VipSpec& v, bool add);
+    Failure change(const VipSpec& v, bool add);
     std::unique_ptr<host::Rtnl> nl_;  // null when the socket could not be opened
 };
 

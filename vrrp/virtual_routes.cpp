@@ -16,7 +16,7 @@ bool contains(const std::vector<T>& v, const T& x) {
 }  // namespace
 
 void VirtualRoutes::add(const RouteSpec& r, const Report& error) {
-    if (auto err = kernel_.add(r); !err.empty()) return error("adding virtual route " + describe(r) + ": " + err);
+    if (auto err = kernel_.add(r)) return error("adding virtual route " + describe(r) + ": " + *err);
     if (contains(routes_held_, r)) return;
     routes_held_.push_back(r);
     // Operators grep for these, as for the VIP lines, to see where the routes went.
@@ -24,19 +24,19 @@ void VirtualRoutes::add(const RouteSpec& r, const Report& error) {
 }
 
 void VirtualRoutes::add(const RuleSpec& r, const Report& error) {
-    if (auto err = kernel_.add(r); !err.empty()) return error("adding virtual rule " + describe(r) + ": " + err);
+    if (auto err = kernel_.add(r)) return error("adding virtual rule " + describe(r) + ": " + *err);
     if (contains(rules_held_, r)) return;
     rules_held_.push_back(r);
     spdlog::info("VRRP_Instance({}) added virtual rule {}", instance_, describe(r));
 }
 
 void VirtualRoutes::remove(const RouteSpec& r, const Report& error) {
-    if (auto err = kernel_.remove(r); !err.empty()) return error("removing virtual route " + describe(r) + ": " + err);
+    if (auto err = kernel_.remove(r)) return error("removing virtual route " + describe(r) + ": " + *err);
     if (std::erase(routes_held_, r) > 0) spdlog::info("VRRP_Instance({}) removed virtual route {}", instance_, describe(r));
 }
 
 void VirtualRoutes::remove(const RuleSpec& r, const Report& error) {
-    if (auto err = kernel_.remove(r); !err.empty()) return error("removing virtual rule " + describe(r) + ": " + err);
+    if (auto err = kernel_.remove(r)) return error("removing virtual rule " + describe(r) + ": " + *err);
     if (std::erase(rules_held_, r) > 0) spdlog::info("VRRP_Instance({}) removed virtual rule {}", instance_, describe(r));
 }
 

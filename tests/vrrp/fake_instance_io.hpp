@@ -62,21 +62,21 @@ public:
 
     std::unique_ptr<AdvertSocket> socket(const SocketSpec&) override { return std::make_unique<Socket>(*this); }
 
-    std::string add_vip(const VipSpec& v) override {
+    Failure add_vip(const VipSpec& v) override {
         if (auto it = add_fails.find(v.address); it != add_fails.end()) return it->second;
         log.push_back("add " + host::format_ipv4(v.address));
-        return "";
+        return std::nullopt;
     }
-    std::string remove_vip(const VipSpec& v) override {
+    Failure remove_vip(const VipSpec& v) override {
         log.push_back("remove " + host::format_ipv4(v.address));
-        return "";
+        return std::nullopt;
     }
 
     void set_garp_interval(Duration) override {}
-    std::string send_garp(const std::string&, uint32_t ip, int count) override {
+    Failure send_garp(const std::string&, uint32_t ip, int count) override {
         log.push_back("garp " + host::format_ipv4(ip) + " x" + std::to_string(count));
         garps_ += static_cast<uint64_t>(count);
-        return "";
+        return std::nullopt;
     }
     void cancel_garp() override { log.push_back("cancel garp"); }
     uint64_t garps_sent() const override { return garps_; }
@@ -90,18 +90,18 @@ private:
     public:
         explicit Socket(FakeInstanceIo& io) : io_(io) {}
         ~Socket() override { io_.socket_open = false; }
-        std::string open(Handler on_packet) override {
+        Failure open(Handler on_packet) override {
             io_.on_packet_ = std::move(on_packet);
             io_.socket_open = true;
-            return "";
+            return std::nullopt;
         }
-        std::string send(const std::vector<uint8_t>& payload) override {
+        Failure send(const std::vector<uint8_t>& payload) override {
             if (!io_.socket_open) return "socket is closed";
             auto d = decode(payload);
             if (!d.advert) return "not an advert";
             io_.log.push_back("advert " + std::to_string(d.advert->priority));
             io_.adverts.push_back(*d.advert);
-            return "";
+            return std::nullopt;
         }
         void close() override { io_.socket_open = false; }
         bool is_open() const override { return io_.socket_open; }
