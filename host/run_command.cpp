@@ -7,10 +7,22 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
 extern char** environ;
 
 namespace host {
+
+namespace {
+
+std::vector<char*> c_args(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    return args;
+}
+
+}  // namespace
 
 CommandResult run_command(const std::vector<std::string>& argv) {
     CommandResult r;
@@ -24,9 +36,7 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
+    auto args = c_args(argv);
     pid_t pid = -1;
     int err = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -48,6 +58,32 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
     while (!r.output.empty() && (r.output.back() == '\n' || r.output.back() == ' ')) r.output.pop_back();
     return r;
+}
+
+pid_t start_detached(const std::vector<std::string>& argv, const std::string& log) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0640);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawnattr_t at;
+    posix_spawnattr_init(&at);
+    // Its own session: it outlives the starting command and a terminal's hang-up.
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+    auto args = c_args(argv);
+    pid_t pid = -1;
+    int err = posix_spawnp(&pid, args[0], &fa, &at, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (err != 0) {
+        std::string cmd;
+        for (const auto& a : argv) {
+            if (!cmd.empty()) cmd += ' ';
+            cmd += a;
+        }
+        throw std::runtime_error("starting " + cmd + ": " + std::strerror(err));
+    }
+    return pid;
 }
 
 }  // namespace host

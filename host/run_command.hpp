@@ -2,6 +2,8 @@
 // Synchronous commands for the director's own tools (iptables, ipset, ip, modprobe): exec the binary with
 // a PATH search, no shell, stdin from /dev/null, stdout and stderr captured together, and wait. Blocks the
 // caller: for short tools on paths that may block; scripts with timeouts use run_process (process.hpp).
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -14,5 +16,10 @@ struct CommandResult {
 };
 
 CommandResult run_command(const std::vector<std::string>& argv);
+
+// Starts argv (PATH search, no shell) in a session of its own, stdin from /dev/null, stdout and stderr
+// appended to `log`, and returns its pid without waiting: for processes that outlive the command that
+// starts them (the lab's daemons). Throws std::runtime_error when it cannot be started.
+pid_t start_detached(const std::vector<std::string>& argv, const std::string& log);
 
 }  // namespace host

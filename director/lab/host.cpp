@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,8 +13,6 @@
 #include <thread>
 
 #include "host/run_command.hpp"
-
-extern char** environ;
 
 namespace director::lab {
 
@@ -72,24 +69,7 @@ std::vector<pid_t> namespace_pids(const std::string& ns) {
 pid_t spawn_in(const std::string& ns, const std::vector<std::string>& argv, const std::filesystem::path& log) {
     std::vector<std::string> full{"ip", "netns", "exec", ns};
     full.insert(full.end(), argv.begin(), argv.end());
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0640);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawnattr_t at;
-    posix_spawnattr_init(&at);
-    // Its own session: the lab's processes outlive this command and a terminal's hang-up.
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
-    std::vector<char*> args;
-    for (const auto& a : full) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = -1;
-    int err = posix_spawnp(&pid, "ip", &fa, &at, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    if (err != 0) throw std::runtime_error("starting " + joined(full) + ": " + std::strerror(err));
-    return pid;
+    return host::start_detached(full, log.string());
 }
 
 bool process_alive(pid_t pid) {
