@@ -70,6 +70,7 @@ vrrp::InstanceConfig to_instance_config(const config::VrrpInstanceConf& in, cons
     c.script_security = policy.secure;
     c.script_user = policy.user;
     c.script_group = policy.group;
+    c.notify_timeout = policy.notify_timeout;
     if (g.lvs_sync_daemon && g.lvs_sync_daemon->vrrp_instance == in.name)
         m.sync_catchup = std::chrono::milliseconds(in.sync_catchup_ms);
     return c;

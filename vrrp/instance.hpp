@@ -57,7 +57,7 @@ struct InstanceConfig {
     std::vector<PeerTtl> peer_ttls;       // unicast_peer ... min_ttl/max_ttl
     Duration garp_interval{0};  // between two gratuitous ARPs
     std::vector<std::string> notify_master, notify_backup, notify_fault, notify_stop, notify;
-    std::chrono::milliseconds notify_timeout{30000};
+    std::chrono::milliseconds notify_timeout{30000};  // killed after this, with its process group
     bool dont_track_primary = false;
     std::vector<TrackInterface> track_interfaces;
     std::vector<TrackScriptRef> track_scripts;

@@ -17,8 +17,6 @@ namespace director::lvs {
 
 using healthcheck::Checker;
 using Millis = std::chrono::milliseconds;
-// notify_up/down and quorum_up/down: a hung script is killed with its process group after this.
-constexpr Millis kNotifyTimeout{60000};
 
 const char* to_string(RsState s) {
     switch (s) {
@@ -438,7 +436,8 @@ private:
             spdlog::error("notify script '{}': unbalanced quotes", line);
             return;
         }
-        auto spec = script_spec(script_policy(cfg_.global), *argv, kNotifyTimeout);
+        auto policy = script_policy(cfg_.global);
+        auto spec = script_spec(policy, *argv, policy.notify_timeout);
         host::run_process(io_, std::move(spec), [line](const host::ProcessResult& r) {
             if (!r.success()) spdlog::warn("notify script '{}': {}", line, r.describe());
         });
