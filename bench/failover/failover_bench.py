@@ -23,28 +23,15 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "netns"))
-from vrrp_harness import VIP, Daemon, Topology, instance_conf, make_workdir, remove_workdir, wait_until  # noqa: E402
+from vrrp_harness import (VIP, Daemon, Topology, add_bench_options, advert_times, bench_workdir,  # noqa: E402
+                          finish_bench, instance_conf, wait_until)
 
 SKEW_B = (256 - 100) / 256.0
 MDI_B = 3 + SKEW_B
 
 
-def holds_vip(host):
-    out = subprocess.run(["ip", "netns", "exec", host.ns, "ip", "-4", "-o", "addr", "show", "dev", "eth0"],
-                         capture_output=True, text=True).stdout
-    return f" {VIP}/" in out
-
-
 def first_advert_from_b_after(capture_path, t_kill):
-    with open(capture_path, errors="replace") as f:
-        for line in f:
-            # "1763778300.123456 IP 198.18.0.2 > 224.0.0.18: VRRPv2, Advertisement, vrid 51, prio 100, ..."
-            parts = line.split()
-            if len(parts) > 4 and parts[2] == "198.18.0.2" and parts[4].startswith("224.0.0.18"):
-                ts = float(parts[0])
-                if ts > t_kill:
-                    return ts
-    return None
+    return next((ts for ts in advert_times(capture_path, "198.18.0.2") if ts > t_kill), None)
 
 
 def drill(topo, wd, kind, sig, rounds, log):
@@ -58,12 +45,12 @@ def drill(topo, wd, kind, sig, rounds, log):
         for r in range(rounds):
             master = Daemon(a, wd, f"{kind}-a-{sig}-{r}", instance_conf(110, "MASTER"), kind).start()
             # a preempts (or wins the first election) after its down interval; b must then release the VIP.
-            wait_until(lambda: holds_vip(a) and not holds_vip(b), 10, f"{kind}: a master, b backup")
+            wait_until(lambda: a.has_address(VIP, "eth0") and not b.has_address(VIP, "eth0"), 10, f"{kind}: a master, b backup")
             # Let a advertise a couple of times so b's down timer was just reset, as in steady state.
             time.sleep(1.5)
             t_kill = time.time()
             master.signal(signal.SIGKILL if sig == "kill9" else signal.SIGTERM)
-            wait_until(lambda: holds_vip(b), 10, f"{kind}: b takes over")
+            wait_until(lambda: b.has_address(VIP, "eth0"), 10, f"{kind}: b takes over")
             ts = wait_until(lambda: first_advert_from_b_after(capture_path, t_kill), 5, "b's advert captured")
             took = ts - t_kill
             times.append(took)
@@ -82,16 +69,10 @@ def drill(topo, wd, kind, sig, rounds, log):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=10)
-    ap.add_argument("--kinds", default="director,keepalived")
-    ap.add_argument("--director", default=None, help="director binary (default: build/bin/director)")
     ap.add_argument("--drills", default="kill9,sigterm")
-    ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, captures)")
+    add_bench_options(ap)
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        sys.exit("needs root (network namespaces)")
-    if args.director:
-        os.environ["DIRECTOR_BIN"] = os.path.abspath(args.director)
-    wd = make_workdir("/tmp/vrrp-bench-")
+    wd = bench_workdir(args, "/tmp/vrrp-bench-", "network namespaces")
     results = []
     try:
         with Topology("vbench") as topo:
@@ -105,10 +86,7 @@ def main():
                     t = drill(topo, wd, kind, sig, args.rounds, sys.stderr)
                     results.append((kind, sig, bound, t))
     finally:
-        if args.keep:
-            sys.stderr.write(f"work directory kept: {wd}\n")
-        else:
-            remove_workdir(wd)
+        finish_bench(args, wd)
     print(f"| peer | drill | rounds | RFC bound (s) | median (s) | worst (s) | worst - bound (ms) |")
     print(f"|---|---|---|---|---|---|---|")
     for kind, sig, bound, t in results:

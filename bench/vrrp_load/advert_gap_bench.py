@@ -22,28 +22,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "netns"))
-from vrrp_harness import VIP, Daemon, Topology, instance_conf, make_workdir, remove_workdir, wait_until  # noqa: E402
+from vrrp_harness import (VIP, Daemon, Topology, add_bench_options, advert_times, bench_workdir,  # noqa: E402
+                          finish_bench, instance_conf, wait_until)
 
 MASTER_IP = "198.18.0.1"
-
-
-def holds_vip(host):
-    out = subprocess.run(["ip", "netns", "exec", host.ns, "ip", "-4", "-o", "addr", "show", "dev", "eth0"],
-                         capture_output=True, text=True).stdout
-    return f" {VIP}/" in out
-
-
-def advert_times(capture_path, since):
-    times = []
-    with open(capture_path, errors="replace") as f:
-        for line in f:
-            # "1763778300.123456 IP 198.18.0.1 > 224.0.0.18: VRRPv2, Advertisement, vrid 51, prio 110, ..."
-            parts = line.split()
-            if len(parts) > 4 and parts[2] == MASTER_IP and parts[4].startswith("224.0.0.18"):
-                ts = float(parts[0])
-                if ts >= since:
-                    times.append(ts)
-    return times
 
 
 def percentile(values, q):
@@ -74,7 +56,7 @@ def measure(topo, wd, kind, mode, seconds, rt_priority, load_procs):
     master = Daemon(a, wd, f"{kind}-{mode}", instance_conf(110, "MASTER", globals_=globals_), kind).start()
     load = []
     try:
-        wait_until(lambda: holds_vip(a), 15, f"{kind}: a master")
+        wait_until(lambda: a.has_address(VIP, "eth0"), 15, f"{kind}: a master")
         time.sleep(2)  # a few adverts in steady state first
         load = start_load(load_procs)
         t0 = time.time()
@@ -88,25 +70,19 @@ def measure(topo, wd, kind, mode, seconds, rt_priority, load_procs):
         cap.wait()
         subprocess.run(["ip", "netns", "exec", a.ns, "ip", "addr", "del", f"{VIP}/24", "dev", "eth0"],
                        capture_output=True)
-    times = [t for t in advert_times(capture_path, t0) if t <= t1]
+    times = [t for t in advert_times(capture_path, MASTER_IP) if t0 <= t <= t1]
     return [b - a_ for a_, b in zip(times, times[1:])]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=int, default=60)
-    ap.add_argument("--kinds", default="director,keepalived")
     ap.add_argument("--modes", default="default,rt")
     ap.add_argument("--rt-priority", type=int, default=50)
     ap.add_argument("--load", type=int, default=2 * (os.cpu_count() or 1), help="busy processes (2 x nproc)")
-    ap.add_argument("--director", default=None, help="director binary (default: build/bin/director)")
-    ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, captures)")
+    add_bench_options(ap)
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        sys.exit("needs root (network namespaces, SCHED_RR)")
-    if args.director:
-        os.environ["DIRECTOR_BIN"] = os.path.abspath(args.director)
-    wd = make_workdir("/tmp/vrrp-load-bench-")
+    wd = bench_workdir(args, "/tmp/vrrp-load-bench-", "network namespaces, SCHED_RR")
     rows = []
     try:
         with Topology("vload") as topo:
@@ -120,10 +96,7 @@ def main():
                     rows.append((kind, mode, gaps))
                     sys.stderr.write(f"{kind} {mode}: {len(gaps)} gaps, p99 {percentile(gaps, 0.99) * 1000:.1f} ms\n")
     finally:
-        if args.keep:
-            sys.stderr.write(f"work directory kept: {wd}\n")
-        else:
-            remove_workdir(wd)
+        finish_bench(args, wd)
     print(f"{args.load} busy processes on {os.cpu_count()} cores, {args.seconds} s per row, advert_int 1 s")
     print()
     print("| daemon | scheduling | adverts | median gap (ms) | p99 gap (ms) | worst gap (ms) | gaps over 1,020 ms |")

@@ -186,6 +186,41 @@ def rss_kib(pid):
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
 
 
+def advert_times(capture_path, source):
+    """Capture timestamps of the multicast adverts `source` sent, from a `tcpdump -n -tt` text capture."""
+    times = []
+    with open(capture_path, errors="replace") as f:
+        for line in f:
+            # "1763778300.123456 IP 198.18.0.2 > 224.0.0.18: VRRPv2, Advertisement, vrid 51, prio 100, ..."
+            parts = line.split()
+            if len(parts) > 4 and parts[2] == source and parts[4].startswith("224.0.0.18"):
+                times.append(float(parts[0]))
+    return times
+
+
+def add_bench_options(ap):
+    """The options every VRRP benchmark takes."""
+    ap.add_argument("--kinds", default="director,keepalived")
+    ap.add_argument("--director", default=None, help="director binary (default: build/bin/director)")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, captures)")
+
+
+def bench_workdir(args, prefix, needs):
+    """Checks for root, points DIRECTOR_BIN at --director, and returns a fresh work directory."""
+    if os.geteuid() != 0:
+        sys.exit(f"needs root ({needs})")
+    if args.director:
+        os.environ["DIRECTOR_BIN"] = os.path.abspath(args.director)
+    return make_workdir(prefix)
+
+
+def finish_bench(args, wd):
+    if args.keep:
+        sys.stderr.write(f"work directory kept: {wd}\n")
+    else:
+        remove_workdir(wd)
+
+
 def make_workdir(prefix):
     d = tempfile.mkdtemp(prefix=prefix)
     os.chmod(d, 0o755)
