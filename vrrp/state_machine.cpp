@@ -58,14 +58,19 @@ void StateMachine::become_master(TimePoint now, const std::string& reason, Actio
     preempt_hold_until_.reset();
     hold_forever_ = false;
     preempt_not_before_.reset();
-    transition(State::Master, now, reason, out);
     master_address_ = params_.primary_ip;
     master_priority_ = effective_;
-    send_advert(now, out);
+    // VIPs, then gratuitous ARP, then the advert. When this node preempts a live master, that advert makes
+    // the old master drop the VIP; sent first, it opened a window (as long as adding the addresses takes)
+    // in which hosts still sent to the old master's MAC and it no longer held the VIP, so new connections
+    // were lost. In this order hosts already send here when the old master lets go. The notify scripts
+    // (transition) run last: they may rely on the VIP being present, and a fork should not delay the move.
     out.push_back({Action::Kind::AddVips, 0, 0, State::Init});
     out.push_back({Action::Kind::SendGarp, 0, params_.garp_master_repeat, State::Init});
+    send_advert(now, out);
     if (params_.garp_master_delay.count() > 0) garp_delay_timer_ = now + params_.garp_master_delay;
     if (params_.garp_master_refresh.count() > 0) garp_refresh_timer_ = now + params_.garp_master_refresh;
+    transition(State::Master, now, reason, out);
 }
 
 void StateMachine::become_backup(TimePoint now, const std::string& reason, Actions& out) {

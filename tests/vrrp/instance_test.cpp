@@ -92,7 +92,7 @@ protected:
 
 }  // namespace
 
-TEST_F(VrrpInstance, LoneInstanceBecomesMasterAfterMasterDownIntervalThenAddsVipsBeforeGarp) {
+TEST_F(VrrpInstance, LoneInstanceBecomesMasterAfterMasterDownIntervalWithVipsAndGarpBeforeItsFirstAdvert) {
     start();
     const Duration down = instance->machine().master_down_interval();
     EXPECT_EQ(down, 3s + Duration(156 * 1000000 / 256));  // 3 * Advertisement_Interval + Skew_Time
@@ -102,8 +102,8 @@ TEST_F(VrrpInstance, LoneInstanceBecomesMasterAfterMasterDownIntervalThenAddsVip
 
     os->advance(1ms);
     EXPECT_EQ(state(), State::Master);
-    EXPECT_EQ(os->log, (Log{"advert 100", "add 10.120.100.100", "add 10.120.100.101", "garp 10.120.100.100 x5",
-                            "garp 10.120.100.101 x5"}));
+    EXPECT_EQ(os->log, (Log{"add 10.120.100.100", "add 10.120.100.101", "garp 10.120.100.100 x5",
+                            "garp 10.120.100.101 x5", "advert 100"}));
     ASSERT_EQ(os->adverts.size(), 1u);
     const Advert& sent = os->adverts[0];
     EXPECT_EQ(sent.vrid, kVrid);

@@ -166,6 +166,19 @@ TEST(VrrpStateMachine, PreemptingBackupIgnoresLowerMasterAndTakesOver) {
     EXPECT_EQ(m.state(), State::Master);
 }
 
+TEST(VrrpStateMachine, PreemptingNodeHoldsAndAnnouncesTheVipBeforeItsAdvertReleasesTheOldMaster) {
+    StateMachine m(params(110));
+    m.start(T0);
+    m.advert_received(T0 + 1s, kLowIp, 100);  // a live lower master: our first advert makes it let go
+    Actions a = run_until(m, T0 + m.master_down_interval());
+    ASSERT_EQ(m.state(), State::Master);
+    std::vector<K> order;
+    for (const Action& x : a) order.push_back(x.kind);
+    // Hosts must be sending here (VIP added, gratuitous ARP out) before the old master drops the VIP, and
+    // notify_master runs when the VIP is already there.
+    EXPECT_EQ(order, (std::vector<K>{K::AddVips, K::SendGarp, K::SendAdvert, K::Notify}));
+}
+
 TEST(VrrpStateMachine, NopreemptBackupStaysBehindLowerMaster) {
     MachineParams p = params(110);
     p.preempt = false;
