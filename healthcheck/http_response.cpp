@@ -134,6 +134,20 @@ std::string describe(const error_code& ec, size_t max_body) {
     return "malformed response headers (" + ec.message() + ")";
 }
 
+// Whether the bytes at Beast's place in a chunked body hold a whole chunk line (for the last chunk, its
+// trailers too), which Beast should have taken or refused by now. Boost 1.74 looks for the closing quote
+// of a quoted chunk extension past the line's end, so an unterminated one waits for bytes that can never
+// make it valid, and every retry charges the chunk's size to the body limit again: the outcome would
+// depend on how the peer split its bytes.
+bool whole_chunk_line(std::string_view rest) {
+    if (rest.substr(0, 2) == "\r\n") rest.remove_prefix(2);  // the previous chunk's end
+    auto eol = rest.find("\r\n");
+    if (eol == std::string_view::npos) return false;
+    auto digits = rest.find_first_not_of("0123456789abcdefABCDEF");
+    bool last_chunk = digits > 0 && rest.find_first_not_of('0') >= digits;
+    return !last_chunk || rest.find("\r\n\r\n", eol) != std::string_view::npos;
+}
+
 }  // namespace
 
 HttpResponseParser::State HttpResponseParser::feed(const char* data, size_t n) {
@@ -171,7 +185,10 @@ HttpResponseParser::State HttpResponseParser::feed(const char* data, size_t n) {
         size_t k = p.put(boost::asio::const_buffer(in + used, size - used), ec);
         used += k;
         impl_->consumed += k;
-        if (ec == http::error::need_more) break;
+        if (ec == http::error::need_more) {
+            if (!p.is_header_done() || !p.chunked() || !whole_chunk_line(std::string_view(in + used, size - used))) break;
+            ec = http::error::bad_chunk_extension;
+        }
         if (ec && impl_->consumed == 0) return fail_status_line();
         if (ec) {
             if (p.is_header_done() && head_refused()) return state_;

@@ -113,6 +113,29 @@ TEST(HttpResponse, EndlessChunkLineIsCutLikeAHeader) {
     EXPECT_EQ(p.error(), "malformed chunked encoding");
 }
 
+TEST(HttpResponse, UnterminatedQuotedChunkExtensionIsMalformedHoweverTheBytesArrive) {
+    // Found by the http_response fuzzer: Beast looked for the closing quote past the line's end, so given
+    // at once the response waited for more, and given piece by piece each retry charged the chunk to the
+    // digest limit again ("body larger than 64 bytes"). Both are the same malformed chunk line.
+    const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n";
+    const std::string rest = "\r\npedia\r\n40\r\n" + std::string(64, 'x') + "\r\n0\r\n\r\n";
+    for (const std::string& ext : {std::string("5;ext=\"abc1"), std::string("5;ext=\"\0\0\0001", 11), std::string("5;e=\"a\\")}) {
+        for (size_t step : {size_t{1}, size_t{7}, size_t{1} << 20}) {
+            for (size_t limit : {size_t{64}, size_t{1} << 20}) {
+                HttpResponseParser p(true, limit);
+                EXPECT_EQ(read_all(p, head + ext + rest, step), State::Error);
+                EXPECT_EQ(p.error(), "malformed chunked encoding") << "extension " << ext.size() << " bytes, step " << step << ", limit " << limit;
+                EXPECT_EQ(p.status(), 200) << "the status is known whatever the split";
+            }
+        }
+    }
+    // The last chunk's extension too, once its trailers are in.
+    EXPECT_EQ(error_of(head + "0;x=\"open\r\n\r\n"), "malformed chunked encoding");
+    // A quoted extension that closes on its line is fine, whatever the split.
+    for (size_t step : {size_t{1}, size_t{7}, size_t{1} << 20})
+        EXPECT_EQ(error_of(head + "5;ext=\"a b;c\"\r\npedia\r\n0\r\n\r\n", true, 64, step), "");
+}
+
 TEST(HttpResponse, BodyOverTheDigestLimitIsAnErrorNotAShorterBody) {
     const std::string over = "body larger than 4 bytes";
     EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", true, 4), over);
