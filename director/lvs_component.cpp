@@ -53,6 +53,7 @@ struct LvsComponent::PassRequest {
     std::set<ipvs::SyncState> sync_want;  // the roles `sync` should run now
     std::optional<config::LvsTimeouts> timeouts;  // set with the host setup
     std::vector<DrainRequest> drains;
+    ipvs::ChannelLimits limits;  // the socket buffer from global_defs; the window is the worker's
 };
 
 struct LvsComponent::PassResult {
@@ -66,6 +67,7 @@ struct LvsComponent::PassResult {
     std::optional<nlohmann::json> sysctls;
     unsigned resyncs = 0;        // the reconcile was redone on a fresh socket
     std::string resync_reason;
+    size_t window = 0;           // requests in flight the socket's buffer has room for, as learnt
 };
 
 namespace {
@@ -242,9 +244,17 @@ void LvsComponent::set_availability(bool available, const std::string& reason) {
     if (opts_.ipvs) opts_.ipvs->set(available, reason);
 }
 
+ipvs::ChannelLimits LvsComponent::channel_limits() const {
+    ipvs::ChannelLimits l;
+    l.rcvbuf = cfg_.global.lvs_netlink_cmd_rcv_bufs;
+    l.rcvbuf_force = cfg_.global.lvs_netlink_cmd_rcv_bufs_force;
+    return l;
+}
+
 bool LvsComponent::open_kernel() {
     try {
         kernel_ = make_kernel_();
+        kernel_->set_limits(channel_limits());
         reconciler_ = std::make_unique<lvs::Reconciler>(*kernel_);
         connected_ = true;
         set_availability(true, "");
@@ -318,6 +328,7 @@ void LvsComponent::launch_pass() {
     req->sync_want = sync_roles_wanted();
     req->timeouts = cfg_.global.lvs_timeouts;
     req->drains = std::move(pending_drains_);
+    req->limits = channel_limits();
     pending_drains_.clear();
     busy_ = true;
     again_ = false;
@@ -328,6 +339,8 @@ void LvsComponent::launch_pass() {
 LvsComponent::PassResult LvsComponent::run_pass(const PassRequest& req) {
     PassResult out;
     out.after_reload = req.after_reload;
+    auto limits = req.limits;
+    limits.window = window_;
     if (!kernel_) {
         try {
             kernel_ = make_kernel_();
@@ -338,6 +351,7 @@ LvsComponent::PassResult LvsComponent::run_pass(const PassRequest& req) {
             return out;
         }
     }
+    kernel_->set_limits(limits);  // a reload may have changed the buffer
     if (req.sync_stop) sync_daemons(*kernel_, *req.sync_stop, {}, true, sync_running_, out.kernel_errors);
     if (out.opened_now || req.host_setup) out.sysctls = set_forwarding_sysctls(*kernel_, req.nat, out.kernel_errors);
     if (req.timeouts && (out.opened_now || req.host_setup)) set_timeouts(*kernel_, *req.timeouts, out.kernel_errors);
@@ -351,12 +365,15 @@ LvsComponent::PassResult LvsComponent::run_pass(const PassRequest& req) {
             break;
         } catch (const ipvs::KernelError& e) {
             // Replies lost to a full socket buffer: what took effect is unknown, so read the whole table again
-            // on a fresh socket at once (the reconcile lists before it plans) instead of calling IPVS gone.
-            if (e.err == ENOBUFS && out.resyncs == 0) {
+            // on a fresh socket at once (the reconcile lists before it plans) instead of calling IPVS gone,
+            // with half as many requests in flight, down to one, until their acks fit.
+            if (e.err == ENOBUFS && limits.window > 1) {
                 ++out.resyncs;
                 out.resync_reason = e.what();
+                window_ = limits.window = std::max<size_t>(1, limits.window / 2);
                 try {
                     auto fresh = make_kernel_();
+                    fresh->set_limits(limits);
                     reconciler_->rebind(*fresh);  // keeps what it owns and drains
                     kernel_ = std::move(fresh);
                     continue;
@@ -372,6 +389,7 @@ LvsComponent::PassResult LvsComponent::run_pass(const PassRequest& req) {
             return out;
         }
     }
+    out.window = window_;
     out.seen = reconciler_->last_seen();
     out.owned = reconciler_->owned().size();
     out.draining = reconciler_->drains().size();
@@ -383,8 +401,10 @@ void LvsComponent::finish_pass(PassResult p) {
     kernel_errors_ += p.kernel_errors;
     if (p.resyncs) {
         netlink_resyncs_ += p.resyncs;
-        spdlog::warn("ipvs: {}; read the table again and resynced", p.resync_reason);
+        spdlog::warn("ipvs: {}; read the table again on a fresh socket and resynced, at most {} requests in flight",
+                     p.resync_reason, p.window);
     }
+    if (p.window) netlink_window_ = p.window;
     if (p.sysctls) sysctls_ = *p.sysctls;
     if (!p.result) {
         ++kernel_errors_;
@@ -525,6 +545,7 @@ nlohmann::json LvsComponent::status() const {
                           {"drift_repairs", drift_repairs_},
                           {"kernel_errors", kernel_errors_},
                           {"netlink_resyncs", netlink_resyncs_},
+                          {"netlink_window", netlink_window_},
                           {"op_failures", op_failures_},
                           {"drains_completed", drains_done_},
                           {"drains_timed_out", drains_timed_out_}}},

@@ -73,6 +73,7 @@ private:
     struct PassRequest;
     struct PassResult;
     bool open_kernel();  // on the loop, before any pass: the first verdict on IPVS is known at once
+    ipvs::ChannelLimits channel_limits() const;  // the socket buffer global_defs asks for
     void request_pass(bool after_reload = false);
     void launch_pass();
     PassResult run_pass(const PassRequest& req);  // on the worker thread
@@ -119,6 +120,8 @@ private:
     std::string last_error_;  // kernel unreachable, table unreadable
     uint64_t reconciles_ = 0, kernel_errors_ = 0, op_failures_ = 0, drift_repairs_ = 0;
     uint64_t netlink_resyncs_ = 0;  // passes redone on a fresh socket after replies were lost (ENOBUFS)
+    size_t netlink_window_ = ipvs::ChannelLimits::kDefaultWindow;  // as the last pass left it, for status()
+    size_t window_ = ipvs::ChannelLimits::kDefaultWindow;          // worker-side: halved at each overflow
     nlohmann::json sysctls_ = nlohmann::json::array();
 
     // Pass bookkeeping, on the loop.

@@ -9,10 +9,14 @@
 namespace director::config {
 
 namespace {
-constexpr std::array<std::string_view, 13> kIgnored = {
+constexpr std::array<std::string_view, 19> kIgnored = {
     "enable_snmp_vrrp", "enable_snmp_checker", "enable_snmp_rfc",
     "enable_snmp_keepalived", "enable_traps", "enable_dbus", "snmp_socket", "vrrp_skip_check_adv_addr",
     "vrrp_iptables", "vrrp_ipsets", "nftables", "dynamic_interfaces", "script_user_security",
+    // Buffers of netlink sockets director does not have (it watches no interface list by netlink, and
+    // its VRRP address changes are single requests).
+    "lvs_netlink_monitor_rcv_bufs", "lvs_netlink_monitor_rcv_bufs_force", "vrrp_netlink_cmd_rcv_bufs",
+    "vrrp_netlink_cmd_rcv_bufs_force", "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force",
 };
 }  // namespace
 
@@ -91,6 +95,10 @@ void parse_global_defs(const Node& g, GlobalDefs& out, Diagnostics& diag) {
             }
             if (!ok) diag.error(n.where, "lvs_timeouts takes [tcp N] [tcpfin N] [udp N] (seconds)");
             else out.lvs_timeouts = t;
+        } else if (k == "lvs_netlink_cmd_rcv_bufs") {
+            if (auto v = int_arg(n, diag, 1024, 1LL << 30)) out.lvs_netlink_cmd_rcv_bufs = static_cast<unsigned>(*v);
+        } else if (k == "lvs_netlink_cmd_rcv_bufs_force") {
+            if (auto v = flag_arg(n, diag)) out.lvs_netlink_cmd_rcv_bufs_force = *v;
         } else if (k == "lvs_flush") {
             if (auto v = flag_arg(n, diag)) out.lvs_flush = *v;
         } else if (k == "lvs_sync_daemon") {

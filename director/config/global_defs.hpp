@@ -28,6 +28,10 @@ struct GlobalDefs {
     bool lvs_flush = false;
     std::optional<LvsSyncDaemon> lvs_sync_daemon;
     std::optional<LvsTimeouts> lvs_timeouts;
+    // lvs_netlink_cmd_rcv_bufs: the IPVS netlink socket's receive buffer in bytes (0: director's 4 MiB);
+    // _force sets it past net.core.rmem_max.
+    unsigned lvs_netlink_cmd_rcv_bufs = 0;
+    bool lvs_netlink_cmd_rcv_bufs_force = false;
     // keepalived's global GARP defaults, inherited by every vrrp_instance that does not set its own.
     int vrrp_garp_master_delay_s = 5;
     int vrrp_garp_master_repeat = 5;

@@ -17,9 +17,22 @@ struct KernelError : std::runtime_error {
     KernelError(int e, const std::string& what) : std::runtime_error(what), err(e) {}
 };
 
+// How a netlink client uses its socket. rcvbuf: the receive buffer in bytes (global_defs
+// lvs_netlink_cmd_rcv_bufs; with rcvbuf_force past net.core.rmem_max), 0 for the client's own default.
+// window: how many requests apply() may leave unacknowledged; their acks must fit in that buffer.
+struct ChannelLimits {
+    static constexpr size_t kDefaultWindow = 128;
+    unsigned rcvbuf = 0;
+    bool rcvbuf_force = false;
+    size_t window = kDefaultWindow;
+    bool operator==(const ChannelLimits&) const = default;
+};
+
 class Kernel {
 public:
     virtual ~Kernel() = default;
+    // Kernels reached without a socket have nothing to tune.
+    virtual void set_limits(const ChannelLimits&) {}
     virtual std::vector<ServiceState> list() = 0;  // every service with its destinations
     virtual void add_service(const Service& s) = 0;
     virtual void edit_service(const Service& s) = 0;

@@ -7,7 +7,9 @@
 #include <netlink/msg.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -127,12 +129,21 @@ std::unique_ptr<Netlink> Netlink::open() {
                                   "itself) or run a kernel built with CONFIG_IP_VS, then retry.");
         }
     }
-    // Room for a full window of acks plus dump replies; root may exceed rmem_max.
-    int sz = 4 << 20;
-    if (setsockopt(nl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) < 0)
-        nl_socket_set_buffer_size(sock, sz, 0);
     nl_socket_disable_seq_check(sock);
-    return std::unique_ptr<Netlink>(new Netlink(sock, family));
+    std::unique_ptr<Netlink> nl(new Netlink(sock, family));
+    nl->set_limits(ChannelLimits{});
+    return nl;
+}
+
+void Netlink::set_limits(const ChannelLimits& l) {
+    // By default room for a full window of acks plus dump replies, past rmem_max as root may.
+    int size = l.rcvbuf ? static_cast<int>(std::min<unsigned>(l.rcvbuf, INT_MAX / 2)) : 4 << 20;
+    bool force = l.rcvbuf ? l.rcvbuf_force : true;
+    int fd = nl_socket_get_fd(sock_);
+    if (!force || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);  // capped at rmem_max by the kernel
+    limits_ = l;
+    limits_.window = std::max<size_t>(1, l.window);
 }
 
 Netlink::Netlink(nl_sock* sock, int family) : sock_(sock), cb_(nl_cb_alloc(NL_CB_DEFAULT)), family_(family) {
@@ -183,10 +194,10 @@ std::vector<int> Netlink::apply(const std::vector<Op>& ops) {
     std::vector<char> buf;
     size_t next = 0;
     while (x.acked < ops.size()) {
-        // Up to kWindow requests are concatenated into one datagram, which the kernel processes in order,
+        // Up to a window of requests are concatenated into one datagram, which the kernel processes in order,
         // queueing one ack (or error) per request.
         buf.clear();
-        while (next < ops.size() && next - x.acked < kWindow && buf.size() < 48 * 1024) {
+        while (next < ops.size() && next - x.acked < limits_.window && buf.size() < 48 * 1024) {
             auto m = nlmsg::encode(family_, ops[next]);
             nlmsghdr* h = nlmsg_hdr(m.get());
             h->nlmsg_seq = x.base + static_cast<uint32_t>(next);

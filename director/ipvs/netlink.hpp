@@ -1,6 +1,6 @@
 #pragma once
 // The kernel's IPVS table over the generic-netlink family "IPVS" (libnl-genl-3). Changes are pipelined:
-// a list of ops goes out in a few large sendmsg() calls with up to kWindow requests unacknowledged, and
+// a list of ops goes out in a few large sendmsg() calls with up to a window of requests unacknowledged, and
 // each ack or error is matched to its request by sequence number.
 #include <linux/netlink.h>
 #include <netlink/handlers.h>
@@ -43,7 +43,9 @@ public:
     void flush();  // every service, ours or not: only for lvs_flush and the CLI
     void zero();
 
-    static constexpr size_t kWindow = 128;  // acks the socket buffer holds without overflowing
+    // Sets the receive buffer at once (SO_RCVBUFFORCE when forced, falling back to SO_RCVBUF without
+    // CAP_NET_ADMIN) and the window for the next apply().
+    void set_limits(const ChannelLimits& l) override;
 
     struct Exchange;  // requests in flight, as libnl's callbacks see them
 
@@ -57,6 +59,7 @@ private:
     nl_cb* cb_;
     int family_;
     uint32_t seq_ = 1;
+    ChannelLimits limits_;
 };
 
 }  // namespace director::ipvs

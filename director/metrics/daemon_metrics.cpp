@@ -197,8 +197,11 @@ void lvs(const json& v, Exposition& e) {
     e.family("director_ipvs_kernel_errors_total", T::Counter, "Kernel operations that failed.");
     e.sample({}, num(c, "kernel_errors") + num(c, "op_failures"));
     e.family("director_ipvs_netlink_resyncs_total", T::Counter,
-             "Passes redone on a fresh netlink socket after the kernel's replies overflowed it (ENOBUFS).");
+             "Table reads redone on a fresh netlink socket after the kernel's replies overflowed it (ENOBUFS).");
     e.sample({}, num(c, "netlink_resyncs"));
+    e.family("director_ipvs_netlink_window", T::Gauge,
+             "IPVS requests kept in flight on the netlink socket; halved at each overflow.");
+    e.sample({}, num(c, "netlink_window"));
     for (const auto& svc : at(v, "services")) {
         Labels l{{"service", service_label(svc)}};
         stats(at(svc, "stats"), l, "director_ipvs_service", e);

@@ -1,5 +1,5 @@
 // global_defs keywords this project added or stopped ignoring: metrics_listen, the mail settings,
-// lvs_timeouts and lvs_sync_daemon with or without an instance. Bad values are errors naming file:line.
+// lvs_timeouts, lvs_sync_daemon with or without an instance, lvs_netlink_cmd_rcv_bufs. Bad values are errors naming file:line.
 #include <gtest/gtest.h>
 
 #include "director/config/model.hpp"
@@ -61,6 +61,24 @@ TEST(GlobalDefs, LvsTimeoutsInAnyOrderAndBadOnesAreErrors) {
         load_globals(std::string(" lvs_timeouts ") + bad + "\n", e);
         EXPECT_FALSE(e.ok()) << bad;
         EXPECT_EQ(e.errors()[0].where.line, 2) << bad;
+    }
+}
+
+TEST(GlobalDefs, LvsNetlinkReceiveBufferIsReadAndTheOtherNetlinkBuffersAreIgnoredWithAWarning) {
+    Diagnostics d;
+    auto c = load_globals(" lvs_netlink_cmd_rcv_bufs 8192\n lvs_netlink_cmd_rcv_bufs_force\n vrrp_netlink_cmd_rcv_bufs 1048576\n", d);
+    ASSERT_TRUE(d.ok()) << first_error(d);
+    EXPECT_EQ(c.global.lvs_netlink_cmd_rcv_bufs, 8192u);
+    EXPECT_TRUE(c.global.lvs_netlink_cmd_rcv_bufs_force);
+    ASSERT_EQ(d.warnings().size(), 1u);
+    EXPECT_EQ(d.warnings()[0].str(), "g.conf:4: 'vrrp_netlink_cmd_rcv_bufs' is a keepalived keyword that director ignores");
+    Diagnostics dflt;
+    auto plain = load_globals(" router_id x\n", dflt);
+    EXPECT_EQ(plain.global.lvs_netlink_cmd_rcv_bufs, 0u) << "0: the client's own 4 MiB";
+    for (const char* bad : {"512", "2G", "-1"}) {
+        Diagnostics e;
+        load_globals(std::string(" lvs_netlink_cmd_rcv_bufs ") + bad + "\n", e);
+        EXPECT_NE(first_error(e).find("g.conf:2: "), std::string::npos) << bad << ": " << first_error(e);
     }
 }
 

@@ -23,6 +23,12 @@ public:
     // Non-zero: the next apply() carries out this many ops, then fails as a netlink socket whose replies
     // overflowed its buffer does (ENOBUFS: done, but unacknowledged); the rest are not sent.
     size_t lose_replies_after = 0;
+    // Non-zero: the acks a socket's buffer holds. An apply() whose window is larger, with more ops than
+    // fit, carries out its first window of ops and then fails with ENOBUFS, as the kernel does when it
+    // drops acks a full socket has no room for.
+    size_t socket_acks = 0;
+    std::vector<size_t> windows;  // the window of every apply(), in order
+    ChannelLimits limits;         // as set on this kernel itself (Borrowed keeps its own per socket)
     std::vector<SyncDaemon> daemons;                       // running sync daemons, one per role at most
     size_t daemon_starts = 0, daemon_stops = 0;             // calls, failed ones included
     Timeouts timeout_values{900, 120, 300};                 // the kernel's defaults
@@ -83,8 +89,15 @@ public:
         s.destinations.erase(it);
     }
 
-    std::vector<int> apply(const std::vector<Op>& ops) override {
+    void set_limits(const ChannelLimits& l) override { limits = l; }
+    std::vector<int> apply(const std::vector<Op>& ops) override { return apply_windowed(ops, limits.window); }
+    std::vector<int> apply_windowed(const std::vector<Op>& ops, size_t window) {
         auto held = lock();
+        windows.push_back(window);
+        if (socket_acks && window > socket_acks && ops.size() > socket_acks) {
+            Kernel::apply(std::vector<Op>(ops.begin(), ops.begin() + static_cast<long>(std::min(window, ops.size()))));
+            throw KernelError(ENOBUFS, "netlink receive buffer overflowed (ENOBUFS), replies were lost");
+        }
         if (lose_replies_after == 0 || ops.size() <= lose_replies_after) return Kernel::apply(ops);
         Kernel::apply(std::vector<Op>(ops.begin(), ops.begin() + static_cast<long>(lose_replies_after)));
         lose_replies_after = 0;
@@ -178,7 +191,8 @@ public:
     void add_dest(const ServiceKey& k, const Destination& d) override { k_.add_dest(k, d); }
     void edit_dest(const ServiceKey& k, const Destination& d) override { k_.edit_dest(k, d); }
     void del_dest(const ServiceKey& k, const Destination& d) override { k_.del_dest(k, d); }
-    std::vector<int> apply(const std::vector<Op>& ops) override { return k_.apply(ops); }
+    void set_limits(const ChannelLimits& l) override { limits_ = l; }
+    std::vector<int> apply(const std::vector<Op>& ops) override { return k_.apply_windowed(ops, limits_.window); }
     std::vector<SyncDaemon> sync_daemons() override { return k_.sync_daemons(); }
     void start_sync_daemon(const SyncDaemon& d) override { k_.start_sync_daemon(d); }
     void stop_sync_daemon(SyncState state) override { k_.stop_sync_daemon(state); }
@@ -191,6 +205,7 @@ public:
 
 private:
     FakeKernel& k_;
+    ChannelLimits limits_;
 };
 
 }  // namespace director::ipvs::testing

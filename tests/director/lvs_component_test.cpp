@@ -153,6 +153,46 @@ TEST(LvsComponent, LostNetlinkRepliesAreAFullResyncInTheSamePassNotAnOutage) {
 }
 
 namespace {
+// One virtual server with n real servers, 198.18.2.1 onwards.
+std::string many_servers(int n) {
+    std::string s = "virtual_server 198.18.1.1 80 {\n  delay_loop 0.2\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n";
+    for (int i = 0; i < n; ++i)
+        s += "  real_server 198.18." + std::to_string(2 + i / 250) + "." + std::to_string(1 + i % 250) + " 80 {\n  }\n";
+    return s + "}\n";
+}
+}  // namespace
+
+TEST(LvsComponent, OverflowingTheNetlinkSocketHalvesTheRequestsInFlightUntilTheAcksFit) {
+    Harness h(many_servers(1000));
+    // A buffer with room for 10 acks. As in the kernel, each overflow still carries out the datagram sent
+    // (128 real servers, then 64, 32, 16); the window of 8 fits and the rest goes in.
+    h.kernel.socket_acks = 10;
+    std::vector<bool> unavailable;
+    h.opts.ipvs->subscribe([&] { unavailable.push_back(h.opts.ipvs->unavailable()); });
+    h.lvs->start();
+    ASSERT_TRUE(run_until(h.io, [&] { return h.status()["counters"]["reconciles"] == 1; }, 5s));
+    EXPECT_EQ(h.dests("198.18.1.1"), 1000u);
+    EXPECT_EQ(h.status()["counters"]["netlink_resyncs"], 4);
+    EXPECT_EQ(h.status()["counters"]["netlink_window"], 8);
+    EXPECT_EQ(h.status()["counters"]["kernel_errors"], 0);
+    EXPECT_EQ(h.kernel.count(ipvs::Op::Kind::AddDest), 1000u) << "each resync read what the lost acks had done";
+    {
+        auto held = h.kernel.lock();
+        EXPECT_EQ(h.kernel.windows.front(), 128u);
+        EXPECT_EQ(h.kernel.windows.back(), 8u);
+    }
+    for (bool u : unavailable) EXPECT_FALSE(u) << "an overflow reported IPVS as unavailable (a VIP would go)";
+
+    // The learnt window stays: the next change goes out in eights at once, with no overflow.
+    auto next = testsupport::load_config(many_servers(1030));
+    h.lvs->apply(next, reload::diff(testsupport::load_config(many_servers(1000)), next));
+    ASSERT_TRUE(run_until(h.io, [&] { return h.dests("198.18.1.1") == 1030u; }, 5s));
+    EXPECT_EQ(h.status()["counters"]["netlink_resyncs"], 4);
+    EXPECT_EQ(h.kernel.count(ipvs::Op::Kind::AddDest), 1030u);
+    h.stop();
+}
+
+namespace {
 int32_t weight_of(Harness& h, const std::string& vip, const std::string& rs) {
     auto held = h.kernel.lock();
     for (const auto& d : h.kernel.table[key(vip)].destinations)

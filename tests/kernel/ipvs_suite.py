@@ -2,7 +2,8 @@
 """IPVS on a real kernel, in one VM boot: every netlink operation of `director ipvs` checked against ipvsadm,
 traffic through NAT and DR with rr/wrr/sh/lc/wlc, drift repair, foreign services, kill -9 + restart keeping
 counters, kill -9 in the middle of applying 10,000 real servers (the restart converges, live connections
-untouched), a virtual_server_group adopted after kill -9, bad configs failing `director check` with file:line, and
+untouched), a netlink buffer too small for the acks (ENOBUFS for real: resynced, converged), a
+virtual_server_group adopted after kill -9, bad configs failing `director check` with file:line, and
 live reload (reload_cases.py).
 
 Run: tests/kernel/run-in-vm.sh -- tests/kernel/ipvs_suite.py   (needs root, ip_vs; ctest label vm)
@@ -326,6 +327,76 @@ def kill_9_mid_apply_of_10000_real_servers_converges_without_dropping_connection
             print(f"  live service: {result['ok']} requests, 0 failed; 3 held connections still established", flush=True)
         finally:
             holder.kill()
+            assert dd.stop() == 0
+
+
+@case
+def a_netlink_buffer_too_small_for_the_acks_overflows_and_the_table_still_converges():
+    """global_defs lvs_netlink_cmd_rcv_bufs 4096 leaves room for a few acks only, so the first window of 128
+    requests overflows the socket for real (the kernel drops acks: ENOBUFS). Each overflow is a resync on a
+    fresh socket with half the requests in flight, never an outage: 660 entries converge with no duplicate,
+    a reload that adds 220 more goes in at the learnt window, and the live service's requests never fail."""
+    with Topology("enobufs") as t:
+        d, client, _ = nat_topology(t)
+        sock = os.path.join(WORK, f"{d.name}.sock")
+
+        def conf(ports):
+            return ("global_defs {\n    lvs_netlink_cmd_rcv_bufs 4096\n}\n" + nat_conf("rr") +
+                    "".join(f"virtual_server 198.18.3.1 {port} {{\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n"
+                            + "".join(f"    real_server 198.18.4.{i} 80 {{\n    }}\n" for i in range(1, 11)) + "}\n"
+                            for port in ports))
+
+        def want(ports):
+            w = {f"TCP 198.18.3.1:{port}": {f"198.18.4.{i}:80" for i in range(1, 11)} for port in ports}
+            w["TCP 198.18.1.100:80"] = {"198.18.0.11:80", "198.18.0.12:80", "198.18.0.13:80"}
+            return w
+
+        def table():
+            got, cur, dests = {}, None, []
+            for line in ipvsadm("-Ln", ns=d.ns).splitlines():
+                f = line.split()
+                if f and f[0] in ("TCP", "UDP", "FWM"):
+                    cur = f"{f[0]} {f[1]}"
+                    got.setdefault(cur, set())
+                elif f and f[0] == "->" and cur and f[1] != "RemoteAddress:Port":
+                    got[cur].add(f[1])
+                    dests.append((cur, f[1]))
+            assert len(dests) == len(set(dests)), "a real server is listed twice"
+            return got
+
+        def counters():
+            r = d.run([DIRECTOR, "status", "--json", "--control-socket", sock])
+            return json.loads(r.stdout)["lvs"]["counters"]
+
+        dd = Director(d, nat_conf("rr"), name="live").start()
+        wait_until(lambda: len(dest_lines(d.ns)) == 3, 20, "live service programmed")
+        stop = os.path.join(WORK, "enobufs.stop")
+        loop = client.popen(["python3", "-c", LOOP_CLIENT, "198.18.1.100", stop], stdout=subprocess.PIPE, text=True)
+        try:
+            with open(dd.conf, "w") as f:
+                f.write(conf(range(10000, 10060)))
+            assert d.run([DIRECTOR, "reload", "--control-socket", sock]).returncode == 0
+            wait_until(lambda: table() == want(range(10000, 10060)), 120, "660 entries in the table")
+            c = counters()
+            print(f"  660 entries: {c['netlink_resyncs']} resync(s), window now {c['netlink_window']}", flush=True)
+            assert c["netlink_resyncs"] >= 1 and c["netlink_window"] < 128, c
+            assert c["kernel_errors"] == 0, c
+            assert "ENOBUFS" in dd.text() and "requests in flight" in dd.text()
+            resyncs = c["netlink_resyncs"]
+            with open(dd.conf, "w") as f:
+                f.write(conf(range(10000, 10080)))
+            assert d.run([DIRECTOR, "reload", "--control-socket", sock]).returncode == 0
+            wait_until(lambda: table() == want(range(10000, 10080)), 120, "880 entries in the table")
+            c = counters()
+            print(f"  220 more: {c['netlink_resyncs'] - resyncs} further resync(s), window {c['netlink_window']}", flush=True)
+            assert c["kernel_errors"] == 0, c
+            with open(stop, "w"):
+                pass
+            result = json.loads(loop.communicate(timeout=60)[0])
+            assert result["failed"] == 0 and result["ok"] > 0, f"the live service's requests failed: {result}"
+            print(f"  live service: {result['ok']} requests, 0 failed", flush=True)
+        finally:
+            loop.kill()
             assert dd.stop() == 0
 
 
