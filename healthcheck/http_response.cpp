@@ -134,18 +134,24 @@ std::string describe(const error_code& ec, size_t max_body) {
     return "malformed response headers (" + ec.message() + ")";
 }
 
-// Whether the bytes at Beast's place in a chunked body hold a whole chunk line (for the last chunk, its
-// trailers too), which Beast should have taken or refused by now. Boost 1.74 looks for the closing quote
-// of a quoted chunk extension past the line's end, so an unterminated one waits for bytes that can never
-// make it valid, and every retry charges the chunk's size to the body limit again: the outcome would
-// depend on how the peer split its bytes.
-bool whole_chunk_line(std::string_view rest) {
-    if (rest.substr(0, 2) == "\r\n") rest.remove_prefix(2);  // the previous chunk's end
-    auto eol = rest.find("\r\n");
-    if (eol == std::string_view::npos) return false;
-    auto digits = rest.find_first_not_of("0123456789abcdefABCDEF");
-    bool last_chunk = digits > 0 && rest.find_first_not_of('0') >= digits;
-    return !last_chunk || rest.find("\r\n\r\n", eol) != std::string_view::npos;
+// Whether Beast, at this chunk line, is reading a quoted chunk extension (or an escape in one) past the
+// line's end. Boost 1.74 looks for the closing quote anywhere in the bytes it has, so an unterminated one
+// waits for bytes that can never make the line valid, and every retry charges the chunk's size to the body
+// limit again: the outcome would depend on how the peer split its bytes. Beast's own scanner is run on the
+// line alone; it asks for more only where the real one ran past the line. `rest` starts where Beast is: at
+// the previous chunk's CRLF or at the line.
+bool quoted_extension_runs_past_the_line(std::string_view rest) {
+    using base = http::detail::basic_parser_base;  // Boost 1.74's chunk-line helpers, as the parser uses them
+    if (rest.substr(0, 2) == "\r\n") rest.remove_prefix(2);
+    const char* p = rest.data();
+    const char* end = rest.data() + rest.size();
+    std::uint64_t size = 0;
+    if (!base::parse_hex(p, size)) return false;  // a bad size: Beast refuses it itself
+    error_code ec;
+    const char* eol = base::find_eol(rest.data(), end, ec);
+    if (ec || !eol) return false;  // the line is not all here yet
+    base::parse_chunk_extensions(p, eol, ec);
+    return ec == http::error::need_more;
 }
 
 }  // namespace
@@ -186,7 +192,9 @@ HttpResponseParser::State HttpResponseParser::feed(const char* data, size_t n) {
         used += k;
         impl_->consumed += k;
         if (ec == http::error::need_more) {
-            if (!p.is_header_done() || !p.chunked() || !whole_chunk_line(std::string_view(in + used, size - used))) break;
+            if (!p.is_header_done() || !p.chunked() ||
+                !quoted_extension_runs_past_the_line(std::string_view(in + used, size - used)))
+                break;
             ec = http::error::bad_chunk_extension;
         }
         if (ec && impl_->consumed == 0) return fail_status_line();

@@ -129,6 +129,11 @@ TEST(HttpResponse, UnterminatedQuotedChunkExtensionIsMalformedHoweverTheBytesArr
             }
         }
     }
+    // Only a quoted extension is judged early: a wrong chunk length is still Beast's own "malformed chunk
+    // size", as soon as enough of the next line is in (the fuzzer's second finding).
+    const std::string short_chunk = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nWi\r\n5;HTTP/1";
+    for (size_t step : {size_t{1}, size_t{7}, size_t{1} << 20})
+        EXPECT_EQ(error_of(short_chunk, false, 1 << 20, step), "malformed chunk size") << "step " << step;
     // The last chunk's extension too, once its trailers are in.
     EXPECT_EQ(error_of(head + "0;x=\"open\r\n\r\n"), "malformed chunked encoding");
     // A quoted extension that closes on its line is fine, whatever the split.
