@@ -143,13 +143,12 @@ std::string describe(const error_code& ec, size_t max_body) {
 bool quoted_extension_runs_past_the_line(std::string_view rest) {
     using base = http::detail::basic_parser_base;  // Boost 1.74's chunk-line helpers, as the parser uses them
     if (rest.substr(0, 2) == "\r\n") rest.remove_prefix(2);
+    error_code ec;
+    const char* eol = base::find_eol(rest.data(), rest.data() + rest.size(), ec);
+    if (ec || !eol) return false;  // the line is not all here yet (and parse_hex reads up to its CR)
     const char* p = rest.data();
-    const char* end = rest.data() + rest.size();
     std::uint64_t size = 0;
     if (!base::parse_hex(p, size)) return false;  // a bad size: Beast refuses it itself
-    error_code ec;
-    const char* eol = base::find_eol(rest.data(), end, ec);
-    if (ec || !eol) return false;  // the line is not all here yet
     base::parse_chunk_extensions(p, eol, ec);
     return ec == http::error::need_more;
 }
