@@ -8,7 +8,9 @@ nginx serves HTTPS on N (default 1,000) loopback ports with a test-CA certificat
 127.0.0.1. The same keepalived config (one virtual_server, N real servers, SSL_GET /healthz, delay_loop
 DELAY, top-level SSL { ca }) is run by `director run` and then by `keepalived -C` (checker only). For each:
 after WARMUP seconds, CPU seconds (utime+stime of every daemon process) and the number of checks
-(requests nginx logged) over WINDOW seconds give CPU seconds per 1,000 checks; RSS is read at the end.
+(requests nginx logged) over WINDOW seconds give CPU seconds per 1,000 checks; RSS (all daemon processes)
+is sampled every 5 s over the window (flat or growing) and read at the end, with each process's peak
+(VmHWM, startup included).
 director verifies certificates (CA given) and resumes TLS sessions; keepalived does full unverified
 handshakes.
 """
@@ -38,10 +40,10 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK
 
 
-def rss_kib(pid):
+def rss_kib(pid, field="VmRSS"):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
 
@@ -134,12 +136,16 @@ def measure(name, argv, access_log, pids_of):
         cpu0 = sum(cpu_seconds(p) for p in pids)
         req0 = log_lines(access_log)
         t0 = time.time()
-        time.sleep(WINDOW)
+        samples = []  # total RSS every 5 s over the window: flat, or growing?
+        while time.time() - t0 < WINDOW:
+            time.sleep(min(5, max(0.0, WINDOW - (time.time() - t0))))
+            samples.append(sum(rss_kib(p) for p in pids_of(proc.pid)))
         pids = pids_of(proc.pid)
         cpu1 = sum(cpu_seconds(p) for p in pids)
         req1 = log_lines(access_log)
         elapsed = time.time() - t0
         rss = {p: rss_kib(p) for p in pids}
+        hwm = sum(rss_kib(p, "VmHWM") for p in pids)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -157,6 +163,9 @@ def measure(name, argv, access_log, pids_of):
         "cpu_s_per_1000": cpu / checks * 1000 if checks else float("nan"),
         "rss_kib_total": sum(rss.values()),
         "rss_kib_by_pid": rss,
+        "rss_kib_window_max": max(samples),
+        "rss_kib_window_min": min(samples),
+        "hwm_kib": hwm,
     }
 
 
@@ -180,10 +189,12 @@ def main():
         os.killpg(nginx.pid, signal.SIGKILL)
         nginx.wait()
     print(f"\nhealth-check bench: N={N} real servers, SSL_GET, delay_loop={DELAY}s, window={WINDOW}s")
-    print(f"{'daemon':<12}{'checks':>8}{'checks/s':>10}{'CPU s':>9}{'CPU s/1000 checks':>19}{'RSS MiB':>9}")
+    print(f"{'daemon':<12}{'checks':>8}{'checks/s':>10}{'CPU s':>9}{'CPU s/1000 checks':>19}{'RSS MiB':>9}"
+          f"{'window min-max':>16}{'peak (HWM)':>12}")
     for r in results:
         print(f"{r['name']:<12}{r['checks']:>8}{r['checks_per_s']:>10.1f}{r['cpu_s']:>9.2f}"
-              f"{r['cpu_s_per_1000']:>19.3f}{r['rss_kib_total'] / 1024:>9.1f}")
+              f"{r['cpu_s_per_1000']:>19.3f}{r['rss_kib_total'] / 1024:>9.1f}"
+              f"{r['rss_kib_window_min'] / 1024:>9.1f}-{r['rss_kib_window_max'] / 1024:<6.1f}{r['hwm_kib'] / 1024:>12.1f}")
     for r in results:
         print(f"{r['name']} RSS by pid (KiB): {r['rss_kib_by_pid']}")
     ok = all(r["checks"] > 0 for r in results)

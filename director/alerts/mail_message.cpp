@@ -40,7 +40,7 @@ MailMessage build_mail(const events::Event& e, const MailSettings& s) {
     std::string body = "Node:   " + one_line(s.node) + "\r\n" + (e.kind == "vrrp" ? "Instance: " : e.kind == "vrrp_sync_group" ? "Group:  " : "Server: ") +
                        one_line(e.subject) + "\r\nChange: " + one_line(change) + "\r\nReason: " + one_line(e.reason) +
                        "\r\nTime:   " + events::format_utc(e.at) + "\r\n";
-    // Lines starting with a dot would end the SMTP DATA early; libcurl escapes them, the body never has one.
+    // Lines starting with a dot would end the SMTP DATA early; the SMTP client escapes them, the body never has one.
     m.text = "From: " + one_line(s.from) + "\r\nTo: " + one_line(to) + "\r\nSubject: " + m.subject + "\r\nDate: " +
              rfc5322_date(e.at) + "\r\nContent-Type: text/plain; charset=utf-8\r\nX-Mailer: lvs-director\r\n\r\n" +
              body;

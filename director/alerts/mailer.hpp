@@ -1,5 +1,5 @@
 #pragma once
-// Sends the mails of keepalived's smtp_alert with libcurl's SMTP client, on a thread of its own: an SMTP
+// Sends the mails of keepalived's smtp_alert over plain SMTP (smtp_client.cpp), on a thread of its own: an SMTP
 // server that is slow or gone never delays the event loop (VRRP adverts). At most kQueue mails wait; more are
 // dropped, counted and logged, as are mails the server did not take.
 #include <boost/asio/io_context.hpp>
