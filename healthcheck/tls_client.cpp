@@ -34,26 +34,30 @@ TlsClient::TlsClient(const TlsOptions& o) : ctx_(ssl::context::tls_client), veri
     }
 }
 
-TlsSessionCache::~TlsSessionCache() { clear(); }
-
 void TlsSessionCache::clear() {
-    if (session_) SSL_SESSION_free(static_cast<SSL_SESSION*>(session_));
-    session_ = nullptr;
+    der_.clear();
+    der_.shrink_to_fit();
 }
 
 void TlsSessionCache::apply(void* ssl) const {
-    if (session_) SSL_set_session(static_cast<SSL*>(ssl), static_cast<SSL_SESSION*>(session_));
+    if (der_.empty()) return;
+    const unsigned char* p = der_.data();
+    SSL_SESSION* s = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(der_.size()));
+    if (!s) return;  // a full handshake then, whose session replaces this one
+    SSL_set_session(static_cast<SSL*>(ssl), s);  // takes its own reference
+    SSL_SESSION_free(s);
 }
 
 void TlsSessionCache::store(void* ssl) {
     SSL_SESSION* s = SSL_get1_session(static_cast<SSL*>(ssl));
     if (!s) return;
-    if (!SSL_SESSION_is_resumable(s)) {
-        SSL_SESSION_free(s);
-        return;
+    int n = SSL_SESSION_is_resumable(s) ? i2d_SSL_SESSION(s, nullptr) : 0;
+    if (n > 0) {
+        der_.resize(static_cast<size_t>(n));
+        unsigned char* p = der_.data();
+        i2d_SSL_SESSION(s, &p);
     }
-    clear();
-    session_ = s;
+    SSL_SESSION_free(s);
 }
 
 }  // namespace healthcheck
