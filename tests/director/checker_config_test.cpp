@@ -134,7 +134,7 @@ TEST(CheckerConfig, LeftOutValuesAreResolvedFromKeepalivedAndTheVirtualServerWhe
     ASSERT_EQ(cs.size(), 3u);
     const auto& http = cs[0];
     EXPECT_EQ(http.delay_loop_ms, 7000);
-    EXPECT_EQ(http.warmup_ms, 2000);  // min(delay_loop, 2 s)
+    EXPECT_EQ(http.warmup_ms, 7000);  // its delay_loop, as keepalived
     EXPECT_EQ(http.retry, 1u);
     EXPECT_EQ(http.delay_before_retry_ms, 1000);
     EXPECT_EQ(http.connect_timeout_ms, 5000);
@@ -144,12 +144,15 @@ TEST(CheckerConfig, LeftOutValuesAreResolvedFromKeepalivedAndTheVirtualServerWhe
     EXPECT_EQ(misc.misc_timeout_ms, 7000);
     const auto& tcp = cs[2];
     EXPECT_EQ(tcp.delay_loop_ms, 20000);  // its own beats the virtual_server's
-    EXPECT_EQ(tcp.warmup_ms, 2000);
+    EXPECT_EQ(tcp.warmup_ms, 20000);
 }
 
-TEST(CheckerConfig, ShortDelayLoopBoundsTheWarmup) {
-    auto c = load_ok(vs_with("    TCP_CHECK {\n      delay_loop 0.5\n    }\n"));
-    EXPECT_EQ(c.virtual_servers.at(0).real_servers.at(0).checkers.at(0).warmup_ms, 500);
+TEST(CheckerConfig, WarmupDefaultsToTheCheckersOwnDelayLoopAndCanBeSetShorter) {
+    auto c = load_ok(vs_with("    TCP_CHECK {\n      delay_loop 0.5\n    }\n    HTTP_GET {\n      url {\n        path /\n      }\n"
+                             "      delay_loop 30\n      warmup 0\n    }\n"));
+    const auto& cs = c.virtual_servers.at(0).real_servers.at(0).checkers;
+    EXPECT_EQ(cs.at(0).warmup_ms, 500);
+    EXPECT_EQ(cs.at(1).warmup_ms, 0) << "warmup 0: the first check at once";
 }
 
 TEST(CheckerConfig, KindKeywordsRoundTrip) {
