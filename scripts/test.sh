@@ -5,8 +5,10 @@
 # Usage: sudo ./scripts/test.sh [--label unit|netns|drill|vm]... [--sanitize|--tsan] [-- CTEST ARGS]
 #   no arguments (CI): unit, netns and drill on the clang ASan+UBSan build (build-asan/), each fuzzer for
 #     FUZZ_SECONDS (60), then the vm suites on the release build (build/), the binary that ships;
-#   --label L: those suites on the release build;  --sanitize [--label L]: on the sanitized build;
-#   --tsan [--label L]: on a ThreadSanitizer build (build-tsan/; unit by default; by hand, not in CI).
+#   --label L: those suites on the release build;  --sanitize [--label L]: on the sanitized build (with no
+#     label: unit, netns and drill under ASan+UBSan, then unit under ThreadSanitizer, the code that runs on
+#     worker threads; a second full build, so by hand, not in CI);
+#   --tsan [--label L]: on the ThreadSanitizer build only (build-tsan/; unit by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/packages.sh
@@ -34,7 +36,7 @@ elif [ ${#labels[@]} -eq 0 ] && [ -z "$sanitize" ]; then
   asan_labels=(unit netns drill) plain_labels=(vm) fuzz=1
 elif [ -n "$sanitize" ]; then
   asan_labels=("${labels[@]}")
-  [ ${#asan_labels[@]} -eq 0 ] && asan_labels=(unit netns drill)
+  if [ ${#asan_labels[@]} -eq 0 ]; then asan_labels=(unit netns drill) tsan_labels=(unit); fi
 else
   plain_labels=("${labels[@]}")
 fi
