@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Health-check cost: director against keepalived, SSL_GET on the same local TLS servers, one run.
 
-Run (from the repo, after building build/bin/director; IPVS is needed by both daemons, so in the VM):
+Run (from the repo, after building build/bin/director; IPVS is needed by keepalived, so in the VM):
     tests/kernel/run-in-vm.sh --timeout 1500 --env DIRECTOR_BIN=$PWD/build/bin/director -- bench/healthcheck/hc_bench.py
+director alone (ONLY=director) needs no IPVS; on this host, inside a namespace of its own:
+    ip netns add hc && ip -n hc link set lo up && ONLY=director ip netns exec hc bench/healthcheck/hc_bench.py
 
 nginx serves HTTPS on N (default 1,000) loopback ports with a test-CA certificate carrying IP SAN
 127.0.0.1. The same keepalived config (one virtual_server, N real servers, SSL_GET /healthz, delay_loop
@@ -29,6 +31,7 @@ N = int(os.environ.get("N", "1000"))
 DELAY = int(os.environ.get("DELAY", "10"))
 WARMUP = int(os.environ.get("WARMUP", "15"))
 WINDOW = int(os.environ.get("WINDOW", "40"))
+ONLY = os.environ.get("ONLY", "")  # "director": director alone (its checks need no IPVS), e.g. in a namespace
 BASE_PORT = 20000
 WORK = tempfile.mkdtemp(prefix="hc-bench-")
 CLK = os.sysconf("SC_CLK_TCK")
@@ -181,10 +184,11 @@ def main():
                                 "--control-socket", f"{WORK}/d.sock", "--log-level", "warn"],
                                access_log, lambda pid: [pid]))
         # keepalived -C: parent + healthcheck child; both counted.
-        results.append(measure("keepalived",
-                               ["keepalived", "-n", "-l", "-C", "-f", conf, "-p", f"{WORK}/k.pid",
-                                "-c", f"{WORK}/kc.pid"],
-                               access_log, lambda pid: [pid] + children(pid)))
+        if ONLY != "director":
+            results.append(measure("keepalived",
+                                   ["keepalived", "-n", "-l", "-C", "-f", conf, "-p", f"{WORK}/k.pid",
+                                    "-c", f"{WORK}/kc.pid"],
+                                   access_log, lambda pid: [pid] + children(pid)))
     finally:
         os.killpg(nginx.pid, signal.SIGKILL)
         nginx.wait()
