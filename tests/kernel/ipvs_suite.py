@@ -256,6 +256,19 @@ def virtual_server_group_is_one_service_per_member_and_survives_kill_9():
         assert table() == {}, "a clean stop removes every member"
 
 
+def ipvs_entries(ns):
+    """[(service, real server or None)] from ipvsadm -Ln, duplicates kept."""
+    out, cur = [], None
+    for line in ipvsadm("-Ln", ns=ns).splitlines():
+        f = line.split()
+        if f and f[0] in ("TCP", "UDP", "FWM"):
+            cur = f"{f[0]} {f[1]}"
+            out.append((cur, None))
+        elif f and f[0] == "->" and cur and f[1] != "RemoteAddress:Port":
+            out.append((cur, f[1]))
+    return out
+
+
 @case
 def kill_9_mid_apply_of_10000_real_servers_converges_without_dropping_connections():
     """The director is killed while it programs 10,000 real servers into a table that already carries a live
@@ -270,18 +283,6 @@ def kill_9_mid_apply_of_10000_real_servers_converges_without_dropping_connection
                        for port in range(10000, 11000))
         want = {f"TCP 198.18.3.1:{port}": {f"198.18.4.{i}:80" for i in range(1, 11)} for port in range(10000, 11000)}
         want["TCP 198.18.1.100:80"] = {"198.18.0.11:80", "198.18.0.12:80", "198.18.0.13:80"}
-
-        def entries():
-            """[(service, real server)] from ipvsadm -Ln, duplicates kept."""
-            out, cur = [], None
-            for line in ipvsadm("-Ln", ns=d.ns).splitlines():
-                f = line.split()
-                if f and f[0] in ("TCP", "UDP", "FWM"):
-                    cur = f"{f[0]} {f[1]}"
-                    out.append((cur, None))
-                elif f and f[0] == "->" and cur and f[1] != "RemoteAddress:Port":
-                    out.append((cur, f[1]))
-            return out
 
         def proc_lines():
             return len(d.run(["cat", "/proc/net/ip_vs"]).stdout.splitlines())
@@ -307,7 +308,7 @@ def kill_9_mid_apply_of_10000_real_servers_converges_without_dropping_connection
             wait_until(lambda: "ipvs: 1001 service(s): adopted" in dd.text(), 120, "the restart's first pass logged")
             took = time.monotonic() - t0
             line = next(l for l in dd.text().splitlines() if "ipvs: 1001 service(s)" in l)
-            got = entries()
+            got = ipvs_entries(d.ns)
             dests = [(sv, rs) for sv, rs in got if rs]
             assert len(dests) == len(set(dests)), "a real server is listed twice"
             table = {}
@@ -352,15 +353,13 @@ def a_netlink_buffer_too_small_for_the_acks_overflows_and_the_table_still_conver
             return w
 
         def table():
-            got, cur, dests = {}, None, []
-            for line in ipvsadm("-Ln", ns=d.ns).splitlines():
-                f = line.split()
-                if f and f[0] in ("TCP", "UDP", "FWM"):
-                    cur = f"{f[0]} {f[1]}"
-                    got.setdefault(cur, set())
-                elif f and f[0] == "->" and cur and f[1] != "RemoteAddress:Port":
-                    got[cur].add(f[1])
-                    dests.append((cur, f[1]))
+            got = {}
+            entries = ipvs_entries(d.ns)
+            for sv, rs in entries:
+                got.setdefault(sv, set())
+                if rs:
+                    got[sv].add(rs)
+            dests = [e for e in entries if e[1]]
             assert len(dests) == len(set(dests)), "a real server is listed twice"
             return got
 
