@@ -34,6 +34,7 @@ struct CheckResult {
     std::chrono::microseconds latency{0};
     std::optional<int> weight;       // misc_dynamic: the weight the script asked for
     bool tls_resumed = false;        // the TLS session of a previous check was reused
+    bool connection_reused = false;  // keep-alive: ran over the connection of a previous check
 };
 
 inline CheckResult passed(std::string reason) {

@@ -32,15 +32,41 @@ std::string HttpChecker::request_for(const UrlCheck& u) const {
         host += ":" + std::to_string(target_.tcp.endpoint.port());
     }
     std::string version = target_.protocol.rfind("1.1", 0) == 0 ? "1.1" : "1.0";
+    // Said for 1.1 too, where it is the default: a server reading it has no doubt, whatever it assumes.
+    const char* connection = keeps_alive() ? "keep-alive" : "close";
     return "GET " + u.path + " HTTP/" + version + "\r\nUser-Agent: lvs-director\r\nHost: " + host +
-           "\r\nConnection: close\r\n\r\n";
+           "\r\nConnection: " + connection + "\r\n\r\n";
 }
 
-void HttpChecker::exchange(Done done) { fetch(0, true, std::move(done)); }
+// http_protocol 1.0C / 1.1C ask for `Connection: close` in keepalived's grammar.
+bool HttpChecker::keeps_alive() const { return target_.keepalive_requests > 1 && target_.protocol.back() != 'C'; }
+
+void HttpChecker::exchange(Done done) { fetch(0, true, true, false, std::move(done)); }
 
 void HttpChecker::abort() {
     if (current_) current_->abort();
     current_.reset();
+    if (kept_) retire(kept_);
+    kept_.reset();
+}
+
+std::shared_ptr<HttpConnection> HttpChecker::take_kept() {
+    auto c = std::move(kept_);
+    if (!c) return nullptr;
+    bool worn = c->responses >= target_.keepalive_requests ||
+                std::chrono::steady_clock::now() - c->opened >= target_.keepalive_max_age;
+    if (worn || !c->idle_and_open()) {
+        if (!worn) ++stale_;
+        retire(c);
+        return nullptr;
+    }
+    return c;
+}
+
+void HttpChecker::retire(const std::shared_ptr<HttpConnection>& c) {
+    // Marks the TLS connection as cleanly finished, so OpenSSL leaves its session resumable.
+    if (c->tls) SSL_set_shutdown(c->tls->native_handle(), SSL_SENT_SHUTDOWN);
+    c->close();
 }
 
 namespace {
@@ -101,39 +127,52 @@ std::optional<std::string> HttpChecker::judge(const UrlCheck& u, const HttpExcha
     return std::nullopt;
 }
 
-// Each url over its own connection, one after the other; the check passes when every url did, and counts
-// as resumed when every TLS connection of it was.
-void HttpChecker::fetch(size_t index, bool resumed_so_far, Done done) {
+// The urls one after the other, over the kept connection while the server allows it; the check passes when
+// every url did, counts as resumed when every TLS handshake of it was, and as reused when it made none.
+void HttpChecker::fetch(size_t index, bool reused_so_far, bool resumed_so_far, bool fresh, Done done) {
     const UrlCheck& u = target_.urls[index];
     HttpExchange::Options o;
     o.tcp = target_.tcp;
     o.request = request_for(u);
     o.digest = u.digest.has_value();
+    if (!fresh && keeps_alive()) o.reuse = take_kept();
     if (target_.tls) {
         o.tls = &target_.tls->context();
         o.prepare_tls = [this](HttpExchange::TlsStream& s) { prepare_tls(s); };
     }
     o.on_phase = [this](const char* p) { set_phase(p); };
     auto self = std::static_pointer_cast<HttpChecker>(shared_from_this());
-    current_ = HttpExchange::start(io_, std::move(o), [self, index, resumed_so_far, done](const HttpExchange::Outcome& r) {
+    current_ = HttpExchange::start(io_, std::move(o), [self, index, reused_so_far, resumed_so_far, done](const HttpExchange::Outcome& r) {
         // Dropped at once (the exchange lives on until its handler returns): kept until the next check, its
         // TLS stream and buffers held ~90 KiB per real server between checks.
         self->current_.reset();
+        using F = HttpExchange::Failure;
+        if (r.reused && !r.answered && (r.failure == F::Write || r.failure == F::Read || r.failure == F::Response)) {
+            // The server closed the kept connection while the request was on its way: not the server's
+            // failure. Once more on a new connection, within the same deadline.
+            ++self->stale_;
+            return self->fetch(index, reused_so_far, resumed_so_far, true, done);
+        }
         const UrlCheck& url = self->target_.urls[index];
-        if (auto why = self->judge(url, r)) return done(failed(std::move(*why)));
-        bool resumed = resumed_so_far;
-        if (r.tls) {
+        if (auto why = self->judge(url, r)) {
+            // A refused status on a sound connection: the next check may still use it.
+            if (self->keeps_alive()) self->kept_ = r.keep;
+            return done(failed(std::move(*why)));
+        }
+        bool resumed = resumed_so_far, reused = reused_so_far && r.reused;
+        if (r.tls && !r.reused) {
             SSL* s = r.tls->native_handle();
             resumed = resumed && SSL_session_reused(s) == 1;
             self->sessions_.store(s);
-            // Marks the connection as cleanly finished so OpenSSL keeps the session resumable after we drop it.
-            SSL_set_shutdown(s, SSL_SENT_SHUTDOWN);
-        } else {
+        } else if (!r.tls) {
             resumed = false;
         }
-        if (index + 1 < self->target_.urls.size()) return self->fetch(index + 1, resumed, done);
+        if (r.keep && self->keeps_alive()) self->kept_ = r.keep;
+        else if (r.tls) SSL_set_shutdown(r.tls->native_handle(), SSL_SENT_SHUTDOWN);
+        if (index + 1 < self->target_.urls.size()) return self->fetch(index + 1, reused, resumed, false, done);
         CheckResult ok = passed("HTTP " + std::to_string(r.response->status()));
-        ok.tls_resumed = resumed;
+        ok.tls_resumed = resumed && !reused;
+        ok.connection_reused = reused;
         done(std::move(ok));
     });
 }

@@ -1,7 +1,10 @@
 #pragma once
-// HTTP_GET and SSL_GET: each `url` is fetched over its own connection and must answer with an accepted
-// status code (and body MD5 when `digest` is set). SSL_GET adds TLS with optional SNI, chain and name
-// verification against the configured CA, client certificates, and session resumption between checks.
+// HTTP_GET and SSL_GET: each `url` must answer with an accepted status code (and body MD5 when `digest` is
+// set). SSL_GET adds TLS with optional SNI, chain and name verification against the configured CA, client
+// certificates, and session resumption between connections. With keep-alive (the default) the connection
+// stays open between checks, as Envoy's checker does: a check is then one request and its response, and a
+// new connection is made when the server closed the old one, after `keepalive_requests` responses or once
+// it is `keepalive_max_age` old.
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +33,8 @@ struct HttpTarget {
     std::shared_ptr<TlsClient> tls;     // set for SSL_GET
     bool enable_sni = false;
     std::string sni_name;               // SNI and, with a CA, the name the certificate must carry
+    unsigned keepalive_requests = 100;  // responses one connection carries; 1: a connection per request
+    std::chrono::milliseconds keepalive_max_age{std::chrono::hours(1)};
 };
 
 class HttpChecker final : public Checker {
@@ -39,13 +44,20 @@ public:
     std::string describe() const override;
     // The request bytes for one url.
     std::string request_for(const UrlCheck& u) const;
+    // Kept connections the server had closed by the next check, so a new one was made.
+    uint64_t stale_connections() const { return stale_; }
 
 protected:
     void exchange(Done done) override;
     void abort() override;
 
 private:
-    void fetch(size_t index, bool resumed_so_far, Done done);
+    bool keeps_alive() const;
+    // The kept connection when the next request may use it; otherwise it is closed and null returned.
+    std::shared_ptr<HttpConnection> take_kept();
+    void retire(const std::shared_ptr<HttpConnection>& c);
+    // One url; `reused_so_far`/`resumed_so_far`: how the check's earlier urls went; `fresh`: no kept connection.
+    void fetch(size_t index, bool reused_so_far, bool resumed_so_far, bool fresh, Done done);
     void prepare_tls(HttpExchange::TlsStream& s) const;
     // The verdict on one url's exchange; nullopt when it passed.
     std::optional<std::string> judge(const UrlCheck& u, const HttpExchange::Outcome& o);
@@ -53,6 +65,8 @@ private:
     HttpTarget target_;
     TlsSessionCache sessions_;
     std::shared_ptr<HttpExchange> current_;
+    std::shared_ptr<HttpConnection> kept_;  // open between checks, with keep-alive
+    uint64_t stale_ = 0;
 };
 
 }  // namespace healthcheck

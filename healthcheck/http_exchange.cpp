@@ -10,7 +10,10 @@ namespace ssl = boost::asio::ssl;
 using boost::system::error_code;
 
 HttpExchange::HttpExchange(asio::io_context& io, Options o, Done done)
-    : opts_(std::move(o)), done_(std::move(done)), sock_(io), parser_(opts_.digest, opts_.max_body, opts_.until) {}
+    : opts_(std::move(o)), done_(std::move(done)), parser_(opts_.digest, opts_.max_body, opts_.until) {
+    reused_ = opts_.reuse != nullptr;
+    conn_ = reused_ ? std::move(opts_.reuse) : std::make_shared<HttpConnection>(io);
+}
 
 std::shared_ptr<HttpExchange> HttpExchange::start(asio::io_context& io, Options o, Done done) {
     auto x = std::make_shared<HttpExchange>(io, std::move(o), std::move(done));
@@ -31,10 +34,7 @@ void HttpExchange::release() {
     opts_.prepare_tls = nullptr;
 }
 
-void HttpExchange::close() {
-    error_code ignored;
-    sock_.close(ignored);
-}
+void HttpExchange::close() { conn_->close(); }
 
 void HttpExchange::phase(const char* name) {
     if (opts_.on_phase) opts_.on_phase(name);
@@ -45,17 +45,26 @@ void HttpExchange::finish(Failure f, error_code ec) {
     finished_ = true;
     Done done = std::move(done_);
     release();
-    done(Outcome{f, socket_error_, ec, &parser_, tls_ ? &*tls_ : nullptr});
-    close();
+    Outcome out{f, socket_error_, ec, &parser_, conn_->tls ? &*conn_->tls : nullptr};
+    out.reused = reused_;
+    out.answered = parser_.started();
+    if (f == Failure::None && !opts_.connect_only && parser_.reusable()) {
+        ++conn_->responses;
+        out.keep = conn_;
+    }
+    done(out);
+    out.keep.reset();
+    if (conn_.use_count() == 1) close();  // unless the caller kept it for its next exchange
 }
 
 void HttpExchange::run() {
-    if (auto err = open_and_bind(sock_, opts_.tcp)) {
+    if (reused_) return send();
+    if (auto err = open_and_bind(conn_->sock, opts_.tcp)) {
         socket_error_ = *err;
         return finish(Failure::Socket);
     }
     phase("connect");
-    sock_.async_connect(opts_.tcp.endpoint, [x = shared_from_this()](const error_code& ec) {
+    conn_->sock.async_connect(opts_.tcp.endpoint, [x = shared_from_this()](const error_code& ec) {
         if (x->finished_) return;
         if (ec) return x->finish(Failure::Connect, ec);
         if (x->opts_.connect_only) return x->finish(Failure::None);
@@ -65,10 +74,10 @@ void HttpExchange::run() {
 }
 
 void HttpExchange::handshake() {
-    tls_.emplace(sock_, *opts_.tls);
-    if (opts_.prepare_tls) opts_.prepare_tls(*tls_);
+    auto& tls = conn_->tls.emplace(conn_->sock, *opts_.tls);
+    if (opts_.prepare_tls) opts_.prepare_tls(tls);
     phase("tls handshake");
-    tls_->async_handshake(ssl::stream_base::client, [x = shared_from_this()](const error_code& ec) {
+    tls.async_handshake(ssl::stream_base::client, [x = shared_from_this()](const error_code& ec) {
         if (x->finished_) return;
         if (ec) return x->finish(Failure::TlsHandshake, ec);
         x->send();
@@ -83,8 +92,8 @@ void HttpExchange::send() {
         x->phase("read response");
         x->read();
     };
-    if (tls_) asio::async_write(*tls_, asio::buffer(opts_.request), h);
-    else asio::async_write(sock_, asio::buffer(opts_.request), h);
+    if (conn_->tls) asio::async_write(*conn_->tls, asio::buffer(opts_.request), h);
+    else asio::async_write(conn_->sock, asio::buffer(opts_.request), h);
 }
 
 void HttpExchange::read() {
@@ -101,8 +110,8 @@ void HttpExchange::read() {
         if (st == S::Done) return x->finish(Failure::None);
         x->read();
     };
-    if (tls_) tls_->async_read_some(asio::buffer(buf_), h);
-    else sock_.async_read_some(asio::buffer(buf_), h);
+    if (conn_->tls) conn_->tls->async_read_some(asio::buffer(buf_), h);
+    else conn_->sock.async_read_some(asio::buffer(buf_), h);
 }
 
 }  // namespace healthcheck

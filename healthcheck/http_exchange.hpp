@@ -1,6 +1,7 @@
 #pragma once
-// One HTTP(S) request and its response over a fresh connection: connect (from a bound source when asked),
-// TLS handshake over a caller's context, write the request, read the response through HttpResponseParser.
+// One HTTP(S) request and its response: over a fresh connection (connect from a bound source when asked,
+// TLS handshake over a caller's context) or over one a previous exchange handed back for keep-alive; write
+// the request, read the response through HttpResponseParser.
 // Used by HTTP_GET/SSL_GET and by lvscare's probe. Callbacks, like the checker base: whoever owns the
 // deadline calls abort(), after which `done` never runs. The outcome says where it ended and why, in
 // codes rather than words, so each caller keeps its own wording (keepalived's or lvscare's).
@@ -13,8 +14,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 
+#include "healthcheck/http_connection.hpp"
 #include "healthcheck/http_response.hpp"
 #include "healthcheck/tcp_checker.hpp"
 
@@ -22,7 +23,7 @@ namespace healthcheck {
 
 class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
 public:
-    using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
+    using TlsStream = HttpConnection::TlsStream;
 
     struct Options {
         TcpTarget tcp;
@@ -34,6 +35,7 @@ public:
         size_t max_body = 1 << 20;
         HttpResponseParser::Until until = HttpResponseParser::Until::End;
         std::function<void(const char*)> on_phase;     // "connect", "tls handshake", "write request", "read response"
+        std::shared_ptr<HttpConnection> reuse;         // an open connection from an earlier exchange: no connect, no handshake
     };
 
     enum class Failure { None, Socket, Connect, TlsHandshake, Write, Read, Response };
@@ -43,6 +45,10 @@ public:
         boost::system::error_code error;      // Connect .. Read; with Response, eof when the peer closed early
         const HttpResponseParser* response;   // its status, digest, or (Response) the parse error
         TlsStream* tls;                       // the TLS connection, during the callback only; null without TLS
+        bool reused = false;                  // it ran over Options::reuse
+        bool answered = false;                // some of a response arrived (a reused connection that the
+                                              // server had closed fails with nothing)
+        std::shared_ptr<HttpConnection> keep; // set when the response allows another request on the connection
     };
     using Done = std::function<void(const Outcome&)>;
 
@@ -64,8 +70,8 @@ private:
 
     Options opts_;
     Done done_;
-    boost::asio::ip::tcp::socket sock_;
-    std::optional<TlsStream> tls_;
+    std::shared_ptr<HttpConnection> conn_;
+    bool reused_ = false;
     HttpResponseParser parser_;
     std::array<char, 16384> buf_{};
     std::string socket_error_;

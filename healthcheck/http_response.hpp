@@ -37,6 +37,12 @@ public:
     State eof();
 
     int status() const { return status_; }
+    // Some of a response has arrived.
+    bool started() const { return !first_line_.empty(); }
+    // Done with a whole response whose end was not the connection's (Content-Length or chunked), the server
+    // keeps the connection open (HTTP/1.1 without `Connection: close`, or 1.0 with `keep-alive`), and it
+    // sent nothing after it: the connection may carry another request.
+    bool reusable() const;
     const std::string& error() const { return error_; }
     std::string first_line() const;  // the status line as received (up to 1 KiB), for errors
     std::string body_md5_hex() const;  // valid once Done with want_body
@@ -57,6 +63,7 @@ private:
     std::string first_line_;        // the stream's first bytes, through the first LF
     bool first_line_done_ = false;
     bool bad_status_line_ = false;  // decided, reported once the line is whole
+    bool closed_ = false;           // eof() was called
 };
 
 }  // namespace healthcheck

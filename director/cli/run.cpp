@@ -8,6 +8,7 @@
 #include "director/config/host_check.hpp"
 #include "director/daemon.hpp"
 #include "director/log.hpp"
+#include "host/open_files_limit.hpp"
 
 namespace director::cli {
 
@@ -54,6 +55,8 @@ void add_run(CLI::App& app, int& rc) {
             rc = 1;
             return;
         }
+        if (auto l = host::raise_open_files_limit(); !l.error.empty()) spdlog::warn("{}", l.error);
+        else spdlog::debug("open files limit {}", l.soft);
         try {
             Daemon d(std::move(cfg), a->opts);
             rc = d.run();

@@ -58,6 +58,8 @@ struct CheckerConf {
     std::vector<UrlConf> urls;
     std::string virtualhost;  // default: the virtual_server's
     std::string http_protocol = "1.0";
+    unsigned keepalive_requests = 100;            // director extension: responses per connection; 1: no keep-alive
+    long long keepalive_max_age_ms = 3600 * 1000;  // director extension: a connection older is replaced
     bool enable_sni = false;
     std::string sni_name;
 

@@ -134,6 +134,10 @@ void parse_http(const Node& k, CheckerConf& c, Diagnostics& diag) {
             else
                 diag.error(k.where, "http_protocol: '" + *v + "' is not one of 1.0, 1.1, 1.0C, 1.1C");
         }
+    } else if (w == "keepalive_requests") {
+        if (auto v = int_arg(k, diag, 1, 1000000)) c.keepalive_requests = static_cast<unsigned>(*v);
+    } else if (w == "keepalive_max_age") {
+        if (auto v = seconds_arg(k, diag, 1000, kMaxMs)) c.keepalive_max_age_ms = *v;
     } else if (w == "enable_sni") {
         if (c.kind != CheckerKind::Ssl) diag.error(k.where, "enable_sni only applies to SSL_GET");
         flag_into(k, diag, c.enable_sni);

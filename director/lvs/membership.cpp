@@ -192,6 +192,8 @@ std::shared_ptr<Checker> make_checker(boost::asio::io_context& io, const config:
     }
     h.virtualhost = c.virtualhost;
     h.protocol = c.http_protocol;
+    h.keepalive_requests = c.keepalive_requests;
+    h.keepalive_max_age = Millis(c.keepalive_max_age_ms);
     if (c.kind == config::CheckerKind::Ssl) {
         if (!tls) return std::make_shared<BrokenChecker>(io, p, "SSL_GET " + config::format_ipv4(rs.address), "no TLS context");
         h.tls = tls;
@@ -303,7 +305,8 @@ public:
                         cj["last"] = {{"ok", last->ok},
                                       {"reason", last->reason},
                                       {"latency_ms", last->latency.count() / 1000.0},
-                                      {"tls_resumed", last->tls_resumed}};
+                                      {"tls_resumed", last->tls_resumed},
+                                      {"connection_reused", last->connection_reused}};
                     }
                     checks.push_back(std::move(cj));
                 }

@@ -100,6 +100,25 @@ TEST(CheckerConfig, BadValuesAreErrorsWithLocation) {
     EXPECT_NE(all.find("test.conf:15: http_protocol: '2'"), std::string::npos) << all;
 }
 
+TEST(CheckerConfig, KeepAliveDefaultsAndKeywords) {
+    auto c = load_ok(vs_with("    HTTP_GET {\n      url {\n        path /healthz\n      }\n    }\n"
+                             "    SSL_GET {\n      url {\n        path /readyz\n      }\n"
+                             "      keepalive_requests 1\n      keepalive_max_age 90\n    }\n"));
+    const auto& on = c.virtual_servers[0].real_servers[0].checkers.at(0);
+    EXPECT_EQ(on.keepalive_requests, 100u);
+    EXPECT_EQ(on.keepalive_max_age_ms, 3600 * 1000);
+    const auto& off = c.virtual_servers[0].real_servers[0].checkers.at(1);
+    EXPECT_EQ(off.keepalive_requests, 1u);
+    EXPECT_EQ(off.keepalive_max_age_ms, 90 * 1000);
+    auto e = errors(vs_with("    HTTP_GET {\n      url {\n        path /\n      }\n      keepalive_requests 0\n"
+                            "      keepalive_max_age 0.5\n    }\n    TCP_CHECK {\n      keepalive_requests 5\n    }\n"));
+    std::string all;
+    for (auto& s : e) all += s + "\n";
+    EXPECT_NE(all.find("test.conf:11: keepalive_requests"), std::string::npos) << all;
+    EXPECT_NE(all.find("test.conf:12: keepalive_max_age"), std::string::npos) << all;
+    EXPECT_NE(all.find("test.conf:15: unknown keyword 'keepalive_requests' in TCP_CHECK"), std::string::npos) << all;
+}
+
 TEST(CheckerConfig, MissingPiecesAreErrors) {
     auto e = errors(vs_with("    HTTP_GET {\n      connect_timeout 1\n    }\n    MISC_CHECK {\n      misc_timeout 1\n    }\n"));
     std::string all;

@@ -182,3 +182,36 @@ TEST(HttpResponse, HeaderOnlyReadingIsDoneAtTheBlankLine) {
 TEST(HttpResponse, JunkHeaderLineIsMalformed) {
     EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n").rfind("malformed response headers (", 0), 0u);
 }
+
+// Keep-alive: which complete responses leave the connection fit for the next request.
+TEST(HttpResponse, ReusableOnlyForAWholeDelimitedResponseTheServerKeepsOpen) {
+    struct Case {
+        const char* bytes;
+        bool reusable;
+    } cases[] = {
+        {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", true},
+        {"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n", true},
+        {"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", false},
+        {"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", false},
+        {"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok", true},
+    };
+    for (const auto& c : cases) {
+        for (size_t step : {size_t{1}, size_t{1} << 20}) {
+            HttpResponseParser p(false);
+            EXPECT_EQ(read_all(p, c.bytes, step, false), State::Done) << c.bytes;
+            EXPECT_EQ(p.reusable(), c.reusable) << c.bytes << " in pieces of " << step;
+            EXPECT_TRUE(p.started());
+        }
+    }
+    // Bytes after the response that arrive with it (later ones are the connection's idle check).
+    HttpResponseParser extra(false);
+    EXPECT_EQ(read_all(extra, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", 1 << 20, false), State::Done);
+    EXPECT_FALSE(extra.reusable());
+    // A body that ends with the connection is done, but the connection is gone.
+    HttpResponseParser until_close(false);
+    EXPECT_EQ(read_all(until_close, "HTTP/1.1 200 OK\r\n\r\nok"), State::Done);
+    EXPECT_FALSE(until_close.reusable());
+    HttpResponseParser nothing(false);
+    EXPECT_FALSE(nothing.started());
+}

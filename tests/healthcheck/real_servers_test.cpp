@@ -1,6 +1,8 @@
 // HTTP_GET / SSL_GET against the servers users actually run: nginx (Debian package) for HTTP and HTTPS,
 // and `openssl s_server`, with a test CA whose server certificates carry IP SANs like an apiserver's.
 #include <gtest/gtest.h>
+#include <set>
+#include <sstream>
 #include <unistd.h>
 
 #include "healthcheck/http_checker.hpp"
@@ -21,14 +23,17 @@ struct Nginx {
     uint16_t http_port = testsupport::free_port(), https_port = testsupport::free_port();
     std::unique_ptr<ChildProcess> proc;
 
-    Nginx(const std::string& cert, const std::string& key, const std::string& client_ca = "") {
+    // `http`: more directives for the http block (keepalive_requests, keepalive_timeout, ...).
+    Nginx(const std::string& cert, const std::string& key, const std::string& client_ca = "", const std::string& http = "") {
         testsupport::write_file(dir.path + "/healthz", "ok\n");
         std::string tls = "ssl_certificate " + cert + "; ssl_certificate_key " + key + ";";
         if (!client_ca.empty()) tls += " ssl_verify_client on; ssl_client_certificate " + client_ca + ";";
         std::string d = dir.path;
         std::string conf = std::string(geteuid() == 0 ? "user root root;\n" : "") +
                            "worker_processes 1;\npid " + d + "/nginx.pid;\nerror_log " + d + "/error.log;\n" +
-                           "events { worker_connections 256; }\nhttp {\n  access_log off;\n" +
+                           "events { worker_connections 256; }\nhttp {\n" +
+                           "  log_format conn '$connection $connection_requests $ssl_session_reused';\n" +
+                           "  access_log " + d + "/access.log conn;\n  " + http + "\n" +
                            "  client_body_temp_path " + d + "/cb; proxy_temp_path " + d + "/px;\n" +
                            "  fastcgi_temp_path " + d + "/fc; uwsgi_temp_path " + d + "/uw; scgi_temp_path " + d + "/sc;\n" +
                            "  ssl_session_cache shared:hc:1m;\n" +
@@ -43,6 +48,28 @@ struct Nginx {
             [&] { return testsupport::port_open("127.0.0.1", http_port) && testsupport::port_open("127.0.0.1", https_port); },
             10s);
         if (!up) throw std::runtime_error("nginx did not start: " + testsupport::read_file(d + "/error.log"));
+    }
+    // Per request, as nginx logged it: the connection's serial number, the request's number on it, and
+    // whether its TLS session was resumed ("r") or not (".").
+    struct Logged {
+        long connection, request;
+        std::string resumed;
+    };
+    std::vector<Logged> log() const {
+        std::vector<Logged> out;
+        std::istringstream in(testsupport::read_file(dir.path + "/access.log"));
+        Logged l;
+        while (in >> l.connection >> l.request >> l.resumed) out.push_back(l);
+        return out;
+    }
+    // nginx writes a request's line once the response is out, so it can trail the checker's report.
+    bool logged(size_t n) const {
+        return testsupport::poll_until([&] { return log().size() >= n; }, 5s);
+    }
+    std::set<long> connections() const {
+        std::set<long> c;
+        for (const auto& l : log()) c.insert(l.connection);
+        return c;
     }
 };
 
@@ -117,9 +144,12 @@ TEST_F(RealServers, NginxHttpsVerifiedAgainstTestCaWithIpSanAndResumed) {
     Nginx nginx(pki.file("server.crt"), pki.file("server.key"));
     auto t = target(nginx.https_port, "/healthz", {"200"}, md5_of("ok\n"));
     t.tls = tls("ca.crt");
+    t.keepalive_requests = 1;  // a connection per check, as keepalived: each one resumes the session
     auto r = run(t, 3);
     ASSERT_EQ(r.size(), 3u);
     for (auto& x : r) EXPECT_TRUE(x.last.ok) << x.last.reason;
+    ASSERT_TRUE(nginx.logged(3));
+    EXPECT_EQ(nginx.connections().size(), 3u);
     EXPECT_FALSE(r[0].last.tls_resumed);
     EXPECT_TRUE(r[1].last.tls_resumed);
     EXPECT_TRUE(r[2].last.tls_resumed);
@@ -127,6 +157,50 @@ TEST_F(RealServers, NginxHttpsVerifiedAgainstTestCaWithIpSanAndResumed) {
     auto bad = one(t);
     EXPECT_FALSE(bad.ok);
     EXPECT_NE(bad.reason.find("certificate verify failed"), std::string::npos) << bad.reason;
+}
+
+TEST_F(RealServers, NginxKeepsOneVerifiedTlsConnectionForManyChecks) {
+    Nginx nginx(pki.file("server.crt"), pki.file("server.key"));
+    auto t = target(nginx.https_port, "/healthz", {"200"}, md5_of("ok\n"));
+    t.tls = tls("ca.crt");
+    auto r = run(t, 5);
+    ASSERT_EQ(r.size(), 5u);
+    for (auto& x : r) EXPECT_TRUE(x.last.ok) << x.last.reason;
+    for (size_t i = 1; i < r.size(); ++i) EXPECT_TRUE(r[i].last.connection_reused) << "check " << i;
+    ASSERT_TRUE(nginx.logged(5));
+    auto log = nginx.log();
+    EXPECT_EQ(nginx.connections().size(), 1u);
+    EXPECT_EQ(log.back().request, 5);
+}
+
+TEST_F(RealServers, NginxEndingKeepAliveConnectionsIsStillCheckedWithoutAFailure) {
+    // nginx answers its second request on a connection with `Connection: close`...
+    {
+        Nginx nginx(pki.file("server.crt"), pki.file("server.key"), "", "keepalive_requests 2;");
+        auto t = target(nginx.https_port, "/healthz");
+        t.tls = tls("ca.crt");
+        auto r = run(t, 6);
+        ASSERT_EQ(r.size(), 6u);
+        for (auto& x : r) EXPECT_TRUE(x.last.ok) << x.last.reason;
+        ASSERT_TRUE(nginx.logged(6));
+        EXPECT_EQ(nginx.connections().size(), 3u);
+        for (const auto& l : nginx.log())
+            if (l.request == 1 && l.connection != nginx.log().front().connection) EXPECT_EQ(l.resumed, "r");
+    }
+    // ...and closes connections idle for longer than its keepalive_timeout, here between checks.
+    {
+        Nginx nginx(pki.file("server.crt"), pki.file("server.key"), "", "keepalive_timeout 100ms;");
+        auto t = target(nginx.https_port, "/healthz");
+        t.tls = tls("ca.crt");
+        auto p = testsupport::fast_policy(2000);
+        p.interval = 400ms;
+        auto r = testsupport::http_checks(io, t, 3, p);
+        ASSERT_EQ(r.size(), 3u);
+        for (auto& x : r) EXPECT_TRUE(x.last.ok) << x.last.reason;
+        ASSERT_TRUE(nginx.logged(3));
+        EXPECT_EQ(nginx.connections().size(), 3u);
+        EXPECT_TRUE(r[2].last.tls_resumed);
+    }
 }
 
 TEST_F(RealServers, NginxWithCertificateFromAnotherCaFails) {

@@ -1,7 +1,8 @@
 #pragma once
 // A real HTTP/HTTPS server on 127.0.0.1 running in its own thread, for loopback checker tests. It can
 // answer with any status/body, answer chunked, accept and never answer (hung), require client
-// certificates, and counts connections, requests and resumed TLS handshakes.
+// certificates, keep connections alive (and close them as servers do), and counts connections, requests
+// and resumed TLS handshakes.
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,13 @@ public:
         bool chunked = false;
         bool hang = false;  // accept and read, never answer
         bool endless = false;  // 200 with a body that never ends (no length, never closed)
+        // Keep-alive: answer without `Connection: close` and read the next request on the same connection.
+        bool keep_alive = false;
+        bool close_idle = false;    // with keep_alive: close each connection right after the response
+                                    // (TLS: close_notify first), as a server's idle timeout does
+        bool drop_reused = false;   // with keep_alive: a second request on a connection is not answered,
+                                    // the connection is closed instead
+        std::string version = "HTTP/1.1";
         std::optional<ServerTls> tls;
         std::string address = "127.0.0.1";
     };
@@ -103,6 +111,7 @@ private:
         boost::asio::ip::tcp::socket sock;
         std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls;
         std::string in, out;
+        int served = 0;
         std::array<char, 4096> buf{};
         explicit Conn(boost::asio::io_context& io) : sock(io) {}
     };
@@ -131,12 +140,20 @@ private:
         auto h = [this, c](const boost::system::error_code& ec, size_t n) {
             if (ec) return;
             c->in.append(c->buf.data(), n);
-            if (c->in.find("\r\n\r\n") == std::string::npos) return read(c);
+            auto end = c->in.find("\r\n\r\n");
+            if (end == std::string::npos) return read(c);
             ++requests_;
             {
                 std::lock_guard<std::mutex> l(mu_);
-                last_request_ = c->in;
+                last_request_ = c->in.substr(0, end + 4);
             }
+            c->in.erase(0, end + 4);
+            if (opts_.drop_reused && c->served > 0) {
+                boost::system::error_code ignored;
+                c->sock.close(ignored);
+                return;
+            }
+            ++c->served;
             bool hang = hang_override_ >= 0 ? hang_override_ == 1 : opts_.hang;
             if (hang) {
                 held_.push_back(c);  // keep the connection open, never answer
@@ -150,7 +167,9 @@ private:
 
     void respond(std::shared_ptr<Conn> c) {
         int status = status_override_ > 0 ? status_override_.load() : opts_.status;
-        std::string head = "HTTP/1.1 " + std::to_string(status) + " X\r\nConnection: close\r\n";
+        std::string head = opts_.version + " " + std::to_string(status) + " X\r\n" +
+                           (opts_.keep_alive ? std::string(opts_.version == "HTTP/1.0" ? "Connection: keep-alive\r\n" : "")
+                                             : std::string("Connection: close\r\n"));
         if (opts_.endless) {
             c->out = head + "\r\n" + std::string(65536, 'x');
             return stream(c);
@@ -170,7 +189,11 @@ private:
         } else {
             c->out = head + "Content-Length: " + std::to_string(opts_.body.size()) + "\r\n\r\n" + opts_.body;
         }
-        auto done = [this, c](const boost::system::error_code&, size_t) {
+        auto done = [this, c](const boost::system::error_code& ec, size_t) {
+            if (opts_.keep_alive && !opts_.close_idle) {
+                if (!ec) read(c);
+                return;
+            }
             if (c->tls) {
                 c->tls->async_shutdown([c](const boost::system::error_code&) {});
             } else {

@@ -1,0 +1,22 @@
+#include "healthcheck/http_connection.hpp"
+
+#include <cerrno>
+#include <sys/socket.h>
+
+namespace healthcheck {
+
+bool HttpConnection::idle_and_open() {
+    if (!sock.is_open()) return false;
+    // OpenSSL may hold bytes it read past the last response (a TLS alert, a post-handshake message).
+    if (tls && SSL_pending(tls->native_handle()) > 0) return false;
+    char byte;
+    ssize_t n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+void HttpConnection::close() {
+    boost::system::error_code ignored;
+    sock.close(ignored);
+}
+
+}  // namespace healthcheck
