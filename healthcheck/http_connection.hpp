@@ -6,13 +6,14 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
+
+#include "healthcheck/tls_socket.hpp"
 
 namespace healthcheck {
 
 class HttpConnection {
 public:
-    using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
+    using TlsStream = TlsSocket;
 
     explicit HttpConnection(boost::asio::io_context& io) : sock(io), opened(std::chrono::steady_clock::now()) {}
     HttpConnection(const HttpConnection&) = delete;

@@ -45,7 +45,12 @@ void HttpExchange::finish(Failure f, error_code ec) {
     finished_ = true;
     Done done = std::move(done_);
     release();
-    Outcome out{f, socket_error_, ec, &parser_, conn_->tls ? &*conn_->tls : nullptr};
+    Outcome out;
+    out.failure = f;
+    out.socket_error = socket_error_;
+    out.error = ec;
+    out.response = &parser_;
+    out.tls = conn_->tls ? &*conn_->tls : nullptr;
     out.reused = reused_;
     out.answered = parser_.started();
     if (f == Failure::None && !opts_.connect_only && parser_.reusable()) {
@@ -77,7 +82,7 @@ void HttpExchange::handshake() {
     auto& tls = conn_->tls.emplace(conn_->sock, *opts_.tls);
     if (opts_.prepare_tls) opts_.prepare_tls(tls);
     phase("tls handshake");
-    tls.async_handshake(ssl::stream_base::client, [x = shared_from_this()](const error_code& ec) {
+    tls.async_handshake([x = shared_from_this()](const error_code& ec) {
         if (x->finished_) return;
         if (ec) return x->finish(Failure::TlsHandshake, ec);
         x->send();
@@ -92,7 +97,7 @@ void HttpExchange::send() {
         x->phase("read response");
         x->read();
     };
-    if (conn_->tls) asio::async_write(*conn_->tls, asio::buffer(opts_.request), h);
+    if (conn_->tls) conn_->tls->async_write(asio::buffer(opts_.request), h);
     else asio::async_write(conn_->sock, asio::buffer(opts_.request), h);
 }
 

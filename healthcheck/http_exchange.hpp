@@ -43,8 +43,8 @@ public:
         Failure failure = Failure::None;
         std::string socket_error;             // Socket: opening or binding the socket
         boost::system::error_code error;      // Connect .. Read; with Response, eof when the peer closed early
-        const HttpResponseParser* response;   // its status, digest, or (Response) the parse error
-        TlsStream* tls;                       // the TLS connection, during the callback only; null without TLS
+        const HttpResponseParser* response = nullptr;  // its status, digest, or (Response) the parse error
+        TlsStream* tls = nullptr;                     // the TLS connection, during the callback only; null without TLS
         bool reused = false;                  // it ran over Options::reuse
         bool answered = false;                // some of a response arrived (a reused connection that the
                                               // server had closed fails with nothing)

@@ -13,8 +13,10 @@ after WARMUP seconds, CPU seconds (utime+stime of every daemon process) and the 
 (requests nginx logged) over WINDOW seconds give CPU seconds per 1,000 checks; RSS (all daemon processes)
 is sampled every 5 s over the window (flat or growing) and read at the end, with each process's peak
 (VmHWM, startup included).
-director verifies certificates (CA given) and resumes TLS sessions; keepalived does full unverified
-handshakes.
+director verifies certificates (CA given), keeps each connection open between checks (MODES=keepalive,
+its default) or makes a new connection per check resuming the TLS session (MODES=per-check, i.e.
+`keepalive_requests 1`; MODES=keepalive,per-check runs both); keepalived does a full unverified
+handshake per check.
 """
 import os
 import shutil
@@ -32,6 +34,9 @@ DELAY = int(os.environ.get("DELAY", "10"))
 WARMUP = int(os.environ.get("WARMUP", "15"))
 WINDOW = int(os.environ.get("WINDOW", "40"))
 ONLY = os.environ.get("ONLY", "")  # "director": director alone (its checks need no IPVS), e.g. in a namespace
+# director's runs: "keepalive" (its default: each checker keeps its connection between checks) and/or
+# "per-check" (`keepalive_requests 1`: a new, resumed, connection per check, as keepalived connects anew).
+MODES = os.environ.get("MODES", "keepalive").split(",")
 BASE_PORT = 20000
 WORK = tempfile.mkdtemp(prefix="hc-bench-")
 CLK = os.sysconf("SC_CLK_TCK")
@@ -115,15 +120,15 @@ http {{
     return p, os.path.join(d, "access.log")
 
 
-def write_config(pki):
-    path = os.path.join(WORK, "bench.conf")
+def write_config(pki, name="bench.conf", extra=""):
+    path = os.path.join(WORK, name)
     with open(path, "w") as f:
         f.write(f"SSL {{\n  ca {pki}/ca.crt\n}}\n")
         f.write(f"virtual_server 198.18.0.1 443 {{\n  delay_loop {DELAY}\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n")
         for i in range(N):
             f.write(f"  real_server 127.0.0.1 {BASE_PORT + i} {{\n    weight 1\n"
                     "    SSL_GET {\n      url {\n        path /healthz\n        status_code 200\n      }\n"
-                    "      connect_timeout 5\n    }\n  }\n")
+                    f"      connect_timeout 5\n{extra}    }}\n  }}\n")
         f.write("}\n")
     return path
 
@@ -179,10 +184,18 @@ def main():
     nginx, access_log = start_nginx(pki)
     results = []
     try:
-        results.append(measure("director",
-                               [DIRECTOR, "run", "-f", conf, "--pid-file", f"{WORK}/d.pid",
-                                "--control-socket", f"{WORK}/d.sock", "--log-level", "warn"],
-                               access_log, lambda pid: [pid]))
+        for mode in MODES:
+            name, dconf = "director", conf
+            if mode == "per-check":
+                name = "director/1"  # keepalive_requests 1
+                dconf = write_config(pki, "per-check.conf", "      keepalive_requests 1\n")
+            elif mode != "keepalive":
+                raise SystemExit(f"MODES: unknown mode {mode} (keepalive, per-check)")
+            results.append(measure(name,
+                                   [DIRECTOR, "run", "-f", dconf, "--pid-file", f"{WORK}/d.pid",
+                                    "--control-socket", f"{WORK}/d.sock", "--state-dir", f"{WORK}/state",
+                                    "--log-level", "warn"],
+                                   access_log, lambda pid: [pid]))
         # keepalived -C: parent + healthcheck child; both counted.
         if ONLY != "director":
             results.append(measure("keepalived",

@@ -1,5 +1,8 @@
 #include "director/care/prober.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -128,7 +131,7 @@ void Prober::probe_all(const std::vector<Endpoint>& targets, std::chrono::nanose
             // SNI carries no IP literals; verification (if asked for) checks the certificate against the IP.
             if (!settings_.insecure_skip_verify)
                 o.prepare_tls = [ip = format_ipv4(t.address)](HttpExchange::TlsStream& s) {
-                    s.set_verify_callback(asio::ssl::host_name_verification(ip));
+                    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s.native_handle()), ip.c_str());
                 };
         }
         // Whichever comes first decides: the exchange's outcome or the deadline, which aborts it.

@@ -185,7 +185,9 @@ TEST_F(RealServers, NginxEndingKeepAliveConnectionsIsStillCheckedWithoutAFailure
         ASSERT_TRUE(nginx.logged(6));
         EXPECT_EQ(nginx.connections().size(), 3u);
         for (const auto& l : nginx.log())
-            if (l.request == 1 && l.connection != nginx.log().front().connection) EXPECT_EQ(l.resumed, "r");
+            if (l.request == 1 && l.connection != nginx.log().front().connection) {
+                EXPECT_EQ(l.resumed, "r") << "connection " << l.connection;
+            }
     }
     // ...and closes connections idle for longer than its keepalive_timeout, here between checks.
     {
