@@ -73,7 +73,7 @@ private:
     std::shared_ptr<HttpConnection> conn_;
     bool reused_ = false;
     HttpResponseParser parser_;
-    std::array<char, 16384> buf_{};
+    std::array<char, 16384> buf_;  // not zeroed: read() fills what it hands on
     std::string socket_error_;
     bool finished_ = false;
 };
