@@ -146,7 +146,26 @@ def status(sock):
 
 
 def health(sock):
-    return status(sock)["lvs"]["health_checks"]
+    """The daemon-wide health-check figures, each checker's last latency (ms), and how long the status
+    request took (the daemon builds the whole document on its event loop, so it delays checks too)."""
+    t = time.time()
+    lvs = status(sock)["lvs"]
+    took = time.time() - t
+    latencies = [ch["last"]["latency_ms"] for vs in lvs["membership"] for rs in vs["real_servers"]
+                 for ch in rs["checkers"] if "last" in ch]
+    return lvs["health_checks"], latencies, took
+
+
+def nginx_worker(master):
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
+                        return int(p)
+            except OSError:
+                pass
+    return master
 
 
 def main():
@@ -171,9 +190,12 @@ def main():
         time.sleep(max(0.0, WARMUP - (time.time() - t_start)))
         if proc.poll() is not None:
             raise RuntimeError(f"director exited early, see {WORK}/director.log")
-        h0, cpu0, req0, t0 = health(sock), cpu_seconds(proc.pid), log_lines(access_log), time.time()
-        time.sleep(WINDOW)
-        h1, cpu1, req1, t1 = health(sock), cpu_seconds(proc.pid), log_lines(access_log), time.time()
+        worker = nginx_worker(nginx.pid)
+        ncpu0, cpu0, req0, t0 = cpu_seconds(worker), cpu_seconds(proc.pid), log_lines(access_log), time.time()
+        h0, _, took0 = health(sock)
+        time.sleep(max(0.0, WINDOW - (time.time() - t0)))
+        ncpu1, cpu1, req1, t1 = cpu_seconds(worker), cpu_seconds(proc.pid), log_lines(access_log), time.time()
+        h1, latencies, took1 = health(sock)
         rss, hwm = proc_kib(proc.pid, "VmRSS"), proc_kib(proc.pid, "VmHWM")
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=30).read().decode()
     finally:
@@ -210,6 +232,12 @@ def main():
     print(f"CPU: {cpu:.2f} s in the window ({100 * cpu / elapsed:.1f}% of a core), "
           f"{cpu / checks * 1000 if checks else float('nan'):.2f} CPU s per 1,000 checks")
     print(f"RSS: {rss / 1024:.1f} MiB at the end, peak (VmHWM) {hwm / 1024:.1f} MiB")
+    latencies.sort()
+    if latencies:
+        print(f"last check latency over the {len(latencies)} checkers: mean {sum(latencies) / len(latencies):.1f} ms, "
+              f"median {latencies[len(latencies) // 2]:.1f}, max {latencies[-1]:.1f}")
+    print(f"nginx worker CPU in the window: {ncpu1 - ncpu0:.2f} s ({100 * (ncpu1 - ncpu0) / elapsed:.1f}% of a core)")
+    print(f"status request (whole document, {N} real servers): {took0 * 1000:.0f} ms and {took1 * 1000:.0f} ms")
     print("metrics:")
     for line in metrics.splitlines():
         if line.startswith(("director_health_check_start_delay", "director_health_check_late_starts")):
