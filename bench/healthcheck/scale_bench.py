@@ -15,12 +15,15 @@ delay_loop) the director's status document is read, again after WINDOW seconds (
 round), and from the two:
   - checks done in the window (counted checks; SSL_GET also as requests nginx logged) against the
     N * WINDOW / DELAY a perfect schedule would do (delay_loop runs from the end of one check to the start
-    of the next, so each check's latency stretches its period a little: ~99.9% is on time);
+    of the next, so each check's latency stretches its period by latency / delay_loop);
   - start delay: how late checks started after they were due (healthcheck/start_delay.hpp): the
-    largest since the daemon started, the share of the window's starts in each histogram bucket, and the
-    starts later than connect_timeout (the target: none);
-  - CPU seconds (utime+stime) over the window, RSS at the end and peak (VmHWM).
-The metrics endpoint is scraped once at the end to show the same figures as Prometheus families.
+    largest since the daemon started (before the first status request, and at the end), the share of the
+    window's starts in each histogram bucket, and the starts later than connect_timeout (the target: none);
+  - CPU seconds (utime+stime) over the window and the time the daemon was runnable but waited for a CPU
+    (other work on the machine), RSS before the first status request, at the end and peak (VmHWM);
+  - each checker's last latency, the nginx worker's CPU, and how long each status request took.
+The metrics endpoint is scraped once at the end to show the same figures as Prometheus families. Exits 1
+when a check failed or started later than connect_timeout in the window.
 """
 import json
 import os
@@ -52,6 +55,19 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK
+
+
+def runqueue_wait_seconds(pid):
+    """Time the process's threads were runnable but waited for a CPU (schedstat's second field, ns): high
+    when other work on the machine starves the daemon, which then starts its checks late."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[1])
+        except OSError:
+            pass
+    return total / 1e9
 
 
 def proc_kib(pid, field):
@@ -191,10 +207,13 @@ def main():
         if proc.poll() is not None:
             raise RuntimeError(f"director exited early, see {WORK}/director.log")
         worker = nginx_worker(nginx.pid)
+        rss0 = proc_kib(proc.pid, "VmRSS")
+        wait0 = runqueue_wait_seconds(proc.pid)
         ncpu0, cpu0, req0, t0 = cpu_seconds(worker), cpu_seconds(proc.pid), log_lines(access_log), time.time()
         h0, _, took0 = health(sock)
         time.sleep(max(0.0, WINDOW - (time.time() - t0)))
         ncpu1, cpu1, req1, t1 = cpu_seconds(worker), cpu_seconds(proc.pid), log_lines(access_log), time.time()
+        wait1 = runqueue_wait_seconds(proc.pid)
         h1, latencies, took1 = health(sock)
         rss, hwm = proc_kib(proc.pid, "VmRSS"), proc_kib(proc.pid, "VmHWM")
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=30).read().decode()
@@ -224,14 +243,19 @@ def main():
           f"{failed} failed" + (f"; nginx logged {req1 - req0} requests" if CHECK == "ssl" else ""))
     print(f"starts in the window: {starts}; later than connect_timeout: {late} (since start: {h1['late_starts']} "
           f"of {h1['starts']})")
-    print(f"latest start since the daemon started: {h1['start_delay_max_ms']:.1f} ms after due")
+    # The first read's document is built before that request blocks the loop, so its max is the warm-up's
+    # without any status request; the second read's includes the first request's cost.
+    print(f"latest start since the daemon started: {h0['start_delay_max_ms']:.1f} ms after due before the first "
+          f"status request, {h1['start_delay_max_ms']:.1f} ms at the end")
     # The buckets are cumulative (Prometheus' "le"); the window's are the differences of the two reads.
     dist = [f"<= {le}s: {100 * n / starts:.2f}%" if starts else f"<= {le}s: -" for le, n in buckets if le != "+Inf"]
     bound = next((le for le, n in buckets if n == starts), "+Inf")
     print(f"start delay in the window: every start <= {bound} s; " + ", ".join(dist))
     print(f"CPU: {cpu:.2f} s in the window ({100 * cpu / elapsed:.1f}% of a core), "
-          f"{cpu / checks * 1000 if checks else float('nan'):.2f} CPU s per 1,000 checks")
-    print(f"RSS: {rss / 1024:.1f} MiB at the end, peak (VmHWM) {hwm / 1024:.1f} MiB")
+          f"{cpu / checks * 1000 if checks else float('nan'):.2f} CPU s per 1,000 checks; runnable but waiting "
+          f"for a CPU: {wait1 - wait0:.2f} s")
+    print(f"RSS: {rss0 / 1024:.1f} MiB before the first status request, {rss / 1024:.1f} MiB at the end, "
+          f"peak (VmHWM) {hwm / 1024:.1f} MiB")
     latencies.sort()
     if latencies:
         print(f"last check latency over the {len(latencies)} checkers: mean {sum(latencies) / len(latencies):.1f} ms, "
