@@ -108,13 +108,14 @@ def start_nginx(pki):
     d = os.path.join(WORK, "nginx")
     os.makedirs(d)
     listens = "".join(f"    listen 127.0.0.1:{BASE_PORT + i} ssl;\n" for i in range(N))
-    # Every listening socket takes one of the worker's connections and one descriptor.
+    # Every listening socket takes one of the worker's connections and one descriptor, and so does every
+    # check's connection (SSL_GET keeps one per server open between checks).
     conf = f"""user root root;
 worker_processes 1;
-worker_rlimit_nofile {2 * N + 2048};
+worker_rlimit_nofile {2 * N + 4096};
 pid {d}/nginx.pid;
 error_log {d}/error.log;
-events {{ worker_connections {N + 2048}; }}
+events {{ worker_connections {2 * N + 2048}; }}
 http {{
   access_log {d}/access.log;
   client_body_temp_path {d}/cb; proxy_temp_path {d}/px; fastcgi_temp_path {d}/fc;
