@@ -10,9 +10,9 @@ Run director alone (its checks need no IPVS) inside a namespace of its own, from
 nginx serves HTTPS on N loopback ports (test-CA certificate with IP SAN 127.0.0.1, one worker); the config
 is one virtual_server with N real servers, each `SSL_GET /healthz` (CHECK=ssl) or `TCP_CHECK` (CHECK=tcp,
 a connect to the same ports), connect_timeout CONNECT_TIMEOUT (5), delay_loop DELAY, warmup left at its
-default (delay_loop). After WARMUP seconds (default DELAY + 5: the first round is spread over one
-delay_loop) the director's status document is read, again after WINDOW seconds (default DELAY, one whole
-round), and from the two:
+default (delay_loop); KEEPALIVE_REQUESTS sets SSL_GET's keepalive_requests (1: a connection per check).
+After WARMUP seconds (default DELAY + 5: the first round is spread over one delay_loop) the director's
+status document is read, again after WINDOW seconds (default DELAY, one whole round), and from the two:
   - checks done in the window (counted checks; SSL_GET also as requests nginx logged) against the
     N * WINDOW / DELAY a perfect schedule would do (delay_loop runs from the end of one check to the start
     of the next, so each check's latency stretches its period by latency / delay_loop);
@@ -45,6 +45,7 @@ DELAY = int(os.environ.get("DELAY", "60"))
 CONNECT_TIMEOUT = int(os.environ.get("CONNECT_TIMEOUT", "5"))
 WARMUP = int(os.environ.get("WARMUP", str(DELAY + 5)))
 WINDOW = int(os.environ.get("WINDOW", str(DELAY)))
+KEEPALIVE_REQUESTS = os.environ.get("KEEPALIVE_REQUESTS", "")  # SSL_GET's keepalive_requests; unset: the default
 BASE_PORT = int(os.environ.get("BASE_PORT", "20000"))
 METRICS_PORT = 9650
 WORK = tempfile.mkdtemp(prefix="hc-scale-")
@@ -140,7 +141,8 @@ def write_config(pki):
     path = os.path.join(WORK, "scale.conf")
     if CHECK == "ssl":
         check = ("    SSL_GET {\n      url {\n        path /healthz\n        status_code 200\n      }\n"
-                 f"      connect_timeout {CONNECT_TIMEOUT}\n    }}\n")
+                 f"      connect_timeout {CONNECT_TIMEOUT}\n"
+                 + (f"      keepalive_requests {KEEPALIVE_REQUESTS}\n" if KEEPALIVE_REQUESTS else "") + "    }\n")
     elif CHECK == "tcp":
         check = f"    TCP_CHECK {{\n      connect_timeout {CONNECT_TIMEOUT}\n    }}\n"
     else:
@@ -237,7 +239,9 @@ def main():
     buckets = [(b1["le"], b1["count"] - b0["count"]) for b0, b1 in zip(h0["start_delay_buckets"],
                                                                         h1["start_delay_buckets"])]
     cpu = cpu1 - cpu0
-    print(f"\nhealth checks at scale: N={N} real servers, {'SSL_GET' if CHECK == 'ssl' else 'TCP_CHECK'}, "
+    kind = "TCP_CHECK" if CHECK == "tcp" else "SSL_GET" + (f" keepalive_requests {KEEPALIVE_REQUESTS}"
+                                                            if KEEPALIVE_REQUESTS else "")
+    print(f"\nhealth checks at scale: N={N} real servers, {kind}, "
           f"delay_loop={DELAY}s, connect_timeout={CONNECT_TIMEOUT}s, warm-up {WARMUP}s, window {elapsed:.1f}s, "
           f"load average at the end {os.getloadavg()[0]:.2f}")
     print(f"checks in the window: {checks} of {expected:.0f} expected ({100 * checks / expected:.1f}%), "
