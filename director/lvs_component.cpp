@@ -554,6 +554,7 @@ nlohmann::json LvsComponent::status() const {
                         {"sysctls", sysctls_}};
     if (membership_) {
         j["membership"] = membership_->status();
+        j["health_checks"] = membership_->health_checks();
         // Health decides what should be in the table; without a table nothing is in it.
         if (!connected_) mark_not_in_table(j["membership"]);
     }

@@ -59,6 +59,18 @@ std::string service_name(const json& svc) {
     return text(at(svc, "address")) + " " + text(at(svc, "port")) + " " + text(at(svc, "protocol"));
 }
 
+// Checks done and how late the latest one started after it was due (healthcheck/start_delay.hpp): a
+// start later than connect_timeout means the event loop cannot keep up with the checks configured.
+void render_health_checks(const json& hc, std::ostream& out) {
+    if (!hc.is_object()) return;
+    const json& max_ms = at(hc, "start_delay_max_ms");
+    char max[32];
+    std::snprintf(max, sizeof max, "%.1f ms", max_ms.is_number() ? max_ms.get<double>() : 0.0);
+    out << "health checks: " << text(at(hc, "checkers")) << " checkers, " << text(at(hc, "checks")) << " checks ("
+        << text(at(hc, "failed")) << " failed), latest start " << max << " after due, " << text(at(hc, "late_starts"))
+        << " of " << text(at(hc, "starts")) << " starts later than connect_timeout\n";
+}
+
 void render_lvs(const json& lvs, std::ostream& out) {
     const json& membership = at(lvs, "membership");
     if (membership.is_array()) {
@@ -73,6 +85,7 @@ void render_lvs(const json& lvs, std::ostream& out) {
             if (at(vs, "sorry_server_active") == true) out << ", sorry server in use";
             out << "\n";
         }
+        render_health_checks(at(lvs, "health_checks"), out);
     } else {
         // No health checks: every configured real server is in service; the kernel's table says which.
         for (const auto& svc : at(lvs, "services")) {
@@ -214,7 +227,11 @@ json counters_view(const json& s) {
         for (const auto& sc : at(at(s, "vrrp"), "scripts")) scripts.push_back(pick(sc, {"name", "runs", "failures"}));
         out["vrrp"] = {{"instances", instances}, {"scripts", scripts}};
     }
-    if (at(s, "lvs").is_object()) out["lvs"] = at(at(s, "lvs"), "counters");
+    if (at(s, "lvs").is_object()) {
+        out["lvs"] = at(at(s, "lvs"), "counters");
+        const json& hc = at(at(s, "lvs"), "health_checks");
+        if (hc.is_object()) out["health_checks"] = pick(hc, {"checks", "failed", "starts", "late_starts"});
+    }
     return out;
 }
 

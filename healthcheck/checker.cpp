@@ -53,6 +53,10 @@ void Checker::schedule(Millis after) {
     timer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
         auto self = w.lock();
         if (ec || !self || !self->running_) return;
+        // Due at the timer's expiry; whatever the loop did since then is this check's start delay.
+        self->start_delays_.record(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::steady_clock::now() - self->timer_.expiry()),
+                                   self->policy_.timeout);
         self->run_once();
     });
 }

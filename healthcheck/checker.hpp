@@ -13,6 +13,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "healthcheck/start_delay.hpp"
+
 namespace healthcheck {
 
 using Millis = std::chrono::milliseconds;
@@ -96,6 +98,8 @@ public:
     const Policy& policy() const { return policy_; }
     uint64_t checks_done() const { return checks_; }
     uint64_t checks_failed() const { return failed_; }  // of checks_done()
+    // How late each exchange (check or retry) started after it was due; see start_delay.hpp.
+    const StartDelays& start_delays() const { return start_delays_; }
     virtual std::string describe() const = 0;  // "HTTP_GET 10.0.0.1:443" for logs and status
 
 protected:
@@ -128,6 +132,7 @@ private:
     bool running_ = false;
     bool in_exchange_ = false;
     uint64_t checks_ = 0, failed_ = 0;
+    StartDelays start_delays_;
     std::chrono::steady_clock::time_point started_;
     std::minstd_rand rng_;
 };

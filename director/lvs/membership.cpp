@@ -300,7 +300,10 @@ public:
                     nlohmann::json cj{{"check", ch.describe()},
                                       {"up", ch.up()},
                                       {"checks", ch.checks_done()},
-                                      {"failed", ch.checks_failed()}};
+                                      {"failed", ch.checks_failed()},
+                                      {"starts", ch.start_delays().starts},
+                                      {"late_starts", ch.start_delays().late},
+                                      {"start_delay_max_ms", ch.start_delays().max.count() / 1000.0}};
                     if (const auto& last = ch.last()) {
                         cj["last"] = {{"ok", last->ok},
                                       {"reason", last->reason},
@@ -334,6 +337,36 @@ public:
             out.push_back(std::move(vj));
         }
         return out;
+    }
+
+    nlohmann::json health_checks() const override {
+        healthcheck::StartDelays all;
+        uint64_t checkers = 0, checks = 0, failed = 0;
+        for (const auto& e : entries_) {
+            if (!e.checker) continue;  // handed to the membership of a reloaded config
+            ++checkers;
+            checks += e.checker->checks_done();
+            failed += e.checker->checks_failed();
+            all.merge(e.checker->start_delays());
+        }
+        // Cumulative, as Prometheus' histogram buckets are.
+        nlohmann::json buckets = nlohmann::json::array();
+        uint64_t below = 0;
+        for (size_t i = 0; i < all.buckets.size(); ++i) {
+            below += all.buckets[i];
+            nlohmann::json le = i < healthcheck::StartDelays::kBounds.size()
+                                    ? nlohmann::json(healthcheck::StartDelays::kBounds[i].count() / 1e6)
+                                    : nlohmann::json("+Inf");
+            buckets.push_back({{"le", le}, {"count", below}});
+        }
+        return {{"checkers", checkers},
+                {"checks", checks},
+                {"failed", failed},
+                {"starts", all.starts},
+                {"late_starts", all.late},
+                {"start_delay_max_ms", all.max.count() / 1000.0},
+                {"start_delay_sum_s", all.sum.count() / 1e6},
+                {"start_delay_buckets", std::move(buckets)}};
     }
 
 private:

@@ -21,6 +21,9 @@ public:
     virtual void start() = 0;
     virtual void stop() = 0;
     virtual nlohmann::json status() const = 0;
+    // Daemon-wide figures over every running checker: checks done and how late they started
+    // (healthcheck/start_delay.hpp), for `director status` and the metrics.
+    virtual nlohmann::json health_checks() const = 0;
     // The membership for the config a reload brings. Real servers whose health checks are defined as
     // before keep their running checker and its verdict; the rest start afresh at start(). Null when
     // `next` has no checks. The caller then destroys this one, which stops whatever it still runs.

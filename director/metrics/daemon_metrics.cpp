@@ -1,5 +1,7 @@
 #include "director/metrics/daemon_metrics.hpp"
 
+#include <cstdio>
+
 #include "director/metrics/exposition.hpp"
 
 namespace director::metrics {
@@ -216,6 +218,30 @@ void lvs(const json& v, Exposition& e) {
             e.family("director_ipvs_real_server_inactive_connections", T::Gauge, "Other connections (kernel).");
             e.sample(ld, num(d, "inactive_conns"));
         }
+    }
+    if (const json& hc = at(v, "health_checks"); hc.is_object()) {
+        // Daemon-wide: one series each however many real servers are checked.
+        e.family("director_health_check_start_delay_seconds", T::Histogram,
+                 "How late health checks (and retries) started after they were due: time the event loop was busy.");
+        for (const auto& b : at(hc, "start_delay_buckets")) {
+            const json& le = at(b, "le");
+            std::string bound = str(b, "le");
+            if (le.is_number()) {
+                // The shortest form ("0.005", "5"), as Prometheus' own clients write bucket bounds.
+                char buf[32];
+                std::snprintf(buf, sizeof buf, "%.15g", le.get<double>());
+                bound = buf;
+            }
+            e.sample({{"le", bound}}, num(b, "count"), "_bucket");
+        }
+        e.sample({}, num(hc, "start_delay_sum_s"), "_sum");
+        e.sample({}, num(hc, "starts"), "_count");
+        e.family("director_health_check_start_delay_max_seconds", T::Gauge,
+                 "The latest start of any running health check since it started.");
+        e.sample({}, num(hc, "start_delay_max_ms") / 1000.0);
+        e.family("director_health_check_late_starts_total", T::Counter,
+                 "Health checks (and retries) that started more than their connect_timeout after they were due.");
+        e.sample({}, num(hc, "late_starts"));
     }
     for (const auto& vs : at(v, "membership")) {
         for (const auto& rs : at(vs, "real_servers")) {

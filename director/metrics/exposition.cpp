@@ -59,7 +59,10 @@ std::string Exposition::text() const {
     std::string out;
     for (const auto& f : families_) {
         if (f.samples.empty()) continue;
-        const char* type = f.type == Type::Counter ? "counter" : f.type == Type::Gauge ? "gauge" : "summary";
+        const char* type = f.type == Type::Counter     ? "counter"
+                           : f.type == Type::Gauge     ? "gauge"
+                           : f.type == Type::Histogram ? "histogram"
+                                                       : "summary";
         out += "# HELP " + f.name + ' ' + f.help + '\n';
         out += "# TYPE " + f.name + ' ' + type + '\n';
         out += f.samples;

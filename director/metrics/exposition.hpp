@@ -12,11 +12,12 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 
 class Exposition {
 public:
-    enum class Type { Counter, Gauge, Summary };
+    enum class Type { Counter, Gauge, Summary, Histogram };
     // Starts a family; samples until the next family() belong to it. A name used twice is merged into the
     // first family (the format allows each family once).
     void family(const std::string& name, Type type, const std::string& help);
-    // A sample of the current family; `suffix` for the parts of a summary ("_sum", "_count").
+    // A sample of the current family; `suffix` for the parts of a summary or histogram ("_sum", "_count",
+    // "_bucket").
     void sample(const Labels& labels, double value, const std::string& suffix = "");
     std::string text() const;
 

@@ -2,6 +2,8 @@
 // Membership with real checkers against real servers on 127.0.0.1, configured in keepalived syntax.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "director/lvs/membership.hpp"
 #include "tests/director/config_text.hpp"
 #include "tests/director/run_until.hpp"
@@ -65,6 +67,37 @@ TEST(MembershipLoopback, FailingServerDrainsIsRemovedAndComesBack) {
     EXPECT_GE(changes, 3);
     ASSERT_TRUE(run_until(io, [&] { return testsupport::read_file(log) == "down\nup\n"; }, 5s))
         << testsupport::read_file(log);
+    m->stop();
+}
+
+TEST(MembershipLoopback, HealthChecksSumTheCheckersAndCountAStartTheBusyLoopDelayedPastConnectTimeout) {
+    TestHttpServer a({});
+    auto cfg = load("virtual_server 198.18.0.100 443 {\n  lb_kind NAT\n  protocol TCP\n" + real_server(a) + "}\n");
+    boost::asio::io_context io;
+    auto m = lvs::make_membership(io, cfg);
+    ASSERT_TRUE(m);
+    m->start();
+    auto checks = [&] { return m->health_checks()["checks"].get<uint64_t>(); };
+    // Stops right after the handler that counted the second check, which also set the next check's timer
+    // (delay_loop 0.05 s) ...
+    ASSERT_TRUE(run_until(io, [&] { return checks() >= 2; }, 5s));
+    auto before = m->health_checks();
+    EXPECT_EQ(before["checkers"], 1);
+    EXPECT_EQ(before["late_starts"], 0);
+    EXPECT_EQ(before["starts"], before["checks"]) << "no retries configured";
+    // ... so keeping the loop from running for 0.4 s starts that check 0.35 s late, past connect_timeout 0.3.
+    std::this_thread::sleep_for(400ms);
+    ASSERT_TRUE(run_until(io, [&] { return checks() >= 3; }, 5s));
+    auto after = m->health_checks();
+    EXPECT_EQ(after["late_starts"], 1);
+    EXPECT_GE(after["start_delay_max_ms"].get<double>(), 350.0);
+    const auto& buckets = after["start_delay_buckets"];
+    EXPECT_EQ(buckets.back()["le"], "+Inf");
+    EXPECT_EQ(buckets.back()["count"], after["starts"]) << "buckets are cumulative";
+    auto st = m->status();
+    const auto& checker = st[0]["real_servers"][0]["checkers"][0];
+    EXPECT_EQ(checker["late_starts"], 1);
+    EXPECT_EQ(checker["starts"], after["starts"]);
     m->stop();
 }
 

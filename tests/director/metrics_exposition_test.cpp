@@ -36,7 +36,11 @@ nlohmann::json sample_status() {
             "inactive_conns": 3, "stats": {"conns": 5, "inpkts": 50, "outpkts": 0, "inbytes": 2500, "outbytes": 0}}]}],
         "membership": [{"virtual_server": "198.18.0.100:6443", "real_servers": [{"address": "198.18.0.11:6443",
           "state": "up", "checkers": [{"check": "SSL_GET 198.18.0.11:6443", "checks": 20, "failed": 3,
-          "last": {"ok": true, "latency_ms": 12.5}}]}]}]}
+          "last": {"ok": true, "latency_ms": 12.5}}]}]}],
+        "health_checks": {"checkers": 1, "checks": 20, "failed": 3, "starts": 23, "late_starts": 1,
+          "start_delay_max_ms": 6500.0, "start_delay_sum_s": 6.75,
+          "start_delay_buckets": [{"le": 0.001, "count": 20}, {"le": 0.005, "count": 21}, {"le": 5.0, "count": 22},
+                                  {"le": "+Inf", "count": 23}]}}
     })json");
 }
 
@@ -116,6 +120,15 @@ TEST(MetricsExposition, DaemonMetricsParseWithTheRealParserAndMapKeepalivedNames
         "'198.18.0.11:6443'), ('result', 'failure'), ('virtual_server', '198.18.0.100:6443')] 3.0");
     has("gauge director_health_check_last_latency_seconds [('check', 'SSL_GET 198.18.0.11:6443'), ('real_server', "
         "'198.18.0.11:6443'), ('virtual_server', '198.18.0.100:6443')] 0.0125");
+    // Start delays: one daemon-wide histogram, its max and the late starts.
+    has("histogram director_health_check_start_delay_seconds_bucket [('le', '0.001')] 20.0");
+    has("histogram director_health_check_start_delay_seconds_bucket [('le', '0.005')] 21.0");
+    has("histogram director_health_check_start_delay_seconds_bucket [('le', '5')] 22.0");
+    has("histogram director_health_check_start_delay_seconds_bucket [('le', '+Inf')] 23.0");
+    has("histogram director_health_check_start_delay_seconds_count [] 23.0");
+    has("histogram director_health_check_start_delay_seconds_sum [] 6.75");
+    has("gauge director_health_check_start_delay_max_seconds [] 6.5");
+    has("counter director_health_check_late_starts_total [] 1.0");
 }
 
 TEST(MetricsExposition, KeepalivedStateCodesAreTheExportersOnes) {

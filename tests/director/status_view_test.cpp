@@ -108,6 +108,22 @@ TEST(StatusView, WithoutHealthChecksTheKernelTableCountsRealServers) {
     EXPECT_EQ(lines[3], "internal errors: 2 (last: boom)");
 }
 
+TEST(StatusView, HealthChecksGetALineWithTheLatestStartAndTheLateOnes) {
+    auto doc = document();
+    doc["lvs"]["health_checks"] = {{"checkers", 3},           {"checks", 120},    {"failed", 4},
+                                   {"starts", 130},           {"late_starts", 2}, {"start_delay_max_ms", 5012.34},
+                                   {"start_delay_sum_s", 9.5}, {"start_delay_buckets", json::array()}};
+    auto lines = summary_lines(doc);
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_EQ(lines[2], "virtual_server 10.120.100.100 6443: real servers 2/3 up");
+    EXPECT_EQ(lines[3],
+              "health checks: 3 checkers, 120 checks (4 failed), latest start 5012.3 ms after due, 2 of 130 starts later "
+              "than connect_timeout");
+    auto c = counters_view(doc);
+    EXPECT_EQ(c["health_checks"]["late_starts"], 2);
+    EXPECT_FALSE(c["health_checks"].contains("start_delay_buckets"));
+}
+
 TEST(StatusView, SummaryToleratesAnEmptyDocument) {
     auto lines = summary_lines(json::object());
     ASSERT_EQ(lines.size(), 1u);

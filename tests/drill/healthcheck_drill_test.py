@@ -6,7 +6,8 @@ expired certificate, present one without their IP in its SANs, and flap every 2 
 IPVS, so what is judged is the checks' verdict in `director status`: each bad server is out of service within
 its first check (warmup + connect_timeout), the flapping one goes out in its first down phase and never comes
 back (rise 4), none of them ever returns, the good one stays in,
-and its checks keep their one-second rhythm (measured at the server) while the others hang."""
+and its checks keep their one-second rhythm (measured at the server) while the others hang, and the daemon
+counts no check that started later than connect_timeout after it was due."""
 import os
 import subprocess
 import sys
@@ -89,6 +90,9 @@ class HealthCheckDrill(ThreeHostCase):
             print(f"  {ap:16} {what:28} out after {out_at.get(ap, float('nan')):.2f} s, now {r['state']:8} "
                   f"checks {r['checkers'][0]['checks']:3} last: {last.get('reason', '')[:90]}")
         print(f"good server's checks: {len(stamps)} hits, gaps {gaps}")
+        hc = d.status()["lvs"]["health_checks"]
+        print(f"start delays: latest {hc['start_delay_max_ms']:.1f} ms after due, {hc['late_starts']} of "
+              f"{hc['starts']} starts later than connect_timeout")
         self.assertEqual(final["198.18.0.11:443"]["state"], "up")
         self.assertNotIn("198.18.0.11:443", out_at)
         for ap in SERVERS:
@@ -100,6 +104,11 @@ class HealthCheckDrill(ThreeHostCase):
                 self.assertLessEqual(out_at[ap], bound, f"{ap} ({SERVERS[ap][1]}) out too late")
         self.assertGreaterEqual(len(gaps), 6)
         self.assertLess(max(gaps), DELAY + 0.3, "a hanging server delayed the good one's checks")
+        # The daemon's own account agrees: no server's work held the loop so long that a check started
+        # more than connect_timeout after it was due.
+        self.assertEqual(hc["checkers"], len(SERVERS))
+        self.assertGreaterEqual(hc["starts"], hc["checks"])
+        self.assertEqual(hc["late_starts"], 0, "a misbehaving server held the event loop past connect_timeout")
 
 
 if __name__ == "__main__":
