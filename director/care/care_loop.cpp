@@ -84,6 +84,16 @@ std::string CareLoop::metrics_text() {
     e.sample({}, static_cast<double>(counters_.setup_failures));
     e.family("director_care_kernel_errors_total", T::Counter, "Rounds that could not read the IPVS table.");
     e.sample({}, static_cast<double>(counters_.kernel_errors));
+    if (network_) {
+        const auto& n = network_->counters();
+        e.family("director_care_helper_runs_total", T::Counter,
+                 "Programs (iptables-save, iptables) link mode started; none in a quiet round.");
+        e.sample({}, static_cast<double>(n.helper_runs));
+        e.family("director_care_rule_checks_total", T::Counter,
+                 "Rounds that read the iptables rules back, because nf_tables announced a change to our chains "
+                 "(or cannot announce one).");
+        e.sample({}, static_cast<double>(n.rule_checks));
+    }
     std::optional<ipvs::ServiceState> svc;
     try {
         svc = current();
