@@ -29,7 +29,7 @@ void CareLoop::stop() {
 }
 
 std::optional<ipvs::ServiceState> CareLoop::current() {
-    return find_service(kernel_.list(), want_.key);
+    return kernel_.lookup(want_.key);
 }
 
 void CareLoop::round() {
@@ -144,7 +144,7 @@ int care_run_once(const Options& o, ipvs::Kernel& kernel, Network& network) {
     }
     auto want = desired_service(o.vs, o.scheduler);
     try {
-        if (apply_steps(kernel, plan_setup(want, find_service(kernel.list(), want.key), o.rs)) != 0) rc = 1;
+        if (apply_steps(kernel, plan_setup(want, kernel.lookup(want.key), o.rs)) != 0) rc = 1;
     } catch (const ipvs::KernelError& e) {
         spdlog::error("IPVS: {}", e.what());
         rc = 1;
@@ -156,7 +156,7 @@ int care_clean(const Options& o, ipvs::Kernel& kernel, Network& network) {
     int rc = 0;
     auto key = desired_service(o.vs, o.scheduler).key;
     try {
-        if (find_service(kernel.list(), key)) {
+        if (kernel.lookup(key)) {
             spdlog::info("Deleting virtual server {}", format_endpoint(o.vs));
             kernel.del_service(key);
         }
