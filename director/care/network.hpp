@@ -41,7 +41,7 @@ bool iptables_save_is_nft(const std::string& saved);
 RuleScope link_mode_scope(uint32_t mark);
 
 struct NetworkCounters {
-    uint64_t helper_runs = 0;  // iptables/iptables-save/ipset processes started
+    uint64_t helper_runs = 0;  // iptables/iptables-save processes started (the set needs none)
     uint64_t rule_checks = 0;  // rounds that read the rules back with iptables-save
 };
 
