@@ -4,7 +4,8 @@ APT_BUILD_PACKAGES="build-essential cmake pkg-config libboost-dev libnl-3-dev li
   libspdlog-dev libssl-dev libgtest-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libsystemd-dev"
 DNF_BUILD_PACKAGES="gcc-c++ make cmake pkgconf-pkg-config boost-devel libnl3-devel spdlog-devel openssl-devel
   gtest-devel cli11-devel json-devel yaml-cpp-devel systemd-devel"
-# What the director runs at run time besides its own libraries (iptables/ipset for care's link mode).
+# What the director runs at run time besides its own libraries (iptables for care's link mode; its ipset is kept
+# over netlink, the ipset tool is for operators and the tests).
 APT_RUNTIME_PACKAGES="iproute2 iptables ipset kmod"
 DNF_RUNTIME_PACKAGES="iproute iptables ipset kmod"
 # Test-only tools: the real peers and servers the suites run against, and the VM they boot.

@@ -29,7 +29,7 @@ void CareLoop::stop() {
 }
 
 std::optional<ipvs::ServiceState> CareLoop::current() {
-    return find_service(kernel_.list(), want_.key);
+    return kernel_.lookup(want_.key);
 }
 
 void CareLoop::round() {
@@ -84,6 +84,16 @@ std::string CareLoop::metrics_text() {
     e.sample({}, static_cast<double>(counters_.setup_failures));
     e.family("director_care_kernel_errors_total", T::Counter, "Rounds that could not read the IPVS table.");
     e.sample({}, static_cast<double>(counters_.kernel_errors));
+    if (network_) {
+        const auto& n = network_->counters();
+        e.family("director_care_helper_runs_total", T::Counter,
+                 "Programs (iptables-save, iptables) link mode started; none in a quiet round.");
+        e.sample({}, static_cast<double>(n.helper_runs));
+        e.family("director_care_rule_checks_total", T::Counter,
+                 "Rounds that read the iptables rules back, because nf_tables announced a change to our chains "
+                 "(or cannot announce one).");
+        e.sample({}, static_cast<double>(n.rule_checks));
+    }
     std::optional<ipvs::ServiceState> svc;
     try {
         svc = current();
@@ -134,7 +144,7 @@ int care_run_once(const Options& o, ipvs::Kernel& kernel, Network& network) {
     }
     auto want = desired_service(o.vs, o.scheduler);
     try {
-        if (apply_steps(kernel, plan_setup(want, find_service(kernel.list(), want.key), o.rs)) != 0) rc = 1;
+        if (apply_steps(kernel, plan_setup(want, kernel.lookup(want.key), o.rs)) != 0) rc = 1;
     } catch (const ipvs::KernelError& e) {
         spdlog::error("IPVS: {}", e.what());
         rc = 1;
@@ -146,7 +156,7 @@ int care_clean(const Options& o, ipvs::Kernel& kernel, Network& network) {
     int rc = 0;
     auto key = desired_service(o.vs, o.scheduler).key;
     try {
-        if (find_service(kernel.list(), key)) {
+        if (kernel.lookup(key)) {
             spdlog::info("Deleting virtual server {}", format_endpoint(o.vs));
             kernel.del_service(key);
         }

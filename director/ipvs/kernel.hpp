@@ -3,6 +3,7 @@
 // the LVS component are written against this, the generic-netlink client implements it, and the unit
 // tests drive all of them through one in-memory fake.
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -34,6 +35,10 @@ public:
     // Kernels reached without a socket have nothing to tune.
     virtual void set_limits(const ChannelLimits&) {}
     virtual std::vector<ServiceState> list() = 0;  // every service with its destinations
+    // One service with its destinations, or nullopt when the kernel has no such service. For callers that
+    // own one service on a node whose table may hold hundreds (kube-proxy's): the netlink client asks for
+    // that service alone instead of dumping the table; this default filters list().
+    virtual std::optional<ServiceState> lookup(const ServiceKey& k);
     virtual void add_service(const Service& s) = 0;
     virtual void edit_service(const Service& s) = 0;
     virtual void del_service(const ServiceKey& k) = 0;

@@ -153,6 +153,12 @@ MsgPtr encode(int family, const Op& op) {
 
 MsgPtr get_services(int family) { return request(family, IPVS_CMD_GET_SERVICE, NLM_F_DUMP); }
 
+MsgPtr get_service(int family, const ServiceKey& k) {
+    auto m = request(family, IPVS_CMD_GET_SERVICE);
+    put_service(m.get(), Service{k}, false);
+    return m;
+}
+
 MsgPtr get_dests(int family, const ServiceKey& k) {
     auto m = request(family, IPVS_CMD_GET_DEST, NLM_F_DUMP);
     put_service(m.get(), Service{k}, false);

@@ -19,6 +19,7 @@ using MsgPtr = std::unique_ptr<nl_msg, MsgFree>;
 // `family` is the resolved generic-netlink id of "IPVS". Requests carry no sequence number yet.
 MsgPtr encode(int family, const Op& op);
 MsgPtr get_services(int family);                       // dump
+MsgPtr get_service(int family, const ServiceKey& k);   // that one service
 MsgPtr get_dests(int family, const ServiceKey& k);     // dump
 MsgPtr get_info(int family);
 MsgPtr get_config(int family);                         // the timeouts

@@ -63,6 +63,12 @@ std::string describe(const Op& op) {
     }
 }
 
+std::optional<ServiceState> Kernel::lookup(const ServiceKey& k) {
+    for (auto& s : list())
+        if (s.service.key == k) return std::move(s);
+    return std::nullopt;
+}
+
 std::vector<int> Kernel::apply(const std::vector<Op>& ops) {
     std::vector<int> out(ops.size(), 0);
     for (size_t i = 0; i < ops.size(); ++i) {

@@ -266,6 +266,24 @@ std::vector<ServiceState> Netlink::list() {
     return services;
 }
 
+std::optional<ServiceState> Netlink::lookup(const ServiceKey& k) {
+    std::optional<ServiceState> out;
+    std::function<void(nlmsghdr*)> each = [&](nlmsghdr* h) {
+        ServiceState s;
+        if (nlmsg::parse_service(h, s)) out = std::move(s);
+    };
+    auto m = nlmsg::get_service(family_, k);
+    try {
+        exchange(m.get(), each, "get service " + describe(k));
+        if (out) out->destinations = list_dests(k);
+    } catch (const KernelError& e) {
+        // ESRCH: no such service (or, for the destinations, deleted in between by someone else).
+        if (e.err != ESRCH && e.err != ENOENT) throw;
+        return std::nullopt;
+    }
+    return out;
+}
+
 Info Netlink::info() {
     Info info;
     std::function<void(nlmsghdr*)> each = [&](nlmsghdr* h) { nlmsg::parse_info(h, info); };

@@ -22,6 +22,7 @@ public:
     ~Netlink() override;
 
     std::vector<ServiceState> list() override;
+    std::optional<ServiceState> lookup(const ServiceKey& k) override;
     void add_service(const Service& s) override;
     void edit_service(const Service& s) override;
     void del_service(const ServiceKey& k) override;

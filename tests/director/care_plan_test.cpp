@@ -226,3 +226,17 @@ TEST(CarePlan, RunOnceCreatesEverythingAndCleanRemovesOnlyOurService) {
     EXPECT_NE(c.kernel.find(kube.key), nullptr);
     EXPECT_EQ(care_clean(o, c.kernel, net), 0);  // nothing left to remove is fine
 }
+
+TEST(CarePlan, LookupReturnsTheOwnedServiceWithItsDestinationsAmongOthers) {
+    Care c;
+    ipvs::Service other = desired_service(ep("10.96.0.1:443"), "rr");  // kube-proxy's, say
+    c.kernel.add_service(other);
+    c.kernel.add_dest(other.key, desired_dest(ep("10.0.0.5:6443"), 1));
+    EXPECT_FALSE(c.kernel.lookup(c.want.key));
+    c.round();
+    auto got = c.kernel.lookup(c.want.key);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->service.key, c.want.key);
+    EXPECT_EQ(got->destinations.size(), 3u);
+    EXPECT_EQ(c.kernel.lookup(other.key)->destinations.size(), 1u);
+}

@@ -134,6 +134,17 @@ TEST(IpvsMessages, TimeoutsAndDaemonRequests) {
     EXPECT_EQ(parse(m::flush(kFamily).get()).gh->cmd, IPVS_CMD_FLUSH);
 }
 
+TEST(IpvsMessages, GetServiceAsksForThatServiceAloneNotADump) {
+    auto msg = m::get_service(kFamily, web().key);
+    EXPECT_EQ(nlmsg_hdr(msg.get())->nlmsg_flags & NLM_F_DUMP, 0);
+    auto p = parse(msg.get());
+    EXPECT_EQ(p.gh->cmd, IPVS_CMD_GET_SERVICE);
+    EXPECT_EQ(nla_get_u16(p.svc[IPVS_SVC_ATTR_PROTOCOL]), IPPROTO_TCP);
+    EXPECT_EQ(be_addr(p.svc[IPVS_SVC_ATTR_ADDR]), web().key.address);
+    EXPECT_EQ(ntohs(nla_get_u16(p.svc[IPVS_SVC_ATTR_PORT])), web().key.port);
+    EXPECT_EQ(p.svc[IPVS_SVC_ATTR_SCHED_NAME], nullptr);  // the key only
+}
+
 TEST(IpvsMessages, ServiceReplyDecodesWith64BitStats) {
     m::MsgPtr msg(nlmsg_alloc());
     genlmsg_put(msg.get(), 0, 0, kFamily, 0, 0, IPVS_CMD_NEW_SERVICE, IPVS_GENL_VERSION);

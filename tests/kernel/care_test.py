@@ -3,8 +3,10 @@
 
 One boot covers: lvscare's README demo in link mode exactly as written (seed 002), rules rebuilt after
 someone flushes them, a deleted virtual server re-created, a stale real server removed, a foreign IPVS
-service untouched, restart adoption without a failed request, -C leaving nothing behind; then route
-mode with masters in network namespaces, --run-once, and route -C.
+service untouched, restart adoption without a failed request, -C leaving nothing behind; link mode's
+quiet rounds (no program started once the rules are in place, a removed rule or set entry back by the
+next round, iptables-legacy read back every round); then route mode with masters in network namespaces,
+--run-once, and route -C.
 """
 import json
 import os
@@ -14,6 +16,7 @@ import subprocess
 import sys
 import time
 import traceback
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -199,6 +202,117 @@ def case_link_demo():
     sh(["ipvsadm", "-D", "-t", "10.96.0.1:443"])
 
 
+# ------------------------------------------------------------------------------- link mode's quiet rounds
+
+QUIET_METRICS = "127.0.0.1:9556"
+RULE_OUTPUT = ["-t", "nat", "OUTPUT", "-m", "comment", "--comment", "virtual service portals", "-j", "VIRTUAL-SERVICES"]
+
+
+def care_metrics():
+    text = urllib.request.urlopen(f"http://{QUIET_METRICS}/metrics", timeout=30).read().decode()
+    out = {}
+    for name in ("rounds", "helper_runs", "rule_checks"):
+        m = re.search(rf"^director_care_{name}_total (\S+)$", text, re.M)
+        out[name] = int(float(m.group(1)))
+    return out
+
+
+def rounds_past(n):
+    """Waits until `n` more rounds have completed; returns the counters then."""
+    start = care_metrics()["rounds"]
+    return wait_until(lambda: (lambda m: m if m["rounds"] >= start + n else None)(care_metrics()), 30,
+                      f"{n} more rounds")
+
+
+def entry_in_set():
+    return sh(["ipset", "test", "VIRTUAL-IP", "169.254.0.1,tcp:80"], check=False).returncode == 0
+
+
+def case_link_quiet_rounds():
+    server = spawn([PY, ECHO, "127.0.0.1", "8091", "quiet"])
+    wait_until(lambda: sh(["ss", "-ltnH", "sport = :8091"]).stdout.strip(), 10, "echo server on 8091")
+    argv = [DIRECTOR, "care", "--vs", VIP, "--rs", "127.0.0.1:8091", "--health-schem", "http", "--health-path", "/",
+            "--mode", "link", "--interval", "300ms", "--metrics-listen", QUIET_METRICS]
+    log = "/tmp/care-quiet.log"
+    care = spawn(argv, log)
+    wait_until(lambda: ipvs_section(VIP) == [("127.0.0.1:8091", "Masq", 1)], 15, "the real server at weight 1")
+    # Round 1 adds the rules, round 2 reads back its own additions (nf_tables announced them); then quiet.
+    rounds_past(3)
+    before = care_metrics()
+    after = rounds_past(8)
+    assert after["helper_runs"] == before["helper_runs"], (before, after)
+    assert after["rule_checks"] == before["rule_checks"], (before, after)
+    assert link_rules_present() and entry_in_set()
+
+    # kube-proxy-like churn in chains that hold none of our rules does not send care to iptables-save
+    # (left in place: harmless to the later cases, and each iptables run costs about a second in the VM)
+    sh(["iptables", "-t", "nat", "-N", "KUBE-QUIET-TEST"])
+    sh(["iptables", "-t", "filter", "-A", "INPUT", "-p", "tcp", "--dport", "9", "-j", "ACCEPT"])
+    quiet = rounds_past(3)
+    assert quiet["helper_runs"] == after["helper_runs"], (after, quiet)
+
+    # someone removes a hook rule and the set entry: both back by the end of the next whole round (no
+    # check in between: a round may already have put them back)
+    readds = open(log).read().count("Adding iptables rule: -t nat -A OUTPUT")
+    sh(["iptables"] + RULE_OUTPUT[:2] + ["-D"] + RULE_OUTPUT[2:])
+    sh(["ipset", "del", "VIRTUAL-IP", "169.254.0.1,tcp:80"])
+    fixed = rounds_past(2)
+    assert link_rules_present(), nat_rules()
+    assert entry_in_set(), sh(["ipset", "list", "VIRTUAL-IP"]).stdout
+    assert fixed["rule_checks"] > quiet["rule_checks"] and fixed["helper_runs"] > quiet["helper_runs"], (quiet, fixed)
+    assert open(log).read().count("Adding iptables rule: -t nat -A OUTPUT") == readds + 1, open(log).read()
+    # and quiet again once it has read back its own repair
+    rounds_past(2)
+    settled = care_metrics()
+    again = rounds_past(5)
+    assert again["helper_runs"] == settled["helper_runs"], (settled, again)
+
+    # the set itself destroyed (its one rule flushed first, as the kernel insists): re-created over netlink
+    sh(["iptables", "-t", "nat", "-F", "VIRTUAL-SERVICES"])
+    sh(["ipset", "destroy", "VIRTUAL-IP"])
+    rounds_past(2)
+    assert entry_in_set() and link_rules_present(), nat_rules()
+    assert "Type: hash:ip,port" in sh(["ipset", "list", "VIRTUAL-IP"]).stdout
+    stop(care, signal.SIGTERM)
+
+    res = sh(CLEAN, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert sh(["ipset", "list", "VIRTUAL-IP"], check=False).returncode != 0
+    assert not [r for r in nat_rules() if "VIRTUAL" in r], nat_rules()
+    stop(server)
+
+
+def case_link_legacy_iptables():
+    """iptables-legacy announces nothing: every round reads the rules back, and a removed one still returns."""
+    bindir = "/tmp/care-legacy-bin"
+    os.makedirs(bindir, exist_ok=True)
+    for name, target in (("iptables", "iptables-legacy"), ("iptables-save", "iptables-legacy-save")):
+        path = os.path.join(bindir, name)
+        if not os.path.lexists(path):
+            os.symlink(f"/usr/sbin/{target}", path)
+    env = dict(os.environ, PATH=bindir + ":" + os.environ["PATH"])
+    legacy = lambda argv, **kw: sh([os.path.join(bindir, "iptables")] + argv, **kw)  # noqa: E731
+    argv = [DIRECTOR, "care", "--vs", VIP, "--rs", "127.0.0.1:8091", "--health-schem", "http", "--health-path", "/",
+            "--mode", "link", "--interval", "300ms", "--metrics-listen", QUIET_METRICS]
+    log = "/tmp/care-legacy.log"
+    care = spawn(argv, log, env=env)
+    wait_until(lambda: legacy(["-t", "nat", "-C"] + RULE_OUTPUT[2:], check=False).returncode == 0, 20,
+               "rules in the legacy tables")
+    rounds_past(1)
+    before = care_metrics()
+    after = rounds_past(3)
+    assert after["rule_checks"] >= before["rule_checks"] + 3, (before, after)
+    assert log_has(log, "is not iptables-nft"), open(log).read()
+    legacy(["-t", "nat", "-D"] + RULE_OUTPUT[2:])
+    rounds_past(2)
+    assert legacy(["-t", "nat", "-C"] + RULE_OUTPUT[2:], check=False).returncode == 0, "legacy rule not restored"
+    stop(care, signal.SIGTERM)
+    res = sh(CLEAN, check=False, env=env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "VIRTUAL" not in legacy(["-t", "nat", "-S"]).stdout
+    assert sh(["ipset", "list", "VIRTUAL-IP"], check=False).returncode != 0
+
+
 # --------------------------------------------------------------------------------------------- route mode
 
 def case_route_mode():
@@ -258,7 +372,7 @@ def main():
     if not os.access(DIRECTOR, os.X_OK):
         print(f"care_test: no director binary at {DIRECTOR}")
         return 1
-    cases = [case_link_demo, case_route_mode]
+    cases = [case_link_demo, case_link_quiet_rounds, case_link_legacy_iptables, case_route_mode]
     if len(sys.argv) > 1:
         cases = [c for c in cases if c.__name__ in sys.argv[1:]]
     failed = 0
@@ -271,7 +385,8 @@ def main():
             failed += 1
             print(f"FAIL {case.__name__}", flush=True)
             traceback.print_exc()
-            for path in ("/tmp/care-link.log", "/tmp/care-link2.log", "/tmp/care-route.log"):
+            for path in ("/tmp/care-link.log", "/tmp/care-link2.log", "/tmp/care-quiet.log", "/tmp/care-quiet2.log",
+                         "/tmp/care-legacy.log", "/tmp/care-route.log"):
                 if os.path.exists(path):
                     print(f"--- {path}\n" + open(path).read()[-3000:])
         finally:
