@@ -1,6 +1,6 @@
 #pragma once
 // Tells systemd about the daemon's state (sd_notify) when it runs under a unit that listens for it
-// (NOTIFY_SOCKET set); otherwise, or when built without libsystemd, does nothing.
+// (NOTIFY_SOCKET set); otherwise does nothing.
 #include <chrono>
 #include <optional>
 #include <string>

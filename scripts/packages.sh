@@ -1,9 +1,9 @@
 # Package lists shared by install.sh and scripts/test.sh (sourced, not run).
 # Build dependencies, by package manager.
 APT_BUILD_PACKAGES="build-essential cmake pkg-config libboost-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
-  libspdlog-dev libssl-dev libgtest-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libsystemd-dev"
+  libspdlog-dev libssl-dev libgtest-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev"
 DNF_BUILD_PACKAGES="gcc-c++ make cmake pkgconf-pkg-config boost-devel libnl3-devel spdlog-devel openssl-devel
-  gtest-devel cli11-devel json-devel yaml-cpp-devel systemd-devel"
+  gtest-devel cli11-devel json-devel yaml-cpp-devel"
 # What the director runs at run time besides its own libraries (iptables for care's link mode; its ipset is kept
 # over netlink, the ipset tool is for operators and the tests).
 APT_RUNTIME_PACKAGES="iproute2 iptables ipset kmod"
