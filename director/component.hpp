@@ -2,6 +2,7 @@
 // A part of the running daemon (the VRRP instances, the LVS reconciler + health checks). The Daemon owns
 // the io_context and calls these on its thread only.
 #include <functional>
+#include <memory>
 #include <string>
 #include <nlohmann/json.hpp>
 
@@ -22,7 +23,8 @@ public:
     virtual void stop(std::function<void()> done) = 0;
     // A reload: `next` (validated) replaces the running config; `diff` says what differs from it. Whatever
     // is unchanged keeps running untouched (state, timers, counters).
-    virtual void apply(const config::Config& next, const reload::ConfigDiff& diff) = 0;
+    // `next` is shared (a config with thousands of real servers is large): keep the pointer, not a copy.
+    virtual void apply(const std::shared_ptr<const config::Config>& next, const reload::ConfigDiff& diff) = 0;
     // `f` runs once what apply() (or start()) set in motion has taken effect; at once for components that
     // do everything inside apply().
     virtual void settled(std::function<void()> f) { f(); }

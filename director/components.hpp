@@ -33,7 +33,8 @@ std::unique_ptr<Component> make_vrrp_component(boost::asio::io_context& io, cons
 std::unique_ptr<Component> make_static_network_component(boost::asio::io_context& io, const config::Config& cfg,
                                                          const RunOptions& opts);
 // IPVS reconciler plus the health checks that drive real-server membership.
-std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const config::Config& cfg,
+// It keeps `cfg` (shared, not copied) while it runs.
+std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, std::shared_ptr<const config::Config> cfg,
                                               const RunOptions& opts);
 
 }  // namespace director

@@ -63,7 +63,7 @@ int lock_pid_file(const std::string& path) {
 }  // namespace
 
 Daemon::Daemon(config::Config cfg, DaemonOptions opts)
-    : cfg_(std::move(cfg)), opts_(std::move(opts)), signals_(io_), burst_(kErrorWindow) {}
+    : cfg_(std::make_shared<const config::Config>(std::move(cfg))), opts_(std::move(opts)), signals_(io_), burst_(kErrorWindow) {}
 
 Daemon::~Daemon() {
     components_.clear();
@@ -89,10 +89,10 @@ int Daemon::run() {
         if (mailer_ && wants_mail(e)) mailer_->send(e);
     });
     opts_.run.state = std::make_shared<state::StateStore>(opts_.state_dir);
-    if (auto c = make_vrrp_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
+    if (auto c = make_vrrp_component(io_, *cfg_, opts_.run)) components_.push_back(std::move(c));
     if (auto c = make_lvs_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
     // Last created: started first (VRRP and IPVS may rely on its addresses and routes), stopped last.
-    if (auto c = make_static_network_component(io_, cfg_, opts_.run)) components_.push_back(std::move(c));
+    if (auto c = make_static_network_component(io_, *cfg_, opts_.run)) components_.push_back(std::move(c));
 
     control_ = std::make_unique<ControlServer>(io_, opts_.control_socket, [this](const std::string& req) {
         if (req == "status" || req.empty()) return status();
@@ -112,8 +112,8 @@ int Daemon::run() {
     // director nobody can watch.
     apply_metrics_listen();
 
-    spdlog::info("director {} starting: config {}, {} vrrp_instance(s), {} virtual_server(s)", version(), cfg_.path,
-                 cfg_.vrrp_instances.size(), cfg_.virtual_servers.size());
+    spdlog::info("director {} starting: config {}, {} vrrp_instance(s), {} virtual_server(s)", version(), cfg_->path,
+                 cfg_->vrrp_instances.size(), cfg_->virtual_servers.size());
     // Started in reverse (IPVS before VRRP): the table, or the news that there is none, comes before
     // any VIP does. Stopped in creation order (VRRP first, see stop_next).
     for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->start();
@@ -190,7 +190,7 @@ void Daemon::on_signal(int signo) {
             io_.stop();
             return;
         case SignalAction::Reload:
-            spdlog::info("{}: reloading {}", name, cfg_.path);
+            spdlog::info("{}: reloading {}", name, cfg_->path);
             return request_reload({});
         case SignalAction::DumpStatus:
             spdlog::info("{}: status {}", name, dump_json(status()));
@@ -232,12 +232,12 @@ void Daemon::start_reload() {
     auto usec = std::chrono::duration_cast<std::chrono::microseconds>(reload_started_.time_since_epoch()).count();
     notify_systemd("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec));
     auto candidate = std::make_shared<ReloadCandidate>();
-    std::string path = cfg_.path;
+    std::string path = cfg_->path;
     // Reading and checking a large file takes long enough to delay adverts; the loop never waits for it.
     // The thread touches nothing but its candidate, and hands it back through the loop.
-    // cfg_ is read there while the loop goes on: it only changes when a reload is applied, and reloads
-    // run one at a time (ReloadQueue), after this job has handed its result back.
-    const config::Config* running = &cfg_;
+    // The running config is read there while the loop goes on; the job holds it, so a reload applied
+    // meanwhile (none is: they run one at a time, ReloadQueue) could not free it.
+    std::shared_ptr<const config::Config> running = cfg_;
     reload_worker_.run<bool>(
         [candidate, path, running] {
             try {
@@ -268,7 +268,7 @@ void Daemon::finish_reload(const std::shared_ptr<ReloadCandidate>& candidate) {
             spdlog::error("{}", e.str());
         }
         spdlog::error("reload #{} rejected: {} error(s) in {}; still running the config loaded before", r.number,
-                      r.errors.size(), cfg_.path);
+                      r.errors.size(), cfg_->path);
     } else if (stopping_) {
         r.errors.push_back("the director is stopping; not reloading");
     } else {
@@ -289,7 +289,7 @@ void Daemon::complete_reload(reload::ReloadOutcome r) {
     if (opts_.run.events) {
         std::string why = r.ok ? (r.changes.empty() ? "nothing changed" : std::to_string(r.changes.size()) + " change(s)")
                                : (r.errors.empty() ? "rejected" : r.errors.front());
-        opts_.run.events->record({0, {}, "reload", cfg_.path, "", r.ok ? "applied" : "rejected", why});
+        opts_.run.events->record({0, {}, "reload", cfg_->path, "", r.ok ? "applied" : "rejected", why});
     }
     notify_systemd("READY=1");
     if (reloads_.finished(r)) start_reload();
@@ -302,15 +302,15 @@ void Daemon::apply_config(std::shared_ptr<const config::Config> next, std::share
     // IPVS before VRRP, as at startup: a new service is in the kernel's table (the IPVS pass runs off
     // the loop; settled() says when it is done) before its VIP comes up. A part the old config did not
     // need is built and started now; one the new config no longer needs is emptied.
-    if (auto* statics = component("static")) statics->apply(*next, *diff);
+    if (auto* statics = component("static")) statics->apply(next, *diff);
     else if (auto c = make_static_network_component(io_, *next, opts_.run)) {
         c->start();
         components_.push_back(std::move(c));
     }
     Component* lvs = component("lvs");
     if (lvs) {
-        lvs->apply(*next, *diff);
-    } else if (auto c = make_lvs_component(io_, *next, opts_.run)) {
+        lvs->apply(next, *diff);
+    } else if (auto c = make_lvs_component(io_, next, opts_.run)) {
         c->start();
         lvs = c.get();
         components_.push_back(std::move(c));
@@ -322,12 +322,12 @@ void Daemon::apply_config(std::shared_ptr<const config::Config> next, std::share
             return complete_reload(std::move(r));
         }
         if (auto* vrrp = component("vrrp")) {
-            vrrp->apply(*next, *diff);
+            vrrp->apply(next, *diff);
         } else if (auto c = make_vrrp_component(io_, *next, opts_.run)) {
             c->start();
             components_.insert(components_.begin(), std::move(c));  // stops first, as at startup
         }
-        cfg_ = *next;
+        cfg_ = next;
         apply_mail();
         try {
             apply_metrics_listen();
@@ -406,7 +406,7 @@ nlohmann::json Daemon::events_reply(const std::string& req) const {
 }
 
 void Daemon::apply_mail() {
-    const auto& g = cfg_.global;
+    const auto& g = cfg_->global;
     if (g.smtp_server.empty() || g.notification_email.empty()) {
         if (mailer_) spdlog::info("mail: alerts off (smtp_server or notification_email no longer set)");
         mailer_.reset();
@@ -426,21 +426,21 @@ void Daemon::apply_mail() {
 }
 
 bool Daemon::wants_mail(const events::Event& e) const {
-    const auto& g = cfg_.global;
+    const auto& g = cfg_->global;
     // With smtp_server and notification_email set, alerts are on unless a smtp_alert keyword says off:
     // the instance's or virtual_server's own, then smtp_alert_vrrp / smtp_alert_checker, then smtp_alert.
     if (e.kind == "vrrp") {
-        for (const auto& in : cfg_.vrrp_instances)
+        for (const auto& in : cfg_->vrrp_instances)
             if (in.name == e.subject) return in.smtp_alert.value_or(g.smtp_alert_vrrp.value_or(g.smtp_alert.value_or(true)));
         return false;
     }
     if (e.kind == "vrrp_sync_group") {
-        for (const auto& sg : cfg_.sync_groups)
+        for (const auto& sg : cfg_->sync_groups)
             if (sg.name == e.subject) return sg.smtp_alert.value_or(g.smtp_alert_vrrp.value_or(g.smtp_alert.value_or(true)));
         return false;
     }
     if (e.kind == "real_server") {
-        for (const auto& vs : cfg_.virtual_servers)
+        for (const auto& vs : cfg_->virtual_servers)
             if (e.subject.rfind(vs.name() + " real_server ", 0) == 0)
                 return vs.smtp_alert.value_or(g.smtp_alert_checker.value_or(g.smtp_alert.value_or(true)));
     }
@@ -448,7 +448,7 @@ bool Daemon::wants_mail(const events::Event& e) const {
 }
 
 std::string Daemon::metrics_listen() const {
-    return opts_.metrics_listen.empty() ? cfg_.global.metrics_listen : opts_.metrics_listen;
+    return opts_.metrics_listen.empty() ? cfg_->global.metrics_listen : opts_.metrics_listen;
 }
 
 void Daemon::apply_metrics_listen() {
@@ -504,7 +504,7 @@ nlohmann::json Daemon::status() const {
     nlohmann::json j;
     j["pid"] = ::getpid();
     j["version"] = version();
-    j["config"] = cfg_.path;
+    j["config"] = cfg_->path;
     j["uptime_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     j["internal_errors"] = internal_errors_;
     if (!last_internal_error_.empty()) j["last_internal_error"] = last_internal_error_;

@@ -65,7 +65,7 @@ private:
     // "switchover {...}", "maintenance {...}", "backend {...}" from the control socket.
     void serve_operator_request(const std::string& line, ControlServer::Reply reply);
 
-    config::Config cfg_;
+    std::shared_ptr<const config::Config> cfg_;  // shared with the components: one copy of a large config
     DaemonOptions opts_;
     boost::asio::io_context io_;
     boost::asio::signal_set signals_;

@@ -42,7 +42,7 @@ bool LvsComponent::HandDrainedView::use_sorry_server(size_t vs) const { return o
 
 bool LvsComponent::hand_drained(size_t vs, size_t rs) const {
     if (hand_drains_.empty()) return false;
-    const auto& v = cfg_.virtual_servers[vs];
+    const auto& v = cfg_->virtual_servers[vs];
     const auto& r = v.real_servers[rs];
     std::string backend = ipvs::format_addr_port(r.address, r.port);
     if (hand_drains_.count(state::drain_key("", backend))) return true;
@@ -76,8 +76,8 @@ void LvsComponent::backend_request(const nlohmann::json& args, std::function<voi
     }
     // The configured real servers this names.
     std::vector<std::pair<size_t, size_t>> matches;
-    for (size_t v = 0; v < cfg_.virtual_servers.size(); ++v) {
-        const auto& vs = cfg_.virtual_servers[v];
+    for (size_t v = 0; v < cfg_->virtual_servers.size(); ++v) {
+        const auto& vs = cfg_->virtual_servers[v];
         auto keys = vs.service_keys();
         if (!service.empty() && std::none_of(keys.begin(), keys.end(),
                                              [&](const ipvs::ServiceKey& k) { return service_text(k) == service; }))
@@ -92,7 +92,7 @@ void LvsComponent::backend_request(const nlohmann::json& args, std::function<voi
     if (matches.empty() && !stale)
         return reply({{"ok", false},
                       {"error", "no real_server " + *backend + (service.empty() ? "" : " in virtual_server " + service) +
-                                    " in " + cfg_.path}});
+                                    " in " + cfg_->path}});
     std::string message;
     if (action != "query") {
         bool on = action == "drain";
@@ -119,7 +119,7 @@ void LvsComponent::backend_request(const nlohmann::json& args, std::function<voi
         std::map<ipvs::ServiceKey, const ipvs::ServiceState*> seen;
         for (const auto& s : seen_) seen[s.service.key] = &s;
         for (auto [v, r] : matches) {
-            const auto& vs = cfg_.virtual_servers[v];
+            const auto& vs = cfg_->virtual_servers[v];
             const auto& rs = vs.real_servers[r];
             // One entry per kernel service: a group's real server is in each of its services.
             for (const auto& k : vs.service_keys()) {

@@ -144,16 +144,16 @@ bool has_nat(const config::Config& cfg) {
 
 }  // namespace
 
-LvsComponent::LvsComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts,
-                           KernelFactory kernel, MembershipFactory membership)
+LvsComponent::LvsComponent(boost::asio::io_context& io, std::shared_ptr<const config::Config> cfg,
+                           const RunOptions& opts, KernelFactory kernel, MembershipFactory membership)
     : io_(io),
-      cfg_(cfg),
+      cfg_(std::move(cfg)),
       opts_(opts),
       make_kernel_(std::move(kernel)),
       make_membership_(std::move(membership)),
       timer_(io),
       worker_(io) {
-    period_ = shortest_delay_loop(cfg_);
+    period_ = shortest_delay_loop(*cfg_);
     applied_health_ = std::make_unique<HandDrainedView>(*this);
     store_ = opts.state;
     if (store_) hand_drains_ = store_->get().drained;
@@ -162,7 +162,7 @@ LvsComponent::LvsComponent(boost::asio::io_context& io, const config::Config& cf
     if (opts_.instance_states)
         opts_.instance_states->subscribe([this, alive = std::weak_ptr<bool>(alive_)](const std::string& instance) {
             if (alive.expired()) return;
-            const auto& sd = cfg_.global.lvs_sync_daemon;
+            const auto& sd = cfg_->global.lvs_sync_daemon;
             if (!sd || sd->vrrp_instance != instance || !started_) return;
             spdlog::info("ipvs: VRRP_Instance({}) is {}: the sync daemon follows", instance,
                          opts_.instance_states->get(instance));
@@ -180,7 +180,7 @@ void LvsComponent::wire_membership() {
 }
 
 std::set<ipvs::SyncState> LvsComponent::sync_roles_wanted() const {
-    const auto& sd = cfg_.global.lvs_sync_daemon;
+    const auto& sd = cfg_->global.lvs_sync_daemon;
     // No instance named: both roles at once (the kernel allows it); whichever node holds the VIP sends,
     // the other receives, and a failover restarts neither.
     if (!sd || sd->vrrp_instance.empty() || !opts_.instance_states)
@@ -191,14 +191,15 @@ std::set<ipvs::SyncState> LvsComponent::sync_roles_wanted() const {
     return {ipvs::SyncState::Backup};
 }
 
-void LvsComponent::apply(const config::Config& next, const reload::ConfigDiff& diff) {
+void LvsComponent::apply(const std::shared_ptr<const config::Config>& next_config, const reload::ConfigDiff& diff) {
+    const config::Config& next = *next_config;
     auto sync_of = [](const config::GlobalDefs& g) {
         auto s = g.lvs_sync_daemon;
         if (s) s->where = {};
         return s;
     };
-    if (sync_of(cfg_.global) != sync_of(next.global)) {
-        sync_stop_ = cfg_.global.lvs_sync_daemon;
+    if (sync_of(cfg_->global) != sync_of(next.global)) {
+        sync_stop_ = cfg_->global.lvs_sync_daemon;
         sync_start_ = true;
     }
     auto now = lvs::DrainList::Clock::now();
@@ -217,14 +218,14 @@ void LvsComponent::apply(const config::Config& next, const reload::ConfigDiff& d
     }
 
     std::unique_ptr<Membership> next_membership;
-    if (membership_) next_membership = membership_->reload(next);
-    else if (make_membership_) next_membership = make_membership_(io_, next);
+    if (membership_) next_membership = membership_->reload(next_config);
+    else if (make_membership_) next_membership = make_membership_(io_, next_config);
     if (membership_) membership_->on_change = nullptr;
     membership_ = std::move(next_membership);  // the old one goes, stopping what was not handed over
     wire_membership();
 
-    cfg_ = next;
-    period_ = shortest_delay_loop(cfg_);
+    cfg_ = next_config;
+    period_ = shortest_delay_loop(*cfg_);
     redo_host_setup_ = true;
     if (stopping_ || !started_) return;
     request_pass(/*after_reload=*/true);
@@ -246,8 +247,8 @@ void LvsComponent::set_availability(bool available, const std::string& reason) {
 
 ipvs::ChannelLimits LvsComponent::channel_limits() const {
     ipvs::ChannelLimits l;
-    l.rcvbuf = cfg_.global.lvs_netlink_cmd_rcv_bufs;
-    l.rcvbuf_force = cfg_.global.lvs_netlink_cmd_rcv_bufs_force;
+    l.rcvbuf = cfg_->global.lvs_netlink_cmd_rcv_bufs;
+    l.rcvbuf_force = cfg_->global.lvs_netlink_cmd_rcv_bufs_force;
     return l;
 }
 
@@ -317,16 +318,16 @@ void LvsComponent::request_pass(bool after_reload) {
 void LvsComponent::launch_pass() {
     auto req = std::make_shared<PassRequest>();
     // The desired state is computed here, on the loop, where the health decisions live; the worker gets a copy.
-    req->desired = lvs::desired_state(cfg_, *applied_health_);
-    req->delete_foreign = reconciles_ == 0 && cfg_.global.lvs_flush;
+    req->desired = lvs::desired_state(*cfg_, *applied_health_);
+    req->delete_foreign = reconciles_ == 0 && cfg_->global.lvs_flush;
     req->after_reload = std::exchange(again_after_reload_, false);
     req->host_setup = std::exchange(redo_host_setup_, false);
-    req->nat = has_nat(cfg_);
-    req->sync = cfg_.global.lvs_sync_daemon;
+    req->nat = has_nat(*cfg_);
+    req->sync = cfg_->global.lvs_sync_daemon;
     req->sync_stop = std::exchange(sync_stop_, std::nullopt);
     req->sync_start = std::exchange(sync_start_, false);
     req->sync_want = sync_roles_wanted();
-    req->timeouts = cfg_.global.lvs_timeouts;
+    req->timeouts = cfg_->global.lvs_timeouts;
     req->drains = std::move(pending_drains_);
     req->limits = channel_limits();
     pending_drains_.clear();
@@ -425,7 +426,7 @@ void LvsComponent::finish_pass(PassResult p) {
                          "in {:.1f} ms{}",
                          configured_services(), r.adopted, r.added, r.edited, r.deleted,
                          r.took.count() / 1000.0,
-                         cfg_.global.lvs_flush ? " (lvs_flush: foreign services removed)" : "");
+                         cfg_->global.lvs_flush ? " (lvs_flush: foreign services removed)" : "");
         } else if (p.after_reload) {
             spdlog::info("ipvs: reloaded config applied: {} added, {} edited, {} deleted, {} real server(s) draining "
                          "in {:.1f} ms",
@@ -466,7 +467,7 @@ void LvsComponent::stop(std::function<void()> done) {
     timer_.cancel();
     if (membership_) membership_->stop();
     bool keep = opts_.keep_ipvs_on_exit;
-    auto sync = cfg_.global.lvs_sync_daemon;
+    auto sync = cfg_->global.lvs_sync_daemon;
     // Queued behind a pass still running, so the last word on the table is this one.
     worker_.run<bool>(
         [this, keep, sync] {
@@ -494,17 +495,17 @@ void LvsComponent::stop(std::function<void()> done) {
 
 size_t LvsComponent::configured_services() const {
     size_t n = 0;
-    for (const auto& vs : cfg_.virtual_servers) n += vs.service_keys().size();
+    for (const auto& vs : cfg_->virtual_servers) n += vs.service_keys().size();
     return n;
 }
 
 std::string LvsComponent::summary() const {
     if (!connected_) return "IPVS unavailable";
     size_t all = 0, up = 0;
-    for (size_t v = 0; v < cfg_.virtual_servers.size(); ++v)
-        for (size_t r = 0; r < cfg_.virtual_servers[v].real_servers.size(); ++r) {
+    for (size_t v = 0; v < cfg_->virtual_servers.size(); ++v)
+        for (size_t r = 0; r < cfg_->virtual_servers[v].real_servers.size(); ++r) {
             ++all;
-            auto d = applied_health_->decide(v, r, cfg_.virtual_servers[v].real_servers[r].weight);
+            auto d = applied_health_->decide(v, r, cfg_->virtual_servers[v].real_servers[r].weight);
             if (d.present && d.weight > 0) ++up;
         }
     return std::to_string(up) + "/" + std::to_string(all) + " real servers up";
@@ -512,7 +513,7 @@ std::string LvsComponent::summary() const {
 
 nlohmann::json LvsComponent::status() const {
     std::map<ipvs::ServiceKey, const std::string*> group_of;
-    for (const auto& vs : cfg_.virtual_servers)
+    for (const auto& vs : cfg_->virtual_servers)
         for (const auto& k : vs.members) group_of[k] = &vs.group;
     nlohmann::json services = nlohmann::json::array();
     for (const auto& s : seen_) {
@@ -532,7 +533,7 @@ nlohmann::json LvsComponent::status() const {
                            {"at", std::chrono::duration_cast<std::chrono::milliseconds>(last_.at.time_since_epoch()).count()}};
     if (!last_error_.empty()) last["error"] = last_error_;
     nlohmann::json j = {{"kernel", connected_ ? "connected" : "unavailable"},
-                        {"configured_virtual_servers", cfg_.virtual_servers.size()},
+                        {"configured_virtual_servers", cfg_->virtual_servers.size()},
                         {"configured_services", configured_services()},
                         {"owned_services", owned_},
                         {"destinations", dests},
@@ -561,19 +562,29 @@ nlohmann::json LvsComponent::status() const {
     return j;
 }
 
-std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const config::Config& cfg,
+std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, std::shared_ptr<const config::Config> cfg,
                                               const RunOptions& opts, KernelFactory kernel,
                                               MembershipFactory membership) {
-    if (cfg.virtual_servers.empty()) return nullptr;
-    return std::make_unique<LvsComponent>(io, cfg, opts, std::move(kernel), std::move(membership));
+    if (cfg->virtual_servers.empty()) return nullptr;
+    return std::make_unique<LvsComponent>(io, std::move(cfg), opts, std::move(kernel), std::move(membership));
 }
 
 std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const config::Config& cfg,
+                                              const RunOptions& opts, KernelFactory kernel,
+                                              MembershipFactory membership) {
+    return make_lvs_component(io, std::make_shared<const config::Config>(cfg), opts, std::move(kernel),
+                              std::move(membership));
+}
+
+std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, std::shared_ptr<const config::Config> cfg,
                                               const RunOptions& opts) {
     // Health checks decide membership; real servers without checkers stay in service (make_membership
     // returns null when no server has one).
     return make_lvs_component(
-        io, cfg, opts, [] { return std::unique_ptr<ipvs::Kernel>(ipvs::Netlink::open()); }, &lvs::make_membership);
+        io, std::move(cfg), opts, [] { return std::unique_ptr<ipvs::Kernel>(ipvs::Netlink::open()); },
+        [](boost::asio::io_context& io, const std::shared_ptr<const config::Config>& c) {
+            return lvs::make_membership(io, c);
+        });
 }
 
 }  // namespace director

@@ -41,7 +41,7 @@ class LvsComponent final : public Component {
 public:
     // `membership` may be empty or build null: every configured real server is then in service
     // (lvs::AlwaysUp).
-    LvsComponent(boost::asio::io_context& io, const config::Config& cfg, const RunOptions& opts,
+    LvsComponent(boost::asio::io_context& io, std::shared_ptr<const config::Config> cfg, const RunOptions& opts,
                  KernelFactory kernel, MembershipFactory membership);
     ~LvsComponent() override;
 
@@ -51,7 +51,7 @@ public:
     // not touched, changed ones are edited in place, real servers removed from a kept virtual_server are
     // drained (lvs::DrainList), and whatever someone deleted by hand is restored. Health checks whose
     // definition is unchanged keep running with their state.
-    void apply(const config::Config& next, const reload::ConfigDiff& diff) override;
+    void apply(const std::shared_ptr<const config::Config>& next, const reload::ConfigDiff& diff) override;
     nlohmann::json status() const override;
     const char* name() const override { return "lvs"; }
     std::string summary() const override;
@@ -101,7 +101,7 @@ private:
     std::shared_ptr<state::StateStore> store_;
 
     boost::asio::io_context& io_;
-    config::Config cfg_;  // a copy: the component may outlive the caller's
+    std::shared_ptr<const config::Config> cfg_;  // shared with the daemon and the membership, never copied
     RunOptions opts_;
     KernelFactory make_kernel_;
     MembershipFactory make_membership_;
@@ -145,6 +145,10 @@ private:
 };
 
 // make_lvs_component with its parts chosen by the caller (tests, benchmarks, the membership work).
+std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, std::shared_ptr<const config::Config> cfg,
+                                              const RunOptions& opts, KernelFactory kernel,
+                                              MembershipFactory membership);
+// The same from a config of the caller's, copied (tests).
 std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, const config::Config& cfg,
                                               const RunOptions& opts, KernelFactory kernel,
                                               MembershipFactory membership);

@@ -93,7 +93,8 @@ void StaticNetworkComponent::stop(std::function<void()> done) {
     done();
 }
 
-void StaticNetworkComponent::apply(const config::Config& next, const reload::ConfigDiff&) {
+void StaticNetworkComponent::apply(const std::shared_ptr<const config::Config>& next_config, const reload::ConfigDiff&) {
+    const config::Config& next = *next_config;
     // Held entries are compared with the new lists directly: that also retries what failed before.
     remove_unlisted(next.static_network);
     conf_ = next.static_network;

@@ -20,7 +20,7 @@ public:
     explicit StaticNetworkComponent(config::StaticNetworkConf conf) : conf_(std::move(conf)) {}
     void start() override;
     void stop(std::function<void()> done) override;
-    void apply(const config::Config& next, const reload::ConfigDiff& diff) override;
+    void apply(const std::shared_ptr<const config::Config>& next, const reload::ConfigDiff& diff) override;
     nlohmann::json status() const override;
     const char* name() const override { return "static"; }
 

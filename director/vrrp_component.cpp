@@ -461,7 +461,8 @@ void VrrpComponent::retire(std::unique_ptr<vrrp::Instance> instance) {
     });
 }
 
-void VrrpComponent::apply(const config::Config& next, const reload::ConfigDiff& diff) {
+void VrrpComponent::apply(const std::shared_ptr<const config::Config>& next_config, const reload::ConfigDiff& diff) {
+    const config::Config& next = *next_config;
     using reload::Change;
     // Scripts: unchanged ones move over with their state; redefined and new ones are built (started
     // below, after every instance points at them); the old objects die only after no instance does.

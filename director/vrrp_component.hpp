@@ -48,7 +48,7 @@ public:
     // (vrrp::Instance::update); removed (and replaced) ones stop as on SIGTERM, a master sending its
     // priority-0 advert and removing its VIPs; new ones start as at startup. A vrrp_script whose
     // definition is unchanged keeps running with its state; a redefined one starts afresh.
-    void apply(const config::Config& next, const reload::ConfigDiff& diff) override;
+    void apply(const std::shared_ptr<const config::Config>& next, const reload::ConfigDiff& diff) override;
     nlohmann::json status() const override;
     const char* name() const override { return "vrrp"; }
     std::string summary() const override;

@@ -12,7 +12,9 @@ DELAY, top-level SSL { ca }) is run by `director run` and then by `keepalived -C
 after WARMUP seconds, CPU seconds (utime+stime of every daemon process) and the number of checks
 (requests nginx logged) over WINDOW seconds give CPU seconds per 1,000 checks; RSS (all daemon processes)
 is sampled every 5 s over the window (flat or growing) and read at the end, with each process's peak
-(VmHWM, startup included).
+(VmHWM, startup included). BY_MAPPING=1 also prints, for each daemon process at the end of the window,
+its RSS by mapped object (the binary, each library, [heap], [stack], anonymous) from /proc/PID/smaps,
+with the private dirty and anonymous part of each: what the RSS is made of.
 director verifies certificates (CA given), keeps each connection open between checks (MODES=keepalive,
 its default) or makes a new connection per check resuming the TLS session (MODES=per-check, i.e.
 `keepalive_requests 1`; MODES=keepalive,per-check runs both); keepalived does a full unverified
@@ -33,6 +35,7 @@ N = int(os.environ.get("N", "1000"))
 DELAY = int(os.environ.get("DELAY", "10"))
 WARMUP = int(os.environ.get("WARMUP", "15"))
 WINDOW = int(os.environ.get("WINDOW", "40"))
+BY_MAPPING = os.environ.get("BY_MAPPING", "") not in ("", "0")
 ONLY = os.environ.get("ONLY", "")  # "director": director alone (its checks need no IPVS), e.g. in a namespace
 # director's runs: "keepalive" (its default: each checker keeps its connection between checks) and/or
 # "per-check" (`keepalive_requests 1`: a new, resumed, connection per check, as keepalived connects anew).
@@ -54,6 +57,21 @@ def rss_kib(pid, field="VmRSS"):
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def rss_by_mapping(pid):
+    """{object: [Rss, Private_Dirty, Anonymous]} in KiB, object = file name, [heap], [stack] or [anon]."""
+    out = {}
+    cur = None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split()
+            if "-" in head[0] and not head[0].endswith(":"):
+                cur = os.path.basename(head[5]) if len(head) > 5 else "[anon]"
+                out.setdefault(cur, [0, 0, 0])
+            elif head[0] in ("Rss:", "Private_Dirty:", "Anonymous:"):
+                out[cur][("Rss:", "Private_Dirty:", "Anonymous:").index(head[0])] += int(head[1])
+    return out
 
 
 def children(pid):
@@ -154,6 +172,7 @@ def measure(name, argv, access_log, pids_of):
         elapsed = time.time() - t0
         rss = {p: rss_kib(p) for p in pids}
         hwm = sum(rss_kib(p, "VmHWM") for p in pids)
+        by_mapping = {p: rss_by_mapping(p) for p in pids} if BY_MAPPING else {}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -174,6 +193,7 @@ def measure(name, argv, access_log, pids_of):
         "rss_kib_window_max": max(samples),
         "rss_kib_window_min": min(samples),
         "hwm_kib": hwm,
+        "by_mapping": by_mapping,
     }
 
 
@@ -214,6 +234,15 @@ def main():
               f"{r['rss_kib_window_min'] / 1024:>9.1f}-{r['rss_kib_window_max'] / 1024:<6.1f}{r['hwm_kib'] / 1024:>12.1f}")
     for r in results:
         print(f"{r['name']} RSS by pid (KiB): {r['rss_kib_by_pid']}")
+    for r in results:
+        for pid, objs in r["by_mapping"].items():
+            print(f"\n{r['name']} pid {pid}: RSS by mapping (KiB)   Rss  Private_Dirty  Anonymous")
+            for name, (rss, dirty, anon) in sorted(objs.items(), key=lambda kv: -kv[1][0]):
+                if rss >= 64:
+                    print(f"  {name:<36}{rss:>8}{dirty:>15}{anon:>11}")
+            rest = [v for v in objs.values() if v[0] < 64]
+            print(f"  {'(' + str(len(rest)) + ' smaller)':<36}{sum(v[0] for v in rest):>8}"
+                  f"{sum(v[1] for v in rest):>15}{sum(v[2] for v in rest):>11}")
     ok = all(r["checks"] > 0 for r in results)
     shutil.rmtree(WORK, ignore_errors=True)
     return 0 if ok else 1

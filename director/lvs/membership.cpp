@@ -216,17 +216,18 @@ class HealthMembership final : public director::Membership {
 public:
     // With `prev` (a reload): real servers whose checks are defined as in prev's config take over prev's
     // running checkers and their verdicts; everything else starts afresh when start() is called.
-    HealthMembership(boost::asio::io_context& io, const config::Config& cfg, HealthMembership* prev = nullptr)
-        : io_(io), cfg_(cfg), state_(cfg) {
+    HealthMembership(boost::asio::io_context& io, std::shared_ptr<const config::Config> cfg,
+                     HealthMembership* prev = nullptr)
+        : io_(io), cfg_(std::move(cfg)), state_(*cfg_) {
         std::shared_ptr<healthcheck::TlsClient> tls;
         std::string tls_error;
         bool need_tls = false;
-        for (const auto& vs : cfg_.virtual_servers)
+        for (const auto& vs : cfg_->virtual_servers)
             for (const auto& rs : vs.real_servers)
                 for (const auto& c : rs.checkers) need_tls |= c.kind == config::CheckerKind::Ssl;
         if (need_tls) {
             healthcheck::TlsOptions o;
-            if (cfg_.ssl) o = {cfg_.ssl->ca, cfg_.ssl->certificate, cfg_.ssl->key};
+            if (cfg_->ssl) o = {cfg_->ssl->ca, cfg_->ssl->certificate, cfg_->ssl->key};
             try {
                 tls = std::make_shared<healthcheck::TlsClient>(o);
             } catch (const std::exception& e) {
@@ -236,8 +237,8 @@ public:
         }
         PrevIndex index;
         if (prev) index = PrevIndex(*prev);
-        for (size_t v = 0; v < cfg_.virtual_servers.size(); ++v) {
-            const auto& vs = cfg_.virtual_servers[v];
+        for (size_t v = 0; v < cfg_->virtual_servers.size(); ++v) {
+            const auto& vs = cfg_->virtual_servers[v];
             for (size_t r = 0; r < vs.real_servers.size(); ++r) {
                 if (prev && take_over(*prev, index, v, r)) continue;
                 for (size_t c = 0; c < vs.real_servers[r].checkers.size(); ++c) {
@@ -248,7 +249,7 @@ public:
                         p.start_up = !vs.alpha;
                         e.checker = std::make_shared<BrokenChecker>(io_, p, "SSL_GET", "SSL: " + tls_error);
                     } else {
-                        e.checker = make_checker(io_, cfg_, v, r, c, tls);
+                        e.checker = make_checker(io_, *cfg_, v, r, c, tls);
                     }
                     entries_.push_back(std::move(e));
                 }
@@ -278,8 +279,8 @@ public:
             e.running = false;
         }
     }
-    std::unique_ptr<director::Membership> reload(const config::Config& next) override {
-        if (!has_checkers(next)) return nullptr;
+    std::unique_ptr<director::Membership> reload(const std::shared_ptr<const config::Config>& next) override {
+        if (!has_checkers(*next)) return nullptr;
         return std::make_unique<HealthMembership>(io_, next, this);
     }
     RealServerDecision decide(size_t vs, size_t rs, int32_t w) const override { return state_.decide(vs, rs, w); }
@@ -288,8 +289,8 @@ public:
     nlohmann::json status() const override {
         nlohmann::json out = nlohmann::json::array();
         size_t next = 0;
-        for (size_t v = 0; v < cfg_.virtual_servers.size(); ++v) {
-            const auto& vs = cfg_.virtual_servers[v];
+        for (size_t v = 0; v < cfg_->virtual_servers.size(); ++v) {
+            const auto& vs = cfg_->virtual_servers[v];
             nlohmann::json rss = nlohmann::json::array();
             for (size_t r = 0; r < vs.real_servers.size(); ++r) {
                 const auto& rs = vs.real_servers[r];
@@ -389,8 +390,8 @@ private:
         std::map<std::pair<size_t, size_t>, std::vector<size_t>> entries;
         PrevIndex() = default;
         explicit PrevIndex(const HealthMembership& prev) {
-            for (size_t v = 0; v < prev.cfg_.virtual_servers.size(); ++v) {
-                const auto& vs = prev.cfg_.virtual_servers[v];
+            for (size_t v = 0; v < prev.cfg_->virtual_servers.size(); ++v) {
+                const auto& vs = prev.cfg_->virtual_servers[v];
                 for (size_t r = 0; r < vs.real_servers.size(); ++r)
                     position[{vs.id(), vs.real_servers[r].address, vs.real_servers[r].port}] = {v, r};
             }
@@ -401,14 +402,14 @@ private:
 
     // Moves prev's checkers of the real server that (v, r) was, if its checks are defined the same way.
     bool take_over(HealthMembership& prev, const PrevIndex& index, size_t v, size_t r) {
-        const auto& vs = cfg_.virtual_servers[v];
+        const auto& vs = cfg_->virtual_servers[v];
         const auto& rs = vs.real_servers[r];
         if (rs.checkers.empty()) return true;  // nothing to build either way
         auto at = index.position.find({vs.id(), rs.address, rs.port});
         if (at == index.position.end()) return false;
         auto [pv, pr] = at->second;
-        const auto& pvs = prev.cfg_.virtual_servers[pv];
-        if (!reload::same_checkers(prev.cfg_, pvs, pvs.real_servers[pr], cfg_, vs, rs)) return false;
+        const auto& pvs = prev.cfg_->virtual_servers[pv];
+        if (!reload::same_checkers(*prev.cfg_, pvs, pvs.real_servers[pr], *cfg_, vs, rs)) return false;
         auto moved = index.entries.find({pv, pr});
         if (moved == index.entries.end() || moved->second.size() != rs.checkers.size()) return false;
         for (size_t i : moved->second) {
@@ -425,11 +426,11 @@ private:
 
     void settle_quorums(const HealthMembership& prev) {
         std::map<std::pair<std::string, ipvs::ServiceKey>, size_t> before;
-        for (size_t pv = 0; pv < prev.cfg_.virtual_servers.size(); ++pv) before[prev.cfg_.virtual_servers[pv].id()] = pv;
-        for (size_t v = 0; v < cfg_.virtual_servers.size(); ++v) {
-            if (auto it = before.find(cfg_.virtual_servers[v].id()); it != before.end()) {
+        for (size_t pv = 0; pv < prev.cfg_->virtual_servers.size(); ++pv) before[prev.cfg_->virtual_servers[pv].id()] = pv;
+        for (size_t v = 0; v < cfg_->virtual_servers.size(); ++v) {
+            if (auto it = before.find(cfg_->virtual_servers[v].id()); it != before.end()) {
                 if (auto q = state_.settle_quorum(v, prev.state_.quorum_up(it->second))) {
-                    const auto& vs = cfg_.virtual_servers[v];
+                    const auto& vs = cfg_->virtual_servers[v];
                     spdlog::warn("{}: quorum {} with the reloaded config (live weight {}, quorum {})", vs.name(),
                                  q->up ? "regained" : "lost", state_.live_weight(v), vs.quorum);
                     notify(q->up ? vs.quorum_up : vs.quorum_down);
@@ -440,7 +441,7 @@ private:
 
     void on_report(size_t v, size_t r, size_t c, const Checker::Report& rep) {
         bool changed = state_.apply(v, r, c, rep);
-        const auto& vs = cfg_.virtual_servers[v];
+        const auto& vs = cfg_->virtual_servers[v];
         const auto& rs = vs.real_servers[r];
         std::string who = vs.name() + " real_server " + ipvs::format_addr_port(rs.address, rs.port);
         if (!rep.last.ok) spdlog::debug("{}: check failed: {}", who, rep.last.reason);
@@ -472,7 +473,7 @@ private:
             spdlog::error("notify script '{}': unbalanced quotes", line);
             return;
         }
-        auto policy = script_policy(cfg_.global);
+        auto policy = script_policy(cfg_->global);
         auto spec = script_spec(policy, *argv, policy.notify_timeout);
         host::run_process(io_, std::move(spec), [line](const host::ProcessResult& r) {
             if (!r.success()) spdlog::warn("notify script '{}': {}", line, r.describe());
@@ -480,16 +481,21 @@ private:
     }
 
     boost::asio::io_context& io_;
-    config::Config cfg_;
+    std::shared_ptr<const config::Config> cfg_;  // the component's, shared
     MembershipState state_;
     std::vector<Entry> entries_;
 };
 
 }  // namespace
 
+std::unique_ptr<director::Membership> make_membership(boost::asio::io_context& io,
+                                                      std::shared_ptr<const config::Config> cfg) {
+    if (!has_checkers(*cfg)) return nullptr;
+    return std::make_unique<HealthMembership>(io, std::move(cfg));
+}
+
 std::unique_ptr<director::Membership> make_membership(boost::asio::io_context& io, const config::Config& cfg) {
-    if (!has_checkers(cfg)) return nullptr;
-    return std::make_unique<HealthMembership>(io, cfg);
+    return make_membership(io, std::make_shared<const config::Config>(cfg));
 }
 
 }  // namespace director::lvs

@@ -95,6 +95,10 @@ std::shared_ptr<healthcheck::Checker> make_checker(boost::asio::io_context& io, 
 
 // The daemon's membership: MembershipState driven by real checkers, plus notify scripts and status.
 // Returns null when no real server has a checker (then everything is simply in service).
+// The membership keeps `cfg` (shared, not copied) while it runs.
+std::unique_ptr<director::Membership> make_membership(boost::asio::io_context& io,
+                                                      std::shared_ptr<const config::Config> cfg);
+// The same from a config of the caller's, copied (tests).
 std::unique_ptr<director::Membership> make_membership(boost::asio::io_context& io, const config::Config& cfg);
 
 }  // namespace director::lvs

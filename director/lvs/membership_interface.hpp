@@ -27,11 +27,11 @@ public:
     // The membership for the config a reload brings. Real servers whose health checks are defined as
     // before keep their running checker and its verdict; the rest start afresh at start(). Null when
     // `next` has no checks. The caller then destroys this one, which stops whatever it still runs.
-    virtual std::unique_ptr<Membership> reload(const config::Config& next) = 0;
+    virtual std::unique_ptr<Membership> reload(const std::shared_ptr<const config::Config>& next) = 0;
     // Set by the component: a real server came up (`up`) or went down, and why (the event history).
     std::function<void(const std::string& who, bool up, const std::string& reason)> on_transition;
 };
 using MembershipFactory =
-    std::function<std::unique_ptr<Membership>(boost::asio::io_context&, const config::Config&)>;
+    std::function<std::unique_ptr<Membership>(boost::asio::io_context&, const std::shared_ptr<const config::Config>&)>;
 
 }  // namespace director

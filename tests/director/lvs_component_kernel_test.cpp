@@ -8,6 +8,7 @@
 #include "director/lvs_component.hpp"
 #include "director/reload/config_diff.hpp"
 #include "tests/director/config_text.hpp"
+#include "tests/director/shared_config.hpp"
 #include "tests/director/ipvs_fake_kernel.hpp"
 #include "tests/director/lvs_component_harness.hpp"
 #include "tests/director/run_until.hpp"
@@ -138,8 +139,8 @@ TEST(LvsComponentKernel, AReloadThatMovesTheSyncDaemonStopsTheOldOneAndStartsThe
     LvsHarness h(before);
     h.lvs->start();
     ASSERT_TRUE(first_pass_done(h));
-    auto next = testsupport::load_config(after);
-    h.lvs->apply(next, reload::diff(testsupport::load_config(before), next));
+    auto next = testsupport::shared_config(after);
+    h.lvs->apply(next, reload::diff(testsupport::load_config(before), *next));
     bool settled = false;
     h.lvs->settled([&] { settled = true; });
     ASSERT_TRUE(run_until(h.io, [&] { return settled; }, 5s));

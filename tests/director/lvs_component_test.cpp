@@ -13,6 +13,7 @@
 #include "director/lvs_component.hpp"
 #include "director/reload/config_diff.hpp"
 #include "tests/director/config_text.hpp"
+#include "tests/director/shared_config.hpp"
 #include "tests/director/ipvs_fake_kernel.hpp"
 #include "tests/director/lvs_component_harness.hpp"
 #include "tests/director/run_until.hpp"
@@ -102,8 +103,8 @@ TEST(LvsComponent, AReloadIsSettledOnlyOnceTheKernelHoldsIt) {
     Harness h(before);
     h.lvs->start();
     ASSERT_TRUE(run_until(h.io, [&] { return h.dests("198.18.1.1") == 2; }, 5s));
-    auto next = testsupport::load_config(after);
-    auto diff = reload::diff(testsupport::load_config(before), next);
+    auto next = testsupport::shared_config(after);
+    auto diff = reload::diff(testsupport::load_config(before), *next);
     size_t edits_before = h.kernel.count(ipvs::Op::Kind::EditDest);
     h.lvs->apply(next, diff);
     bool settled = false;
@@ -184,8 +185,8 @@ TEST(LvsComponent, OverflowingTheNetlinkSocketHalvesTheRequestsInFlightUntilTheA
     for (bool u : unavailable) EXPECT_FALSE(u) << "an overflow reported IPVS as unavailable (a VIP would go)";
 
     // The learnt window stays: the next change goes out in eights at once, with no overflow.
-    auto next = testsupport::load_config(many_servers(1030));
-    h.lvs->apply(next, reload::diff(testsupport::load_config(many_servers(1000)), next));
+    auto next = testsupport::shared_config(many_servers(1030));
+    h.lvs->apply(next, reload::diff(testsupport::load_config(many_servers(1000)), *next));
     ASSERT_TRUE(run_until(h.io, [&] { return h.dests("198.18.1.1") == 1030u; }, 5s));
     EXPECT_EQ(h.status()["counters"]["netlink_resyncs"], 4);
     EXPECT_EQ(h.kernel.count(ipvs::Op::Kind::AddDest), 1030u);
@@ -235,8 +236,8 @@ TEST(LvsComponent, HandDrainIsWeightZeroUntilEnabledAndOutlivesTheComponent) {
         EXPECT_EQ(h.opts.state->get().drained.size(), 1u);
         // A reload that re-weights the server keeps it drained.
         const std::string reweighted = service("198.18.1.1", {7, 1}) + service("198.18.1.2", {2});
-        auto next = testsupport::load_config(reweighted);
-        h.lvs->apply(next, reload::diff(testsupport::load_config(conf), next));
+        auto next = testsupport::shared_config(reweighted);
+        h.lvs->apply(next, reload::diff(testsupport::load_config(conf), *next));
         bool settled = false;
         h.lvs->settled([&] { settled = true; });
         ASSERT_TRUE(run_until(h.io, [&] { return settled; }, 5s));

@@ -4,6 +4,7 @@
 
 #include "director/lvs/membership.hpp"
 #include "tests/director/config_text.hpp"
+#include "tests/director/shared_config.hpp"
 #include "tests/director/run_until.hpp"
 #include "tests/healthcheck/test_server.hpp"
 
@@ -44,7 +45,7 @@ TEST(MembershipReload, UnchangedChecksKeepTheirStateAndTheirRunningChecker) {
     auto checks_before = checks_of_first_server(*m);
 
     // The reload changes a's weight only: both servers' checks are defined as before.
-    auto next = m->reload(testsupport::load_config(config_text(a, 5, b)));
+    auto next = m->reload(testsupport::shared_config(config_text(a, 5, b)));
     ASSERT_TRUE(next);
     m.reset();  // the old membership goes, as in LvsComponent::apply
     next->start();
@@ -74,7 +75,7 @@ TEST(MembershipReload, RedefinedCheckStartsAfresh) {
     auto text = config_text(a, 2, b);
     auto at = text.rfind("connect_timeout 0.3");
     text.replace(at, 19, "connect_timeout 0.4");  // b's check only
-    auto next = m->reload(testsupport::load_config(text));
+    auto next = m->reload(testsupport::shared_config(text));
     m.reset();
     EXPECT_TRUE(next->decide(0, 1, 1).present) << "a new check starts as at startup: in service until it fails";
 }
@@ -83,7 +84,7 @@ TEST(MembershipReload, ConfigWithoutChecksHasNoMembership) {
     TestHttpServer a({}), b({});
     boost::asio::io_context io;
     auto m = lvs::make_membership(io, testsupport::load_config(config_text(a, 2, b)));
-    EXPECT_EQ(m->reload(testsupport::load_config("virtual_server 198.18.0.100 443 {\n protocol TCP\n"
+    EXPECT_EQ(m->reload(testsupport::shared_config("virtual_server 198.18.0.100 443 {\n protocol TCP\n"
                                                  " real_server 127.0.0.1 1 { }\n}\n")),
               nullptr);
 }
@@ -107,4 +108,21 @@ TEST(MembershipState, CarriedServerKeepsVerdictButTakesNewWeight) {
     EXPECT_EQ(next.live_weight(0), 4) << "the kept server counts with its new weight";
     ASSERT_TRUE(q.has_value()) << "4 >= quorum 3: regained with the new weight";
     EXPECT_TRUE(q->up);
+}
+
+// A config with thousands of real servers is large: the membership keeps the daemon's (shared) config
+// rather than a copy of it, and a reload's membership keeps the new one, letting the old one go.
+TEST(MembershipReload, TheMembershipSharesTheConfigItIsGivenInsteadOfCopyingIt) {
+    TestHttpServer a({}), b({});
+    boost::asio::io_context io;
+    auto first = testsupport::shared_config(config_text(a, 1, b));
+    auto m = lvs::make_membership(io, first);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(first.use_count(), 2) << "held by the test and by the membership";
+    auto second = testsupport::shared_config(config_text(a, 3, b));
+    auto next = m->reload(second);
+    ASSERT_TRUE(next);
+    m.reset();
+    EXPECT_EQ(second.use_count(), 2) << "held by the test and by the reloaded membership";
+    EXPECT_EQ(first.use_count(), 1) << "the old membership let its config go";
 }

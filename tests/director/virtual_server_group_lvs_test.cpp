@@ -16,6 +16,7 @@
 #include "director/metrics/daemon_metrics.hpp"
 #include "director/reload/config_diff.hpp"
 #include "tests/director/config_text.hpp"
+#include "tests/director/shared_config.hpp"
 #include "tests/director/ipvs_fake_kernel.hpp"
 #include "tests/director/run_until.hpp"
 #include "tests/healthcheck/test_server.hpp"
@@ -94,8 +95,8 @@ struct Harness {
     }
     bool reconciled(int n) { return lvs->status()["counters"]["reconciles"].get<int>() >= n; }
     void reload(const std::string& before, const std::string& after) {
-        auto next = testsupport::load_config(after);
-        lvs->apply(next, reload::diff(testsupport::load_config(before), next));
+        auto next = testsupport::shared_config(after);
+        lvs->apply(next, reload::diff(testsupport::load_config(before), *next));
         bool settled = false;
         lvs->settled([&] { settled = true; });
         ASSERT_TRUE(run_until(io, [&] { return settled; }, 5s));
@@ -283,7 +284,7 @@ TEST(VirtualServerGroupLvs, AReloadThatChangesOnlyMembersKeepsTheChecksAndTheirV
     ASSERT_TRUE(m);
     m->start();
     ASSERT_TRUE(run_until(io, [&] { return !m->decide(0, 0, 1).present; }, 5s)) << "fails and is removed";
-    auto next = m->reload(testsupport::load_config(text("198.18.0.100-102")));
+    auto next = m->reload(testsupport::shared_config(text("198.18.0.100-102")));
     ASSERT_TRUE(next);
     m.reset();
     EXPECT_FALSE(next->decide(0, 0, 1).present)
