@@ -12,8 +12,8 @@
 namespace director {
 
 // The sd_notify protocol itself (one datagram to $NOTIFY_SOCKET, a path or, with a leading '@', an
-// abstract name) rather than libsystemd: that library and the seven it needs (gcrypt, lz4, zstd, lzma,
-// ...) cost ~0.9 MiB of RSS in every director process for these few lines.
+// abstract name) rather than libsystemd: that library and the six it needs (gcrypt, lz4, zstd, lzma,
+// cap, gpg-error) cost ~1 MiB of RSS in every director process for these few lines.
 void notify_systemd(const std::string& state) {
     const char* path = ::getenv("NOTIFY_SOCKET");
     if (!path || !*path) return;

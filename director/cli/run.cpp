@@ -1,4 +1,6 @@
 // `director run -f FILE`: the daemon, in the foreground (systemd or a supervisor keeps it running).
+#include <malloc.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -43,6 +45,11 @@ void add_run(CLI::App& app, int& rc) {
     cmd->add_flag("--keep-ipvs", a->opts.run.keep_ipvs_on_exit,
                   "On a clean stop leave the IPVS rules this config owns in the kernel (a restart adopts them)");
     cmd->callback([a, &rc] {
+        // One malloc arena for the whole process: glibc gives each thread that allocates an arena of its
+        // own (the IPVS pass and the reload run on worker threads), whose pages stay resident after the
+        // pass (~0.5 MiB with 1,000 real servers). The workers run seldom and briefly, and each thread's
+        // tcache still serves most allocations without the arena's lock. Before any thread exists.
+        mallopt(M_ARENA_MAX, 1);
         setup_logging(a->log_level);
         config::Diagnostics diag;
         auto cfg = config::load(a->file, diag);
