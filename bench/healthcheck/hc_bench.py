@@ -152,12 +152,13 @@ def write_config(pki, name="bench.conf", extra=""):
 
 
 def measure(name, argv, access_log, pids_of):
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(os.path.join(WORK, name + ".log"), "w"),
+    log = os.path.join(WORK, name.replace("/", "-") + ".log")  # "director/1": the per-check run
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(log, "w"),
                             start_new_session=True)
     try:
         time.sleep(WARMUP)  # startup and the first round (spread over warmup/jitter) are not measured
         if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited early, see {WORK}/{name}.log")
+            raise RuntimeError(f"{name} exited early, see {log}")
         pids = pids_of(proc.pid)
         cpu0 = sum(cpu_seconds(p) for p in pids)
         req0 = log_lines(access_log)
