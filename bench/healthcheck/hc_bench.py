@@ -28,6 +28,9 @@ import sys
 import tempfile
 import time
 
+from nginx_tls import cpu_seconds, log_lines
+import nginx_tls
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 DIRECTOR = os.environ.get("DIRECTOR_BIN") or os.path.join(ROOT, "build", "bin", "director")
@@ -42,13 +45,6 @@ ONLY = os.environ.get("ONLY", "")  # "director": director alone (its checks need
 MODES = os.environ.get("MODES", "keepalive").split(",")
 BASE_PORT = 20000
 WORK = tempfile.mkdtemp(prefix="hc-bench-")
-CLK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK
 
 
 def rss_kib(pid, field="VmRSS"):
@@ -85,57 +81,6 @@ def children(pid):
             except OSError:
                 pass
     return out
-
-
-def wait_port(port, timeout=30):
-    import socket
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"port {port} never opened")
-
-
-def log_lines(path):
-    try:
-        with open(path, "rb") as f:
-            return sum(1 for _ in f)
-    except FileNotFoundError:
-        return 0
-
-
-def start_nginx(pki):
-    d = os.path.join(WORK, "nginx")
-    os.makedirs(d)
-    listens = "".join(f"    listen 127.0.0.1:{BASE_PORT + i} ssl;\n" for i in range(N))
-    conf = f"""user root root;
-worker_processes 1;
-worker_rlimit_nofile 8192;
-pid {d}/nginx.pid;
-error_log {d}/error.log;
-events {{ worker_connections 4096; }}
-http {{
-  access_log {d}/access.log;
-  client_body_temp_path {d}/cb; proxy_temp_path {d}/px; fastcgi_temp_path {d}/fc;
-  uwsgi_temp_path {d}/uw; scgi_temp_path {d}/sc;
-  ssl_session_cache shared:hc:10m;
-  server {{
-{listens}    ssl_certificate {pki}/server.crt;
-    ssl_certificate_key {pki}/server.key;
-    location = /healthz {{ return 200 "ok\\n"; }}
-  }}
-}}
-"""
-    with open(os.path.join(d, "nginx.conf"), "w") as f:
-        f.write(conf)
-    p = subprocess.Popen(["nginx", "-p", d, "-c", f"{d}/nginx.conf", "-e", f"{d}/error.log", "-g", "daemon off;"],
-                         start_new_session=True)
-    wait_port(BASE_PORT)
-    wait_port(BASE_PORT + N - 1)
-    return p, os.path.join(d, "access.log")
 
 
 def write_config(pki, name="bench.conf", extra=""):
@@ -202,7 +147,7 @@ def main():
     pki = os.path.join(WORK, "pki")
     subprocess.run(["sh", os.path.join(ROOT, "tests", "healthcheck", "make_test_pki.sh"), pki], check=True)
     conf = write_config(pki)
-    nginx, access_log = start_nginx(pki)
+    nginx, access_log = nginx_tls.start(WORK, N, BASE_PORT, pki)
     results = []
     try:
         for mode in MODES:

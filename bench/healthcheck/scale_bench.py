@@ -36,6 +36,9 @@ import tempfile
 import time
 import urllib.request
 
+from nginx_tls import cpu_seconds, log_lines
+import nginx_tls
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 DIRECTOR = os.environ.get("DIRECTOR_BIN") or os.path.join(ROOT, "build", "bin", "director")
@@ -49,13 +52,6 @@ KEEPALIVE_REQUESTS = os.environ.get("KEEPALIVE_REQUESTS", "")  # SSL_GET's keepa
 BASE_PORT = int(os.environ.get("BASE_PORT", "20000"))
 METRICS_PORT = 9650
 WORK = tempfile.mkdtemp(prefix="hc-scale-")
-CLK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK
 
 
 def runqueue_wait_seconds(pid):
@@ -86,55 +82,6 @@ def poll(what, cond, timeout):
             return
         time.sleep(0.2)
     raise RuntimeError(f"{what} within {timeout} s")
-
-
-def port_open(port):
-    import socket
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
-def log_lines(path):
-    try:
-        with open(path, "rb") as f:
-            return sum(1 for _ in f)
-    except FileNotFoundError:
-        return 0
-
-
-def start_nginx(pki):
-    d = os.path.join(WORK, "nginx")
-    os.makedirs(d)
-    listens = "".join(f"    listen 127.0.0.1:{BASE_PORT + i} ssl;\n" for i in range(N))
-    # Every listening socket takes one of the worker's connections and one descriptor, and so does every
-    # check's connection (SSL_GET keeps one per server open between checks).
-    conf = f"""user root root;
-worker_processes 1;
-worker_rlimit_nofile {2 * N + 4096};
-pid {d}/nginx.pid;
-error_log {d}/error.log;
-events {{ worker_connections {2 * N + 2048}; }}
-http {{
-  access_log {d}/access.log;
-  client_body_temp_path {d}/cb; proxy_temp_path {d}/px; fastcgi_temp_path {d}/fc;
-  uwsgi_temp_path {d}/uw; scgi_temp_path {d}/sc;
-  ssl_session_cache shared:hc:20m;
-  server {{
-{listens}    ssl_certificate {pki}/server.crt;
-    ssl_certificate_key {pki}/server.key;
-    location = /healthz {{ return 200 "ok\\n"; }}
-  }}
-}}
-"""
-    with open(os.path.join(d, "nginx.conf"), "w") as f:
-        f.write(conf)
-    p = subprocess.Popen(["nginx", "-p", d, "-c", f"{d}/nginx.conf", "-e", f"{d}/error.log", "-g", "daemon off;"],
-                         start_new_session=True)
-    poll("nginx listening on every port", lambda: port_open(BASE_PORT) and port_open(BASE_PORT + N - 1), 60)
-    return p, os.path.join(d, "access.log")
 
 
 def write_config(pki):
@@ -196,7 +143,7 @@ def main():
     subprocess.run(["sh", os.path.join(ROOT, "tests", "healthcheck", "make_test_pki.sh"), pki], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     conf = write_config(pki)
-    nginx, access_log = start_nginx(pki)
+    nginx, access_log = nginx_tls.start(WORK, N, BASE_PORT, pki)
     sock = os.path.join(WORK, "d.sock")
     proc = subprocess.Popen([DIRECTOR, "run", "-f", conf, "--pid-file", f"{WORK}/d.pid", "--control-socket", sock,
                              "--state-dir", WORK, "--metrics-listen", f"127.0.0.1:{METRICS_PORT}",

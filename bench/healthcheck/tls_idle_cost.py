@@ -17,6 +17,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import hc_bench as hb  # noqa: E402
+import nginx_tls  # noqa: E402
 
 MODES = [
     (0, "defaults"),
@@ -33,7 +34,7 @@ def main():
     pki = os.path.join(hb.WORK, "pki")
     subprocess.run(["sh", os.path.join(hb.ROOT, "tests", "healthcheck", "make_test_pki.sh"), pki], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    nginx, _ = hb.start_nginx(pki)
+    nginx, _ = nginx_tls.start(hb.WORK, hb.N, hb.BASE_PORT, pki)
     try:
         print(f"idle client TLS connection, OpenSSL {subprocess.run(['openssl', 'version'], capture_output=True, text=True).stdout.split()[1]}, N={hb.N}")
         print(f"{'SSL_CTX':<40}{'protocol':<10}{'heap per connection':>20}")
