@@ -120,12 +120,7 @@ def measure(name, argv, access_log, pids_of):
         hwm = sum(rss_kib(p, "VmHWM") for p in pids)
         by_mapping = {p: rss_by_mapping(p) for p in pids} if BY_MAPPING else {}
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        nginx_tls.stop(proc)
     checks = req1 - req0
     cpu = cpu1 - cpu0
     return {

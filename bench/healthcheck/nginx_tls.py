@@ -1,6 +1,7 @@
 """What the health-check benchmarks share: nginx serving HTTPS on many loopback ports (one worker, a
-test-CA certificate with IP SAN 127.0.0.1, /healthz answering 200), its request count, a process's CPU."""
+test-CA certificate with IP SAN 127.0.0.1, /healthz answering 200), its request count, a process's CPU, stopping a daemon."""
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -22,6 +23,16 @@ def log_lines(path):
             return sum(1 for _ in f)
     except FileNotFoundError:
         return 0
+
+
+def stop(proc):
+    """SIGTERM to a daemon started with start_new_session=True, then SIGKILL if it lingers past 60 s."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def _port_open(port):
