@@ -1,5 +1,7 @@
 #include "director/care/ipset_netlink.hpp"
 
+#include "director/care/nfnl_view.hpp"
+
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/ipset/ip_set.h>
@@ -110,25 +112,10 @@ NlBytes ipset_destroy_message(const std::string& set, uint32_t seq) {
 }
 
 int ipset_reply_revision(const uint8_t* msg, size_t len) {
-    constexpr size_t kFixed = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg));
-    if (len < kFixed) return -1;
-    nlmsghdr h;
-    std::memcpy(&h, msg, sizeof h);
-    if (h.nlmsg_len < kFixed || h.nlmsg_len > len || h.nlmsg_type != ((NFNL_SUBSYS_IPSET << 8) | IPSET_CMD_TYPE))
-        return -1;
-    const uint8_t* p = msg + kFixed;
-    size_t left = h.nlmsg_len - kFixed;
-    while (left >= NLA_HDRLEN) {
-        nlattr a;
-        std::memcpy(&a, p, sizeof a);
-        if (a.nla_len < NLA_HDRLEN || a.nla_len > left) return -1;
-        if ((a.nla_type & NLA_TYPE_MASK) == IPSET_ATTR_REVISION && a.nla_len >= NLA_HDRLEN + 1) return p[NLA_HDRLEN];
-        size_t step = NLA_ALIGN(a.nla_len);
-        if (step >= left) break;
-        p += step;
-        left -= step;
-    }
-    return -1;
+    auto m = nfnl_view(msg, len);
+    if (!m || m->header.nlmsg_type != ((NFNL_SUBSYS_IPSET << 8) | IPSET_CMD_TYPE)) return -1;
+    auto revision = nfnl_attr(*m, IPSET_ATTR_REVISION);
+    return revision && !revision->empty() ? static_cast<uint8_t>((*revision)[0]) : -1;
 }
 
 std::string ipset_error_text(int err) {

@@ -1,5 +1,7 @@
 #include "director/care/nft_watch.hpp"
 
+#include "director/care/nfnl_view.hpp"
+
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -16,37 +18,20 @@ namespace director::care {
 
 namespace {
 
-// The string attribute `type` among the message's attributes; nullopt when absent or malformed.
-std::optional<std::string> string_attr(const uint8_t* attrs, size_t len, uint16_t type) {
-    while (len >= NLA_HDRLEN) {
-        nlattr a;
-        std::memcpy(&a, attrs, sizeof a);
-        if (a.nla_len < NLA_HDRLEN || a.nla_len > len) return std::nullopt;
-        if ((a.nla_type & NLA_TYPE_MASK) == type) {
-            const char* s = reinterpret_cast<const char*>(attrs + NLA_HDRLEN);
-            size_t n = a.nla_len - NLA_HDRLEN;
-            return std::string(s, strnlen(s, n));
-        }
-        size_t step = NLA_ALIGN(a.nla_len);
-        if (step >= len) break;
-        attrs += step;
-        len -= step;
-    }
-    return std::nullopt;
+// A string attribute of the message, up to its NUL; nullopt when absent or malformed.
+std::optional<std::string> string_attr(const NfnlView& m, uint16_t type) {
+    auto a = nfnl_attr(m, type);
+    if (!a) return std::nullopt;
+    return std::string(a->substr(0, a->find('\0')));
 }
 
 }  // namespace
 
 bool nft_message_touches(const void* msg, size_t len, const RuleScope& scope) {
-    constexpr size_t kFixed = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg));
-    if (len < kFixed) return true;
-    nlmsghdr h;
-    std::memcpy(&h, msg, sizeof h);
-    if (h.nlmsg_len < kFixed || h.nlmsg_len > len) return true;
-    if (NFNL_SUBSYS_ID(h.nlmsg_type) != NFNL_SUBSYS_NFTABLES) return false;  // not nf_tables at all
-    nfgenmsg g;
-    std::memcpy(&g, static_cast<const uint8_t*>(msg) + NLMSG_HDRLEN, sizeof g);
-    const uint16_t type = NFNL_MSG_TYPE(h.nlmsg_type);
+    auto m = nfnl_view(msg, len);
+    if (!m) return true;
+    if (NFNL_SUBSYS_ID(m->header.nlmsg_type) != NFNL_SUBSYS_NFTABLES) return false;  // not nf_tables at all
+    const uint16_t type = NFNL_MSG_TYPE(m->header.nlmsg_type);
     switch (type) {
         case NFT_MSG_NEWSET: case NFT_MSG_DELSET: case NFT_MSG_NEWSETELEM: case NFT_MSG_DELSETELEM:
         case NFT_MSG_NEWGEN: case NFT_MSG_TRACE: case NFT_MSG_NEWOBJ: case NFT_MSG_DELOBJ:
@@ -54,12 +39,10 @@ bool nft_message_touches(const void* msg, size_t len, const RuleScope& scope) {
             return false;
         default: break;
     }
-    if (g.nfgen_family != NFPROTO_IPV4) return false;
-    const uint8_t* attrs = static_cast<const uint8_t*>(msg) + kFixed;
-    const size_t alen = h.nlmsg_len - kFixed;
+    if (m->gen.nfgen_family != NFPROTO_IPV4) return false;
     // Table, chain and rule messages all carry the table name as attribute 1.
     static_assert(int{NFTA_TABLE_NAME} == int{NFTA_CHAIN_TABLE} && int{NFTA_CHAIN_TABLE} == int{NFTA_RULE_TABLE});
-    auto table = string_attr(attrs, alen, NFTA_TABLE_NAME);
+    auto table = string_attr(*m, NFTA_TABLE_NAME);
     if (!table) return true;
     bool table_in_scope = false;
     for (const auto& [t, c] : scope) table_in_scope |= t == *table;
@@ -67,8 +50,8 @@ bool nft_message_touches(const void* msg, size_t len, const RuleScope& scope) {
     std::optional<std::string> chain;
     switch (type) {
         case NFT_MSG_NEWTABLE: case NFT_MSG_DELTABLE: return true;
-        case NFT_MSG_NEWCHAIN: case NFT_MSG_DELCHAIN: chain = string_attr(attrs, alen, NFTA_CHAIN_NAME); break;
-        case NFT_MSG_NEWRULE: case NFT_MSG_DELRULE: chain = string_attr(attrs, alen, NFTA_RULE_CHAIN); break;
+        case NFT_MSG_NEWCHAIN: case NFT_MSG_DELCHAIN: chain = string_attr(*m, NFTA_CHAIN_NAME); break;
+        case NFT_MSG_NEWRULE: case NFT_MSG_DELRULE: chain = string_attr(*m, NFTA_RULE_CHAIN); break;
         default: return true;  // a message type newer than this code
     }
     return !chain || scope.count({*table, *chain}) > 0;
