@@ -153,12 +153,10 @@ void HttpChecker::fetch(size_t index, bool reused_so_far, bool resumed_so_far, b
             ++self->stale_;
             return self->fetch(index, reused_so_far, resumed_so_far, true, done);
         }
+        // Kept whenever the response came whole, a refused status or wrong digest included.
+        if (self->keeps_alive()) self->kept_ = r.keep;
         const UrlCheck& url = self->target_.urls[index];
-        if (auto why = self->judge(url, r)) {
-            // A refused status on a sound connection: the next check may still use it.
-            if (self->keeps_alive()) self->kept_ = r.keep;
-            return done(failed(std::move(*why)));
-        }
+        if (auto why = self->judge(url, r)) return done(failed(std::move(*why)));
         bool resumed = resumed_so_far, reused = reused_so_far && r.reused;
         if (r.tls && !r.reused) {
             SSL* s = r.tls->native_handle();
@@ -167,8 +165,7 @@ void HttpChecker::fetch(size_t index, bool reused_so_far, bool resumed_so_far, b
         } else if (!r.tls) {
             resumed = false;
         }
-        if (r.keep && self->keeps_alive()) self->kept_ = r.keep;
-        else if (r.tls) SSL_set_shutdown(r.tls->native_handle(), SSL_SENT_SHUTDOWN);
+        if (!self->kept_ && r.tls) SSL_set_shutdown(r.tls->native_handle(), SSL_SENT_SHUTDOWN);
         if (index + 1 < self->target_.urls.size()) return self->fetch(index + 1, reused, resumed, false, done);
         CheckResult ok = passed("HTTP " + std::to_string(r.response->status()));
         ok.tls_resumed = resumed && !reused;

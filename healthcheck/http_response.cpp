@@ -244,12 +244,11 @@ HttpResponseParser::State HttpResponseParser::on_progress() {
 
 bool HttpResponseParser::reusable() const {
     const auto& p = impl_->parser;
-    return state_ == State::Done && until_ == Until::End && !closed_ && p.is_done() && p.keep_alive() &&
+    return state_ == State::Done && until_ == Until::End && p.is_done() && p.keep_alive() &&
            impl_->pending.empty();
 }
 
 HttpResponseParser::State HttpResponseParser::eof() {
-    closed_ = true;
     if (state_ != State::NeedMore) return state_;
     auto& p = impl_->parser;
     if (!p.is_header_done()) {

@@ -63,7 +63,6 @@ private:
     std::string first_line_;        // the stream's first bytes, through the first LF
     bool first_line_done_ = false;
     bool bad_status_line_ = false;  // decided, reported once the line is whole
-    bool closed_ = false;           // eof() was called
 };
 
 }  // namespace healthcheck

@@ -14,9 +14,6 @@ TlsClient::TlsClient(const TlsOptions& o) : ctx_(ssl::context::tls_client), veri
     SSL_CTX* raw = ctx_.native_handle();
     // Client-side caching lets SSL_get1_session hand back sessions (and TLS 1.3 tickets) for resumption.
     SSL_CTX_set_session_cache_mode(raw, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
-    // A keep-alive connection is idle for a delay_loop between checks: its record buffers (~34 KiB) go
-    // back to the heap meanwhile.
-    SSL_CTX_set_mode(raw, SSL_MODE_RELEASE_BUFFERS);
     if (verify_) {
         ctx_.load_verify_file(o.ca, ec);
         if (ec) throw std::runtime_error("SSL ca " + o.ca + ": " + ec.message());

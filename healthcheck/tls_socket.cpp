@@ -36,6 +36,8 @@ TlsSocket::TlsSocket(asio::ip::tcp::socket& sock, asio::ssl::context& ctx) : soc
     if (!ssl_) throw std::bad_alloc();
     SSL_set_fd(ssl_, static_cast<int>(sock_.native_handle()));
     SSL_set_connect_state(ssl_);
+    // A kept connection is idle for a delay_loop between checks: its record buffers (~34 KiB) go back to
+    // the heap meanwhile. Set here, for every context (care's probe has its own).
     SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
     error_code ignored;
     sock_.non_blocking(true, ignored);
