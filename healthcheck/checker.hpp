@@ -37,6 +37,7 @@ struct CheckResult {
     std::optional<int> weight;       // misc_dynamic: the weight the script asked for
     bool tls_resumed = false;        // the TLS session of a previous check was reused
     bool connection_reused = false;  // keep-alive: ran over the connection of a previous check
+    bool kernel_tls = false;         // the connection kept for the next check has its TLS records in the kernel
 };
 
 inline CheckResult passed(std::string reason) {

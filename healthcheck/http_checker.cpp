@@ -65,8 +65,19 @@ std::shared_ptr<HttpConnection> HttpChecker::take_kept() {
 
 void HttpChecker::retire(const std::shared_ptr<HttpConnection>& c) {
     // Marks the TLS connection as cleanly finished, so OpenSSL leaves its session resumable.
-    if (c->tls) SSL_set_shutdown(c->tls->native_handle(), SSL_SENT_SHUTDOWN);
+    if (c->tls && !c->tls->in_kernel()) SSL_set_shutdown(c->tls->native_handle(), SSL_SENT_SHUTDOWN);
     c->close();
+}
+
+void HttpChecker::hand_to_kernel(HttpConnection& c) {
+    switch (c.tls->hand_to_kernel()) {
+        case KernelTls::Installed: ++kernel_tls_; break;
+        case KernelTls::Unsupported: break;
+        case KernelTls::Broken:  // the kernel took one direction only: no TLS left to carry on with
+            retire(kept_);
+            kept_.reset();
+            break;
+    }
 }
 
 namespace {
@@ -165,11 +176,13 @@ void HttpChecker::fetch(size_t index, bool reused_so_far, bool resumed_so_far, b
         } else if (!r.tls) {
             resumed = false;
         }
-        if (!self->kept_ && r.tls) SSL_set_shutdown(r.tls->native_handle(), SSL_SENT_SHUTDOWN);
+        if (!self->kept_ && r.tls && !r.tls->in_kernel()) SSL_set_shutdown(r.tls->native_handle(), SSL_SENT_SHUTDOWN);
+        if (self->kept_ && self->kept_->tls && self->target_.tls->kernel_tls()) self->hand_to_kernel(*self->kept_);
         if (index + 1 < self->target_.urls.size()) return self->fetch(index + 1, reused, resumed, false, done);
         CheckResult ok = passed("HTTP " + std::to_string(r.response->status()));
         ok.tls_resumed = resumed && !reused;
         ok.connection_reused = reused;
+        ok.kernel_tls = self->kept_ && self->kept_->tls && self->kept_->tls->in_kernel();
         done(std::move(ok));
     });
 }

@@ -46,6 +46,7 @@ public:
     std::string request_for(const UrlCheck& u) const;
     // Kept connections the server had closed by the next check, so a new one was made.
     uint64_t stale_connections() const { return stale_; }
+    uint64_t kernel_tls_connections() const { return kernel_tls_; }  // kept connections given to the kernel
 
 protected:
     void exchange(Done done) override;
@@ -56,6 +57,8 @@ private:
     // The kept connection when the next request may use it; otherwise it is closed and null returned.
     std::shared_ptr<HttpConnection> take_kept();
     void retire(const std::shared_ptr<HttpConnection>& c);
+    // The kept TLS connection's records go to the kernel when it can take them (kernel_tls.hpp).
+    void hand_to_kernel(HttpConnection& c);
     // One url; `reused_so_far`/`resumed_so_far`: how the check's earlier urls went; `fresh`: no kept connection.
     void fetch(size_t index, bool reused_so_far, bool resumed_so_far, bool fresh, Done done);
     void prepare_tls(HttpExchange::TlsStream& s) const;
@@ -67,6 +70,7 @@ private:
     std::shared_ptr<HttpExchange> current_;
     std::shared_ptr<HttpConnection> kept_;  // open between checks, with keep-alive
     uint64_t stale_ = 0;
+    uint64_t kernel_tls_ = 0;
 };
 
 }  // namespace healthcheck

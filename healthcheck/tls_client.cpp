@@ -1,5 +1,7 @@
 #include "healthcheck/tls_client.hpp"
 
+#include "healthcheck/tls_socket.hpp"
+
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
@@ -8,12 +10,15 @@ namespace healthcheck {
 
 namespace ssl = boost::asio::ssl;
 
-TlsClient::TlsClient(const TlsOptions& o) : ctx_(ssl::context::tls_client), verify_(!o.ca.empty()) {
+TlsClient::TlsClient(const TlsOptions& o)
+    : ctx_(ssl::context::tls_client), verify_(!o.ca.empty()), kernel_tls_(kernel_tls_available()) {
     boost::system::error_code ec;
     ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
     SSL_CTX* raw = ctx_.native_handle();
     // Client-side caching lets SSL_get1_session hand back sessions (and TLS 1.3 tickets) for resumption.
     SSL_CTX_set_session_cache_mode(raw, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    // TLS 1.3 traffic secrets reach each connection's TlsSocket, so that a kept connection can go to the kernel.
+    if (kernel_tls_) SSL_CTX_set_keylog_callback(raw, &TlsSocket::on_key_log);
     if (verify_) {
         ctx_.load_verify_file(o.ca, ec);
         if (ec) throw std::runtime_error("SSL ca " + o.ca + ": " + ec.message());

@@ -24,10 +24,13 @@ public:
     explicit TlsClient(const TlsOptions& o);
     boost::asio::ssl::context& context() { return ctx_; }
     bool verifies() const { return verify_; }
+    // Whether connections kept between checks may hand their records to the kernel (kernel_tls.hpp).
+    bool kernel_tls() const { return kernel_tls_; }
 
 private:
     boost::asio::ssl::context ctx_;
     bool verify_;
+    bool kernel_tls_;
 };
 
 // Per-server cache of the last TLS session, so the next check resumes instead of a full handshake.

@@ -310,7 +310,8 @@ public:
                                       {"reason", last->reason},
                                       {"latency_ms", last->latency.count() / 1000.0},
                                       {"tls_resumed", last->tls_resumed},
-                                      {"connection_reused", last->connection_reused}};
+                                      {"connection_reused", last->connection_reused},
+                                      {"kernel_tls", last->kernel_tls}};
                     }
                     checks.push_back(std::move(cj));
                 }

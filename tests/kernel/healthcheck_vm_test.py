@@ -10,6 +10,7 @@ VIP the whole time. rs1's /healthz starts failing (its /healthz body changes, as
 weight 0 within delay_loop + connect_timeout, removed at the next check, then the process is stopped;
 it comes back after it is restarted. The client must see no failed request. rs4 is never in the table.
 Finally two servers fail their checks: below quorum the sorry_server is installed.
+Then, in the same boot, kernel_tls_cases: kept SSL_GET connections carried by the kernel's TLS.
 """
 import hashlib
 import os
@@ -21,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from netns import Topology, sh, wait_until  # noqa: E402
+import kernel_tls_cases  # noqa: E402  (same boot: kept SSL_GET connections on the kernel's TLS)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DIRECTOR = os.environ.get("DIRECTOR_BIN") or os.path.join(os.getcwd(), "build", "bin", "director")
@@ -165,6 +167,7 @@ def main():
             log.close()
             if failures:
                 print(open(os.path.join(WORK, "director.log")).read()[-4000:], flush=True)
+    failures += kernel_tls_cases.run(DIRECTOR, PKI)
     return failures
 
 
