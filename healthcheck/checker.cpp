@@ -1,5 +1,7 @@
 #include "healthcheck/checker.hpp"
 
+#include <algorithm>
+
 namespace healthcheck {
 
 CheckState::Step CheckState::on_result(bool ok) {
@@ -48,8 +50,17 @@ void Checker::stop() {
     }
 }
 
+std::chrono::steady_clock::time_point Checker::on_slot(std::chrono::steady_clock::time_point due, Millis slot) {
+    auto s = std::chrono::duration_cast<std::chrono::steady_clock::duration>(slot);
+    if (s.count() <= 0) return due;
+    auto past = due.time_since_epoch() % s;
+    return past.count() == 0 ? due : due + (s - past);
+}
+
+Millis Checker::timer_slot() const { return std::min(policy_.interval / 64, Millis(500)); }
+
 void Checker::schedule(Millis after) {
-    timer_.expires_after(after);
+    timer_.expires_at(on_slot(std::chrono::steady_clock::now() + after, timer_slot()));
     timer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
         auto self = w.lock();
         if (ec || !self || !self->running_) return;

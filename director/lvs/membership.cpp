@@ -111,6 +111,7 @@ bool MembershipState::apply(size_t vs, size_t rs, size_t ci, const Checker::Repo
     Rs& r = vss_[vs].rss[rs];
     auto before_decision = decide(vs, rs, r.weight);
     bool before_sorry = use_sorry_server(vs);
+    int64_t live_before = r.state == RsState::Up ? effective_weight(r) : 0;
     r.checker_up[ci] = rep.up;
     if (rep.last.ok && rep.last.weight) r.dynamic_weight = *rep.last.weight;
     if (r.all_up()) {
@@ -126,7 +127,9 @@ bool MembershipState::apply(size_t vs, size_t rs, size_t ci, const Checker::Repo
             r.state = RsState::Removed;
         }
     }
-    update_quorum(vs);
+    // The quorum moves only with the live weight; summing every server's weight on each of thousands of
+    // checks' reports, mostly unchanged, would cost O(servers) per check.
+    if ((r.state == RsState::Up ? effective_weight(r) : 0) != live_before) update_quorum(vs);
     auto after = decide(vs, rs, r.weight);
     return after.present != before_decision.present || after.weight != before_decision.weight ||
            use_sorry_server(vs) != before_sorry;
