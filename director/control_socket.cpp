@@ -1,5 +1,6 @@
 #include "director/control_socket.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,6 +26,13 @@ struct ControlServer::Shared {
     std::map<std::string, ControlServer::DeferredHandler> deferred;
     ControlLimits limits;
     ControlCounters counters;
+    // Kept open so that a client can still be let in once health checks have used up the open-files
+    // limit (-1: in use, or not yet taken back); given up when the server closes.
+    int reserve_fd = -1;
+    bool closed = false;
+    void take_reserve() {
+        if (reserve_fd < 0 && !closed) reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
 };
 
 std::string dump_json(const nlohmann::json& j, int indent) {
@@ -42,7 +50,14 @@ struct Session : std::enable_shared_from_this<Session> {
         : sock(std::move(s)), shared(std::move(sh)), timer(sock.get_executor()), buf(shared->limits.max_request) {
         ++shared->counters.clients;
     }
-    ~Session() { --shared->counters.clients; }
+    ~Session() {
+        --shared->counters.clients;
+        // Out of descriptors, the one this session frees is the only free slot: keep it for the next
+        // client before a health check takes it.
+        boost::system::error_code ignored;
+        sock.close(ignored);
+        shared->take_reserve();
+    }
 
     void start() {
         arm_timer();
@@ -158,7 +173,7 @@ void check_path_length(const std::string& path) {
 }  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, std::string path, Handler handler, ControlLimits limits)
-    : acceptor_(io), path_(std::move(path)), shared_(std::make_shared<Shared>()) {
+    : acceptor_(io), retry_(io), path_(std::move(path)), shared_(std::make_shared<Shared>()) {
     shared_->path = path_;
     shared_->handler = std::move(handler);
     shared_->limits = limits;
@@ -186,6 +201,10 @@ ControlServer::ControlServer(asio::io_context& io, std::string path, Handler han
 ControlServer::~ControlServer() { close(); }
 
 void ControlServer::close() {
+    shared_->closed = true;
+    if (shared_->reserve_fd >= 0) ::close(shared_->reserve_fd);
+    shared_->reserve_fd = -1;
+    retry_.cancel();
     if (!acceptor_.is_open()) return;
     boost::system::error_code ec;
     acceptor_.close(ec);
@@ -208,6 +227,7 @@ nlohmann::json ControlServer::status() const {
             {"idle_timeouts", c.idle_timeouts},
             {"oversize", c.oversize},
             {"handler_errors", c.handler_errors},
+            {"accept_errors", c.accept_errors},
             {"limits",
              {{"idle_timeout_ms", l.idle_timeout.count()},
               {"max_request_bytes", l.max_request},
@@ -215,39 +235,83 @@ nlohmann::json ControlServer::status() const {
 }
 
 void ControlServer::accept() {
+    shared_->take_reserve();
     acceptor_.async_accept([this](boost::system::error_code ec, stream::socket s) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        if (ec) {
-            spdlog::warn("control socket {}: accept: {}", path_, ec.message());
+        if (!ec) {
+            out_of_descriptors_ = false;
+            serve(std::move(s));
             return accept();
         }
-        auto& c = shared_->counters;
-        ++c.accepted;
-        if (c.clients >= shared_->limits.max_clients) {
-            ++c.refused_busy;
-            spdlog::warn("control socket {}: {} clients connected; refused one more", path_, c.clients);
-            auto line = error_line("busy: " + std::to_string(c.clients) + " clients connected; try again");
-            // Best effort and never blocking: the point is to let go of the connection at once.
-            (void)::send(s.native_handle(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-            return accept();
-        }
-        // The socket's mode already keeps other users out; SO_PEERCRED makes that hold even if the mode
-        // was loosened or a connected descriptor was handed on.
-        ucred cred{};
-        socklen_t len = sizeof cred;
-        bool known = ::getsockopt(s.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0;
-        auto session = std::make_shared<Session>(std::move(s), shared_);
-        if (!known || (cred.uid != 0 && cred.uid != ::geteuid())) {
-            ++c.refused_peer;
-            spdlog::warn("control socket {}: refused a client with uid {} (pid {}): only root and uid {} are served",
-                         path_, known ? std::to_string(cred.uid) : "?", cred.pid, ::geteuid());
-            session->reply(error_line("permission denied: only root and uid " + std::to_string(::geteuid()) +
-                                      " may use this socket"));
-        } else {
-            session->start();
-        }
-        accept();
+        ++shared_->counters.accept_errors;
+        if (ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system)
+            return accept_with_reserve();
+        // Accepting again at once could fail again at once (a busy loop that floods the log): wait a second.
+        spdlog::warn("control socket {}: accept: {}; trying again in a second", path_, ec.message());
+        accept_later();
     });
+}
+
+void ControlServer::accept_later() {
+    retry_.expires_after(std::chrono::seconds(1));
+    retry_.async_wait([this](boost::system::error_code ec) {
+        if (!ec && acceptor_.is_open()) accept();
+    });
+}
+
+// Out of descriptors, accept() fails at once whether a client waits or not (the kernel allocates the
+// descriptor first), so asking again would spin: wait until a client is there, then let it in with the
+// descriptor kept in reserve, so `director status` answers (and shows the open-files numbers) while
+// health checks hold the rest.
+void ControlServer::accept_with_reserve() {
+    if (!out_of_descriptors_) spdlog::warn("control socket {}: out of file descriptors; clients are served with one kept "
+                                           "in reserve", path_);
+    out_of_descriptors_ = true;
+    acceptor_.async_wait(stream::acceptor::wait_read, [this](boost::system::error_code ec) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+        shared_->take_reserve();  // a descriptor may have come free meanwhile
+        int& reserve = shared_->reserve_fd;
+        if (reserve >= 0) ::close(reserve);
+        reserve = -1;
+        int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+        const int err = errno;
+        if (fd >= 0) {
+            serve(stream::socket(acceptor_.get_executor(), stream(), fd));
+            return accept();
+        }
+        shared_->take_reserve();  // the slot just given up, before anything else can take it
+        if (err == EAGAIN || err == EWOULDBLOCK || err == ECONNABORTED || err == EINTR) return accept_with_reserve();
+        ++shared_->counters.accept_errors;
+        accept_later();  // no reserve to give: the client waits until a descriptor comes free
+    });
+}
+
+void ControlServer::serve(stream::socket s) {
+    auto& c = shared_->counters;
+    ++c.accepted;
+    if (c.clients >= shared_->limits.max_clients) {
+        ++c.refused_busy;
+        spdlog::warn("control socket {}: {} clients connected; refused one more", path_, c.clients);
+        auto line = error_line("busy: " + std::to_string(c.clients) + " clients connected; try again");
+        // Best effort and never blocking: the point is to let go of the connection at once.
+        (void)::send(s.native_handle(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        return;
+    }
+    // The socket's mode already keeps other users out; SO_PEERCRED makes that hold even if the mode
+    // was loosened or a connected descriptor was handed on.
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    bool known = ::getsockopt(s.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0;
+    auto session = std::make_shared<Session>(std::move(s), shared_);
+    if (!known || (cred.uid != 0 && cred.uid != ::geteuid())) {
+        ++c.refused_peer;
+        spdlog::warn("control socket {}: refused a client with uid {} (pid {}): only root and uid {} are served",
+                     path_, known ? std::to_string(cred.uid) : "?", cred.pid, ::geteuid());
+        session->reply(error_line("permission denied: only root and uid " + std::to_string(::geteuid()) +
+                                  " may use this socket"));
+    } else {
+        session->start();
+    }
 }
 
 nlohmann::json control_request(const std::string& path, const std::string& request,

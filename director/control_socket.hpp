@@ -5,6 +5,7 @@
 // root and the daemon's own uid are served (SO_PEERCRED), and a client cannot hold a slot forever.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,6 +26,7 @@ struct ControlLimits {
 struct ControlCounters {
     uint64_t accepted = 0, served = 0, refused_peer = 0, refused_busy = 0, idle_timeouts = 0, oversize = 0,
              handler_errors = 0;
+    uint64_t accept_errors = 0;  // out of descriptors, mostly
     size_t clients = 0;  // connected now
 };
 
@@ -50,8 +52,13 @@ public:
 
 private:
     void accept();
+    void accept_later();
+    void accept_with_reserve();
+    void serve(boost::asio::local::stream_protocol::socket s);
 
     boost::asio::local::stream_protocol::acceptor acceptor_;
+    boost::asio::steady_timer retry_;  // after an accept error, the next try
+    bool out_of_descriptors_ = false;  // said once per episode of running out
     std::string path_;
     std::shared_ptr<Shared> shared_;  // outlives the server while sessions still run
 };

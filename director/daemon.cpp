@@ -15,11 +15,13 @@
 #include "director/guarded_loop.hpp"
 #include "director/lvs_component.hpp"
 #include "director/metrics/daemon_metrics.hpp"
+#include "director/open_files_budget.hpp"
 #include "director/vrrp_component.hpp"
 #include "director/reload/config_diff.hpp"
 #include "director/systemd_notify.hpp"
 #include "director/status_view.hpp"
 #include "director/version.hpp"
+#include "host/open_files_limit.hpp"
 
 namespace director {
 
@@ -114,6 +116,7 @@ int Daemon::run() {
 
     spdlog::info("director {} starting: config {}, {} vrrp_instance(s), {} virtual_server(s)", version(), cfg_->path,
                  cfg_->vrrp_instances.size(), cfg_->virtual_servers.size());
+    check_open_files();
     // Started in reverse (IPVS before VRRP): the table, or the news that there is none, comes before
     // any VIP does. Stopped in creation order (VRRP first, see stop_next).
     for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->start();
@@ -328,6 +331,7 @@ void Daemon::apply_config(std::shared_ptr<const config::Config> next, std::share
             components_.insert(components_.begin(), std::move(c));  // stops first, as at startup
         }
         cfg_ = next;
+        if (auto w = check_open_files(); !w.empty()) r.warnings.push_back(w);
         apply_mail();
         try {
             apply_metrics_listen();
@@ -340,6 +344,14 @@ void Daemon::apply_config(std::shared_ptr<const config::Config> next, std::share
     };
     if (lvs) lvs->settled(std::move(vrrp_part));
     else vrrp_part();
+}
+
+std::string Daemon::check_open_files() {
+    open_files_needed_ = open_files_needed(*cfg_).total();
+    open_files_limit_ = host::open_files_limit();
+    auto warning = open_files_warning(open_files_needed(*cfg_), open_files_limit_);
+    if (!warning.empty()) spdlog::warn("{}", warning);
+    return warning;
 }
 
 void Daemon::begin_stop(const std::string& why) {
@@ -509,6 +521,7 @@ nlohmann::json Daemon::status() const {
     j["internal_errors"] = internal_errors_;
     if (!last_internal_error_.empty()) j["last_internal_error"] = last_internal_error_;
     j["signals"] = signals_received_;
+    j["open_files"] = {{"limit", open_files_limit_}, {"needed", open_files_needed_}};
     if (opts_.run.state) {
         j["state_dir"] = opts_.state_dir;
         if (!opts_.run.state->load_error().empty()) j["state_error"] = opts_.run.state->load_error();

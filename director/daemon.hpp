@@ -59,6 +59,10 @@ private:
     void apply_config(std::shared_ptr<const config::Config> next, std::shared_ptr<const reload::ConfigDiff> diff,
                       reload::ReloadOutcome r);
     void complete_reload(reload::ReloadOutcome r);
+    // Logs (and returns) a warning when the open-files limit is below what cfg_ may need
+    // (open_files_budget.hpp); at start and after each reload.
+    std::string check_open_files();
+    uint64_t open_files_limit_ = 0, open_files_needed_ = 0;
     void begin_stop(const std::string& why);
     void stop_next(size_t index);
     void on_internal_error(const std::string& what);

@@ -12,6 +12,9 @@ using asio::ip::tcp;
 std::optional<std::string> open_and_bind(tcp::socket& s, const TcpTarget& t) {
     boost::system::error_code ec;
     s.open(t.endpoint.protocol(), ec);
+    // Out of descriptors: the check fails like any other, and says which limit to look at.
+    if (ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system)
+        return "socket: " + ec.message() + " (open files limit reached: see the director's open-files warning)";
     if (ec) return "socket: " + ec.message();
     // A check writes its request right after the TLS handshake's last flight: with Nagle on, that small
     // write waits for the server's delayed ACK (40 ms on Linux), which was most of an SSL_GET's latency.

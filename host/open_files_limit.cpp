@@ -24,4 +24,9 @@ OpenFilesLimit raise_open_files_limit() {
     return out;
 }
 
+unsigned long long open_files_limit() {
+    rlimit r{};
+    return getrlimit(RLIMIT_NOFILE, &r) == 0 ? r.rlim_cur : 0;
+}
+
 }  // namespace host

@@ -11,5 +11,7 @@ struct OpenFilesLimit {
     std::string error;
 };
 OpenFilesLimit raise_open_files_limit();
+// The soft limit in force now (after the raise, or what prlimit set since); 0 when it cannot be read.
+unsigned long long open_files_limit();
 
 }  // namespace host

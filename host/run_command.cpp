@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,9 +23,8 @@ std::vector<char*> c_args(const std::vector<std::string>& argv) {
     return args;
 }
 
-}  // namespace
-
-CommandResult run_command(const std::vector<std::string>& argv) {
+// stdin_fd < 0: /dev/null.
+CommandResult run_with_stdin(const std::vector<std::string>& argv, int stdin_fd) {
     CommandResult r;
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0) {
@@ -35,7 +35,8 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (stdin_fd >= 0) posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
+    else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     auto args = c_args(argv);
     pid_t pid = -1;
     int err = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
@@ -57,6 +58,33 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     }
     r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
     while (!r.output.empty() && (r.output.back() == '\n' || r.output.back() == ' ')) r.output.pop_back();
+    return r;
+}
+
+}  // namespace
+
+CommandResult run_command(const std::vector<std::string>& argv) { return run_with_stdin(argv, -1); }
+
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input) {
+    CommandResult r;
+    int fd = memfd_create("stdin", MFD_CLOEXEC);
+    if (fd < 0) {
+        r.output = std::string("memfd_create: ") + std::strerror(errno);
+        return r;
+    }
+    for (size_t done = 0; done < input.size();) {
+        ssize_t n = write(fd, input.data() + done, input.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            r.output = std::string("writing stdin for ") + argv[0] + ": " + std::strerror(errno);
+            close(fd);
+            return r;
+        }
+        done += static_cast<size_t>(n);
+    }
+    lseek(fd, 0, SEEK_SET);
+    r = run_with_stdin(argv, fd);
+    close(fd);
     return r;
 }
 

@@ -45,6 +45,70 @@ std::string iptables_save_line(const IptablesRule& r) {
     return line;
 }
 
+SavedTables parse_iptables_save(const std::string& saved) {
+    SavedTables t;
+    t.nft = iptables_save_is_nft(saved);
+    std::string table;
+    size_t pos = 0;
+    while (pos < saved.size()) {
+        size_t nl = saved.find('\n', pos);
+        std::string line = saved.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        pos = nl == std::string::npos ? saved.size() : nl + 1;
+        if (!line.empty() && line[0] == '*') table = line.substr(1);
+        else if (!line.empty() && line[0] == ':') t.chains.insert(table + "\t" + line.substr(1, line.find(' ') - 1));
+        else if (line.rfind("-A ", 0) == 0) t.rules.insert(table + "\t" + line);
+    }
+    return t;
+}
+
+namespace {
+
+// Tables in the order the rules name them, each section from *table to COMMIT.
+struct RestoreInput {
+    std::vector<std::pair<std::string, std::string>> sections;
+    std::string& section(const std::string& table) {
+        for (auto& [t, body] : sections)
+            if (t == table) return body;
+        return sections.emplace_back(table, "").second;
+    }
+    std::string text() const {
+        std::string out;
+        for (const auto& [t, body] : sections)
+            if (!body.empty()) out += "*" + t + "\n" + body + "COMMIT\n";
+        return out;
+    }
+};
+
+// The rule as a restore line with another command than -A ("-I OUTPUT 1 ...", "-D OUTPUT ...").
+std::string restore_line(const IptablesRule& r, const std::string& command) {
+    return command + iptables_save_line(r).substr(2 + r.chain.size() + 1) + "\n";
+}
+
+}  // namespace
+
+std::string restore_input_adding(const std::vector<IptablesRule>& missing, const SavedTables& saved) {
+    RestoreInput in;
+    if (missing.empty()) return "";
+    for (const char* chain : kOurNatChains)
+        if (!saved.chains.count(std::string("nat\t") + chain)) in.section("nat") += std::string(":") + chain + " - [0:0]\n";
+    for (const auto& r : missing)
+        in.section(r.table) += r.prepend ? restore_line(r, "-I " + r.chain + " 1") : iptables_save_line(r) + "\n";
+    return in.text();
+}
+
+std::string restore_input_removing(const std::vector<IptablesRule>& rules, const SavedTables& saved) {
+    RestoreInput in;
+    for (const auto& r : rules) {
+        if (ours(r.chain)) continue;
+        for (size_t n = saved.rules.count(r.table + "\t" + iptables_save_line(r)); n > 0; --n)
+            in.section(r.table) += restore_line(r, "-D " + r.chain);
+    }
+    for (const char* op : {"-F", "-X"})
+        for (const char* chain : kOurNatChains)
+            if (saved.chains.count(std::string("nat\t") + chain)) in.section("nat") += std::string(op) + " " + chain + "\n";
+    return in.text();
+}
+
 std::string hex_mark(uint32_t mark) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "0x%x", mark);
@@ -108,6 +172,12 @@ Network::Ran Network::run(const std::vector<std::string>& argv) {
     return {r.status, r.output};
 }
 
+Network::Ran Network::run(const std::vector<std::string>& argv, const std::string& input) {
+    ++counters_.helper_runs;
+    auto r = host::run_command(argv, input);
+    return {r.status, r.output};
+}
+
 Rtnl& Network::rtnl() {
     if (!rtnl_) rtnl_.emplace();
     return *rtnl_;
@@ -123,32 +193,26 @@ void Network::add_rule(const IptablesRule& r, std::vector<std::string>& errors) 
     if (auto res = run(argv); res.status != 0) errors.push_back("iptables -t " + r.table + " " + r.chain + ": " + res.output);
 }
 
-// Rules missing from the live tables: one iptables-save instead of an `iptables -C` per rule.
-std::vector<IptablesRule> Network::missing_rules(const std::vector<IptablesRule>& rules) {
-    ++counters_.rule_checks;
+void Network::add_rules_one_by_one(const std::vector<IptablesRule>& rules, std::vector<std::string>& errors) {
+    // jumps need their target chains; -N on an existing chain fails harmlessly
+    for (const char* chain : kOurNatChains) run({"iptables", "-w", "5", "-t", "nat", "-N", chain});
+    for (const auto& rule : rules) add_rule(rule, errors);
+}
+
+std::optional<SavedTables> Network::read_tables() {
     auto saved = run({"iptables-save"});
-    if (saved.status != 0) {  // cannot tell: check each rule the slow way
-        nft_backend_ = false;
-        return rules;
+    if (saved.status != 0) {
+        spdlog::warn("iptables-save failed: {}", saved.output);
+        return std::nullopt;
     }
-    nft_backend_ = iptables_save_is_nft(saved.output);
-    std::set<std::string> present;  // "table\tline"
-    std::string table;
-    size_t pos = 0;
-    while (pos < saved.output.size()) {
-        size_t nl = saved.output.find('\n', pos);
-        std::string line = saved.output.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-        pos = nl == std::string::npos ? saved.output.size() : nl + 1;
-        if (!line.empty() && line[0] == '*') table = line.substr(1);
-        else if (line.rfind("-A ", 0) == 0) present.insert(table + "\t" + line);
-    }
-    std::vector<IptablesRule> missing;
-    for (const auto& r : rules)
-        if (!present.count(r.table + "\t" + iptables_save_line(r))) {
-            spdlog::debug("iptables rule missing: -t {} {}", r.table, iptables_save_line(r));
-            missing.push_back(r);
-        }
-    return missing;
+    return parse_iptables_save(saved.output);
+}
+
+bool Network::restore(const std::string& input, const char* what) {
+    auto res = run({"iptables-restore", "-w", "5", "--noflush"}, input);
+    if (res.status == 0) return true;
+    spdlog::warn("iptables-restore {} failed ({}); going rule by rule", what, res.output);
+    return false;
 }
 
 void Network::ensure_link_rules(std::vector<std::string>& errors) {
@@ -165,15 +229,27 @@ void Network::ensure_link_rules(std::vector<std::string>& errors) {
     const bool touched = watch_->changed();
     if (rules_intact_ && nft_backend_ && !touched) return;
     const auto rules = link_mode_rules(mark);
-    auto missing = missing_rules(rules);
-    if (!nft_backend_ && !warned_no_watch_) {
+    ++counters_.rule_checks;
+    const auto saved = read_tables();
+    nft_backend_ = saved && saved->nft;
+    if (saved && !nft_backend_ && !warned_no_watch_) {
         spdlog::info("iptables is not iptables-nft: its changes are not announced, reading the rules back every round");
         warned_no_watch_ = true;
     }
     const size_t errors_before = errors.size();
-    if (!missing.empty())  // jumps need their target chains; -N on an existing chain fails harmlessly
-        for (const char* chain : kOurNatChains) run({"iptables", "-w", "5", "-t", "nat", "-N", chain});
-    for (const auto& rule : missing) add_rule(rule, errors);
+    if (!saved) {  // cannot tell what is there: check each rule the slow way
+        add_rules_one_by_one(rules, errors);
+    } else {
+        std::vector<IptablesRule> missing;
+        for (const auto& r : rules)
+            if (!saved->has_rule(r)) missing.push_back(r);
+        for (const auto& r : missing)
+            spdlog::info("Adding iptables rule: -t {} {} {}", r.table, r.prepend ? "-I" : "-A", r.chain);
+        // One program for every missing rule. If it fails, part of it may be in (iptables-legacy commits
+        // table by table), hence the slow path's -C before each rule.
+        if (!missing.empty() && !restore(restore_input_adding(missing, *saved), "adding rules"))
+            add_rules_one_by_one(missing, errors);
+    }
     // Our own repairs come back as notifications, so the next round reads the rules once more; after that
     // the rounds are quiet.
     rules_intact_ = errors.size() == errors_before;
@@ -208,6 +284,16 @@ void Network::ensure_link() {
     }
 }
 
+void Network::clean_rules_one_by_one() {
+    for (const auto& rule : link_mode_rules(o_.masquerade_mark())) {
+        if (ours(rule.chain)) continue;
+        while (rule_present(rule))
+            if (run(iptables(rule, "-D")).status != 0) break;
+    }
+    for (const char* chain : kOurNatChains) run({"iptables", "-w", "5", "-t", "nat", "-F", chain});
+    for (const char* chain : kOurNatChains) run({"iptables", "-w", "5", "-t", "nat", "-X", chain});
+}
+
 void Network::clean() {
     if (o_.mode == Mode::Route) {
         if (!o_.gateway) return;
@@ -216,13 +302,14 @@ void Network::clean() {
         return;
     }
     // Hooks first (a chain cannot be deleted while referenced), then our chains, then the set they use.
-    for (const auto& rule : link_mode_rules(o_.masquerade_mark())) {
-        if (ours(rule.chain)) continue;
-        while (rule_present(rule))
-            if (run(iptables(rule, "-D")).status != 0) break;
+    if (auto saved = read_tables()) {
+        const auto input = restore_input_removing(link_mode_rules(o_.masquerade_mark()), *saved);
+        // A chain someone else jumps to cannot be deleted, which fails the whole input: the slow path
+        // then removes what it can, as it always did.
+        if (!input.empty() && !restore(input, "removing rules")) clean_rules_one_by_one();
+    } else {
+        clean_rules_one_by_one();
     }
-    for (const char* chain : kOurNatChains) run({"iptables", "-w", "5", "-t", "nat", "-F", chain});
-    for (const char* chain : kOurNatChains) run({"iptables", "-w", "5", "-t", "nat", "-X", chain});
     std::string ipset_error;
     try {
         IpsetNetlink ipset;

@@ -35,6 +35,12 @@ void build_info(const json& s, Exposition& e) {
     e.sample({}, num(s, "uptime_s"));
     e.family("director_internal_errors_total", T::Counter, "Exceptions caught on the event loop.");
     e.sample({}, num(s, "internal_errors"));
+    if (const json& f = at(s, "open_files"); f.is_object()) {
+        e.family("director_open_files_limit", T::Gauge, "The daemon's soft open-files limit (RLIMIT_NOFILE).");
+        e.sample({}, num(f, "limit"));
+        e.family("director_open_files_needed", T::Gauge, "Descriptors the config may need: health checks and the daemon's own.");
+        e.sample({}, num(f, "needed"));
+    }
     const json& r = at(s, "reload");
     if (r.is_object()) {
         double all = num(r, "reloads"), rejected = num(r, "rejected");

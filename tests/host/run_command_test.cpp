@@ -25,6 +25,17 @@ TEST(RunCommand, StdinIsEmpty) {
     EXPECT_EQ(r.output, "");
 }
 
+TEST(RunCommand, GivenInputIsTheProgramsStdin) {
+    auto r = run_command({"cat"}, "*nat\n-A OUTPUT -j RETURN\nCOMMIT\n");
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.output, "*nat\n-A OUTPUT -j RETURN\nCOMMIT");
+    // larger than a pipe's buffer, read by a program that writes only after its whole input is in
+    const std::string big(1 << 20, 'x');
+    r = run_command({"sh", "-c", "wc -c"}, big);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.output, std::to_string(big.size()));
+}
+
 TEST(RunCommand, AMissingProgramIsNotStarted) {
     auto r = run_command({"/nonexistent/tool", "-q"});
     EXPECT_FALSE(r.started);

@@ -249,7 +249,7 @@ class DaemonControl(unittest.TestCase):
         self.assertRegex(short.stdout, r"^director \S+, pid \d+, up \d+s, config " + re.escape(self.conf) + "\n")
         self.assertLess(len(short.stdout.splitlines()), 5, short.stdout)
         verbose = self.status(sock, "--verbose")
-        self.assertIn("\ncontrol_socket:\n  accepted: ", verbose.stdout)
+        self.assertIn("\ncontrol_socket:\n  accept_errors: 0\n  accepted: ", verbose.stdout)
         raw = self.status(sock, "--json")
         self.assertEqual(json.loads(raw.stdout)["config"], self.conf)
         self.stop(p)
