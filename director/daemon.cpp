@@ -1,6 +1,8 @@
 #include "director/daemon.hpp"
 
+
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -121,6 +123,7 @@ int Daemon::run() {
     // any VIP does. Stopped in creation order (VRRP first, see stop_next).
     for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->start();
     announce_ready();
+    trim_heap();
     run_guarded(io_, [this](const std::string& what) { on_internal_error(what); });
     spdlog::info("director stopped");
     return exit_code_;
@@ -362,7 +365,21 @@ void Daemon::begin_stop(const std::string& why) {
     notify_systemd("STOPPING=1\nSTATUS=stopping: " + why);
     if (control_) control_->close();
     if (metrics_) metrics_->close();
+    heap_timer_.cancel();
     stop_next(0);
+}
+
+// Hands free heap pages back to the kernel once a minute. The first round of TLS checks, a reload or a
+// status document at thousands of servers each free a few MiB of short-lived objects (handshakes,
+// parsed config, JSON) between long-lived ones, and glibc returns only the top of the heap by itself:
+// the pages in between stayed resident for the daemon's lifetime (~2 MiB at 1,000 SSL_GET servers).
+void Daemon::trim_heap() {
+    heap_timer_.expires_after(std::chrono::seconds(60));
+    heap_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec || stopping_) return;
+        malloc_trim(0);
+        trim_heap();
+    });
 }
 
 // Components stop one after the other, in creation order: the VRRP instances first (a master sends its

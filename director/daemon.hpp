@@ -90,6 +90,8 @@ private:
     std::string summary() const;
     void tick_systemd();
     boost::asio::steady_timer systemd_timer_{io_};
+    void trim_heap();
+    boost::asio::steady_timer heap_timer_{io_};
     std::string last_summary_;
     std::chrono::steady_clock::time_point next_watchdog_{};
     int pid_fd_ = -1;
