@@ -28,7 +28,7 @@ CheckState::Step CheckState::on_result(bool ok) {
 }
 
 Checker::Checker(boost::asio::io_context& io, Policy p)
-    : io_(io), policy_(p), state_(p), timer_(io), deadline_(io), rng_(std::random_device{}()) {}
+    : io_(io), policy_(p), state_(p), timer_(io), rng_(std::random_device{}()) {}
 
 void Checker::start(Listener listener) {
     listener_ = std::move(listener);
@@ -43,7 +43,6 @@ void Checker::stop() {
     running_ = false;
     ++generation_;
     timer_.cancel();
-    deadline_.cancel();
     if (in_exchange_) {
         in_exchange_ = false;
         abort();
@@ -77,8 +76,9 @@ void Checker::run_once() {
     in_exchange_ = true;
     phase_ = "check";
     started_ = std::chrono::steady_clock::now();
-    deadline_.expires_after(deadline());
-    deadline_.async_wait([w = weak_from_this(), gen](const boost::system::error_code& ec) {
+    // The one timer is the exchange's deadline now, and the next check's start again after it.
+    timer_.expires_after(deadline());
+    timer_.async_wait([w = weak_from_this(), gen](const boost::system::error_code& ec) {
         auto self = w.lock();
         if (ec || !self || gen != self->generation_ || !self->in_exchange_) return;
         CheckResult r;
@@ -97,7 +97,6 @@ void Checker::run_once() {
 void Checker::finish(uint64_t gen, CheckResult r) {
     if (gen != generation_ || !in_exchange_ || !running_) return;
     in_exchange_ = false;
-    deadline_.cancel();
     r.latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
     auto step = state_.on_result(r.ok);
     last_ = r;

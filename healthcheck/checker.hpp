@@ -131,8 +131,7 @@ private:
 
     Policy policy_;
     CheckState state_;
-    boost::asio::steady_timer timer_;     // next check
-    boost::asio::steady_timer deadline_;  // current exchange
+    boost::asio::steady_timer timer_;  // the next check's start, or the current exchange's deadline
     Listener listener_;
     std::optional<CheckResult> last_;
     const char* phase_ = "check";

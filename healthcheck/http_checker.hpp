@@ -66,7 +66,6 @@ private:
     std::optional<std::string> judge(const UrlCheck& u, const HttpExchange::Outcome& o);
 
     HttpTarget target_;
-    std::vector<std::string> requests_;  // request_for() of each url
     TlsSessionCache sessions_;
     std::shared_ptr<HttpExchange> current_;
     std::shared_ptr<HttpConnection> kept_;  // open between checks, with keep-alive

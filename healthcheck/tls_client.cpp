@@ -53,6 +53,68 @@ void TlsSessionCache::apply(void* ssl) const {
     SSL_SESSION_free(s);
 }
 
+namespace {
+
+// A DER length at `p` (at most `left` bytes); false when it does not fit.
+bool read_length(const unsigned char*& p, size_t& left, size_t& len) {
+    if (left == 0) return false;
+    unsigned char first = *p++;
+    --left;
+    if (first < 0x80) {
+        len = first;
+        return true;
+    }
+    size_t bytes = first & 0x7f;
+    if (bytes == 0 || bytes > sizeof(size_t) || bytes > left) return false;
+    len = 0;
+    for (size_t i = 0; i < bytes; ++i) len = len << 8 | *p++;
+    left -= bytes;
+    return true;
+}
+
+void write_length(std::vector<unsigned char>& out, size_t len) {
+    if (len < 0x80) return out.push_back(static_cast<unsigned char>(len));
+    unsigned char bytes[sizeof(size_t)];
+    size_t n = 0;
+    for (size_t v = len; v; v >>= 8) bytes[n++] = static_cast<unsigned char>(v);
+    out.push_back(static_cast<unsigned char>(0x80 | n));
+    while (n) out.push_back(bytes[--n]);
+}
+
+bool decodes(const std::vector<unsigned char>& der) {
+    const unsigned char* p = der.data();
+    SSL_SESSION* s = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(der.size()));
+    SSL_SESSION_free(s);
+    return s != nullptr;
+}
+
+}  // namespace
+
+std::vector<unsigned char> session_without_peer_certificate(const std::vector<unsigned char>& der) {
+    const unsigned char* p = der.data();
+    size_t left = der.size(), body;
+    if (left < 2 || *p != 0x30) return {};
+    ++p;
+    --left;
+    if (!read_length(p, left, body) || body != left) return {};
+    std::vector<unsigned char> fields;
+    fields.reserve(body);
+    while (left > 0) {
+        const unsigned char* start = p;
+        unsigned char tag = *p++;
+        --left;
+        size_t len;
+        if ((tag & 0x1f) == 0x1f || !read_length(p, left, len) || len > left) return {};
+        p += len;
+        left -= len;
+        if (tag != 0xa3) fields.insert(fields.end(), start, p);
+    }
+    std::vector<unsigned char> out{0x30};
+    write_length(out, fields.size());
+    out.insert(out.end(), fields.begin(), fields.end());
+    return out;
+}
+
 void TlsSessionCache::store(void* ssl) {
     SSL_SESSION* s = SSL_get1_session(static_cast<SSL*>(ssl));
     if (!s) return;
@@ -61,6 +123,9 @@ void TlsSessionCache::store(void* ssl) {
         der_.resize(static_cast<size_t>(n));
         unsigned char* p = der_.data();
         i2d_SSL_SESSION(s, &p);
+        auto slim = session_without_peer_certificate(der_);
+        if (!slim.empty() && decodes(slim)) der_ = std::move(slim);
+        der_.shrink_to_fit();
     }
     SSL_SESSION_free(s);
 }

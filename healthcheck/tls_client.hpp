@@ -33,6 +33,12 @@ private:
     bool kernel_tls_;
 };
 
+// An SSL_SESSION in OpenSSL's DER encoding without the server's certificate (its optional [3] field), or
+// empty when `der` is not a SEQUENCE of single-byte-tagged fields. Resuming needs the secrets and the
+// ticket, not the certificate, which was verified in the full handshake; it was more than half of the
+// ~0.9 KiB kept per real server.
+std::vector<unsigned char> session_without_peer_certificate(const std::vector<unsigned char>& der);
+
 // Per-server cache of the last TLS session, so the next check resumes instead of a full handshake.
 class TlsSessionCache {
 public:

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "healthcheck/kernel_tls.hpp"
+#include "healthcheck/tls_client.hpp"
 
 namespace {
 
@@ -48,4 +49,21 @@ TEST(KernelTls, WipedSecretsAreGoneAndEmpty) {
     EXPECT_EQ(s.server_len, 0u);
     for (auto b : s.client) EXPECT_EQ(b, 0);
     for (auto b : s.server) EXPECT_EQ(b, 0);
+}
+
+// The stored TLS session loses only the server certificate field, [3]; what cannot be parsed is refused.
+TEST(TlsSessionCache, TheServerCertificateFieldIsDroppedAndTheRestKept) {
+    using V = std::vector<unsigned char>;
+    // SEQUENCE { INTEGER 1, [3] { 4 bytes }, [5] { INTEGER 0 } }
+    V der{0x30, 0x0e, 0x02, 0x01, 0x01, 0xa3, 0x04, 0xde, 0xad, 0xbe, 0xef, 0xa5, 0x03, 0x02, 0x01, 0x00};
+    EXPECT_EQ(healthcheck::session_without_peer_certificate(der),
+              (V{0x30, 0x08, 0x02, 0x01, 0x01, 0xa5, 0x03, 0x02, 0x01, 0x00}));
+    // A long-form length (a certificate of 300 bytes) is read and the outer length re-encoded.
+    V big{0x30, 0x82, 0x01, 0x33, 0x02, 0x01, 0x01, 0xa3, 0x82, 0x01, 0x2c};
+    big.resize(big.size() + 300, 0x55);
+    EXPECT_EQ(healthcheck::session_without_peer_certificate(big), (V{0x30, 0x03, 0x02, 0x01, 0x01}));
+    EXPECT_TRUE(healthcheck::session_without_peer_certificate(V{0x31, 0x00}).empty()) << "not a SEQUENCE";
+    EXPECT_TRUE(healthcheck::session_without_peer_certificate(V{0x30, 0x05, 0x02, 0x01}).empty()) << "truncated";
+    EXPECT_TRUE(healthcheck::session_without_peer_certificate(V{0x30, 0x03, 0x02, 0x05, 0x01}).empty())
+        << "a field longer than what is left";
 }
