@@ -121,6 +121,7 @@ int Daemon::run() {
     // any VIP does. Stopped in creation order (VRRP first, see stop_next).
     for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->start();
     announce_ready();
+    loop_lag_.start();
     run_guarded(io_, [this](const std::string& what) { on_internal_error(what); });
     spdlog::info("director stopped");
     return exit_code_;
@@ -370,6 +371,7 @@ void Daemon::begin_stop(const std::string& why) {
 void Daemon::stop_next(size_t index) {
     if (index >= components_.size()) {
         auto finish = [this] {
+            loop_lag_.stop();
             signals_.cancel();
             io_.stop();
         };
@@ -522,6 +524,7 @@ nlohmann::json Daemon::status() const {
     if (!last_internal_error_.empty()) j["last_internal_error"] = last_internal_error_;
     j["signals"] = signals_received_;
     j["open_files"] = {{"limit", open_files_limit_}, {"needed", open_files_needed_}};
+    j["event_loop"] = loop_lag_.status();
     if (opts_.run.state) {
         j["state_dir"] = opts_.state_dir;
         if (!opts_.run.state->load_error().empty()) j["state_error"] = opts_.run.state->load_error();

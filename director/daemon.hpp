@@ -16,6 +16,7 @@
 #include "director/config/model.hpp"
 #include "director/control_socket.hpp"
 #include "director/guarded_loop.hpp"
+#include "director/loop_lag.hpp"
 #include "director/alerts/mailer.hpp"
 #include "director/metrics/http_server.hpp"
 #include "director/reload/config_diff.hpp"
@@ -73,6 +74,8 @@ private:
     DaemonOptions opts_;
     boost::asio::io_context io_;
     boost::asio::signal_set signals_;
+    // Every 10 ms: cheap (one timer), and fine enough that a hold of the loop worth looking at is seen.
+    LoopLagProbe loop_lag_{io_, std::chrono::milliseconds(10)};
     std::vector<std::unique_ptr<Component>> components_;
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<metrics::HttpServer> metrics_;
