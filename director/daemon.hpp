@@ -44,6 +44,8 @@ public:
     // process exit code.
     int run();
     nlohmann::json status() const;
+    // status() in two halves (Component::status_snapshot): what the event loop takes, and the build.
+    std::function<nlohmann::json()> status_snapshot() const;
 
 private:
     void wait_signal();
@@ -110,7 +112,13 @@ private:
     std::optional<reload::ReloadOutcome> last_reload_;
     uint64_t reload_count_ = 0, reloads_rejected_ = 0;
     double reload_seconds_sum_ = 0;
-    WorkerThread reload_worker_{io_};  // reads and checks the new file; last, so it goes first
+    WorkerThread reload_worker_{io_};  // reads and checks the new file
+    // Builds and serializes status documents and /metrics texts from the loop's snapshots (a status at
+    // 5,000 real servers is ~100 ms of JSON work), one at a time, never behind a reload's validation.
+    // Last, so it goes first: its jobs hold only their snapshot, never the daemon.
+    WorkerThread status_worker_{io_};
+    // "status" (or an empty line) from the control socket: the reply's text is made by status_worker_.
+    void serve_status(const std::string& line, ControlServer::TextReply reply);
 };
 
 }  // namespace director

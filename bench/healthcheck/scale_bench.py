@@ -24,6 +24,15 @@ status document is read, again after WINDOW seconds (default DELAY, one whole ro
   - each checker's last latency, the nginx worker's CPU, and how long each status request took.
 The metrics endpoint is scraped once at the end to show the same figures as Prometheus families. Exits 1
 when a check failed or started later than connect_timeout in the window.
+
+Then the loop hold of one request (issue 16): REQUESTS (default 20) `director status --json` requests, then
+as many /metrics scrapes, GAP seconds apart (default 0.5). Each reply carries the event loop lag probe's
+histogram (`event_loop`, director_event_loop_lag_seconds: a timer due every 10 ms, director/loop_lag.hpp) and the checks'
+start-delay histogram as they were when the request arrived, before the daemon did anything for it, so the
+difference between consecutive replies holds exactly one request's hold of the loop (and GAP seconds of
+everything else). Per request it reports the bucket the longest lag fell in (an upper bound of the hold;
+the probe sees any hold longer than its 10 ms period), and over all requests the probes and check starts
+later than 10 ms.
 """
 import json
 import os
@@ -51,6 +60,8 @@ WINDOW = int(os.environ.get("WINDOW", str(DELAY)))
 KEEPALIVE_REQUESTS = os.environ.get("KEEPALIVE_REQUESTS", "")  # SSL_GET's keepalive_requests; unset: the default
 BASE_PORT = int(os.environ.get("BASE_PORT", "20000"))
 METRICS_PORT = 9650
+REQUESTS = int(os.environ.get("REQUESTS", "20"))
+GAP = float(os.environ.get("GAP", "0.5"))
 WORK = tempfile.mkdtemp(prefix="hc-scale-")
 
 
@@ -122,6 +133,71 @@ def health(sock):
     return lvs["health_checks"], latencies, took
 
 
+def scrape():
+    return urllib.request.urlopen(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=60).read().decode()
+
+
+def histogram(text, family):
+    """[(le, cumulative count)] of one histogram in a /metrics text."""
+    out = []
+    prefix = family + '_bucket{le="'
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            le, value = line[len(prefix):].split('"}', 1)
+            out.append((le, float(value)))
+    return out
+
+
+def doc_histogram(buckets):
+    return [(b["le"] if isinstance(b["le"], str) else format(b["le"], "g"), b["count"]) for b in buckets]
+
+
+def interval(h0, h1):
+    """(upper bound of the bucket the largest value between two reads fell in, count above 10 ms); None
+    for the bound when nothing was recorded in between."""
+    diff = [(le, c1 - c0) for (le, c0), (_, c1) in zip(h0, h1)]
+    total = diff[-1][1]
+    bound = next((le for le, n in diff if n == total), "+Inf") if total else None
+    at_10ms = next(n for le, n in diff if float(le) == 0.01)
+    return bound, total - at_10ms
+
+
+def hold_phase(kind, sock):
+    """REQUESTS requests of one kind, GAP s apart; each reply's loop lag and start-delay histograms."""
+    lags, starts, took = [], [], []
+    for _ in range(REQUESTS + 1):
+        t = time.time()
+        if kind == "status":
+            d = status(sock)
+            lag = doc_histogram(d["event_loop"]["lag_buckets"])
+            start = doc_histogram(d["lvs"]["health_checks"]["start_delay_buckets"])
+        else:
+            text = scrape()
+            lag = histogram(text, "director_event_loop_lag_seconds")
+            start = histogram(text, "director_health_check_start_delay_seconds")
+        took.append(time.time() - t)
+        lags.append(lag)
+        starts.append(start)
+        time.sleep(GAP)
+    bounds, late_probes, late_starts = [], 0, 0
+    for i in range(REQUESTS):
+        bound, late = interval(lags[i], lags[i + 1])
+        bounds.append(bound)
+        late_probes += late
+        late_starts += interval(starts[i], starts[i + 1])[1]
+    return bounds, late_probes, late_starts, took[:REQUESTS]
+
+
+def report_hold(kind, phase):
+    bounds, late_probes, late_starts, took = phase
+    ms = sorted(float("inf") if b in (None, "+Inf") else 1000 * float(b) for b in bounds)
+    fmt = lambda v: "+Inf" if v == float("inf") else f"{v:g}"
+    print(f"loop hold per {kind} ({REQUESTS} requests, {GAP} s apart): longest probe lag after each request "
+          f"<= {fmt(ms[len(ms) // 2])} ms (median), <= {fmt(ms[-1])} ms (worst); probes later than 10 ms: "
+          f"{late_probes:.0f}; check starts later than 10 ms: {late_starts:.0f}; request took "
+          f"{1000 * sorted(took)[len(took) // 2]:.0f} ms (median, client side)")
+
+
 def nginx_worker(master):
     for p in os.listdir("/proc"):
         if p.isdigit():
@@ -166,7 +242,8 @@ def main():
         wait1 = runqueue_wait_seconds(proc.pid)
         h1, latencies, took1 = health(sock)
         rss, hwm = proc_kib(proc.pid, "VmRSS"), proc_kib(proc.pid, "VmHWM")
-        metrics = urllib.request.urlopen(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=30).read().decode()
+        metrics = scrape()
+        holds = {kind: hold_phase(kind, sock) for kind in ("status", "/metrics scrape")} if REQUESTS else {}
     finally:
         nginx_tls.stop(proc)
         os.killpg(nginx.pid, signal.SIGKILL)
@@ -213,6 +290,8 @@ def main():
     for line in metrics.splitlines():
         if line.startswith(("director_health_check_start_delay", "director_health_check_late_starts")):
             print("  " + line)
+    for kind, phase in holds.items():
+        report_hold(kind, phase)
     ok = checks > 0 and failed == 0 and late == 0
     shutil.rmtree(WORK, ignore_errors=True)
     return 0 if ok else 1
