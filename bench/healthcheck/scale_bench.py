@@ -32,7 +32,9 @@ start-delay histogram as they were when the request arrived, before the daemon d
 difference between consecutive replies holds exactly one request's hold of the loop (and GAP seconds of
 everything else). Per request it reports the bucket the longest lag fell in (an upper bound of the hold;
 the probe sees any hold longer than its 10 ms period), and over all requests the probes and check starts
-later than 10 ms.
+later than 10 ms. A lag is a hold of the loop or the loop thread waiting for a CPU (a busy machine), so
+it also reports the loop thread's CPU per request above its rate in a quiet phase as long without requests
+(the health checks' own work), and the time the thread was runnable but waited for a CPU.
 """
 import json
 import os
@@ -162,9 +164,26 @@ def interval(h0, h1):
     return bound, total - at_10ms
 
 
-def hold_phase(kind, sock):
+def loop_thread(pid):
+    """(CPU seconds, seconds runnable but waiting for a CPU) of the daemon's event loop thread (its main
+    thread), from schedstat."""
+    with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
+        run, wait = f.read().split()[:2]
+    return int(run) / 1e9, int(wait) / 1e9
+
+
+def quiet_phase(pid, seconds):
+    """The loop thread's CPU rate and CPU wait over `seconds` without requests: the health checks' own."""
+    cpu0, wait0 = loop_thread(pid)
+    time.sleep(seconds)
+    cpu1, wait1 = loop_thread(pid)
+    return (cpu1 - cpu0) / seconds, wait1 - wait0
+
+
+def hold_phase(kind, sock, pid):
     """REQUESTS requests of one kind, GAP s apart; each reply's loop lag and start-delay histograms."""
     lags, starts, took = [], [], []
+    cpu0, wait0, t0 = *loop_thread(pid), time.time()
     for _ in range(REQUESTS + 1):
         t = time.time()
         if kind == "status":
@@ -179,23 +198,31 @@ def hold_phase(kind, sock):
         lags.append(lag)
         starts.append(start)
         time.sleep(GAP)
+    cpu1, wait1, t1 = *loop_thread(pid), time.time()
     bounds, late_probes, late_starts = [], 0, 0
     for i in range(REQUESTS):
         bound, late = interval(lags[i], lags[i + 1])
         bounds.append(bound)
         late_probes += late
         late_starts += interval(starts[i], starts[i + 1])[1]
-    return bounds, late_probes, late_starts, took[:REQUESTS]
+    return bounds, late_probes, late_starts, took[:REQUESTS], (cpu1 - cpu0, wait1 - wait0, t1 - t0)
 
 
-def report_hold(kind, phase):
-    bounds, late_probes, late_starts, took = phase
+def report_hold(kind, phase, quiet):
+    bounds, late_probes, late_starts, took, (cpu, wait, seconds) = phase
+    quiet_rate, quiet_wait = quiet
     ms = sorted(float("inf") if b in (None, "+Inf") else 1000 * float(b) for b in bounds)
     fmt = lambda v: "+Inf" if v == float("inf") else f"{v:g}"
     print(f"loop hold per {kind} ({REQUESTS} requests, {GAP} s apart): longest probe lag after each request "
           f"<= {fmt(ms[len(ms) // 2])} ms (median), <= {fmt(ms[-1])} ms (worst); probes later than 10 ms: "
           f"{late_probes:.0f}; check starts later than 10 ms: {late_starts:.0f}; request took "
           f"{1000 * sorted(took)[len(took) // 2]:.0f} ms (median, client side)")
+    # The CPU the loop thread spent beyond its quiet rate is what the requests cost it: a bound on the
+    # hold that does not depend on how busy the machine is.
+    extra = cpu - quiet_rate * seconds
+    print(f"  event loop thread: {1000 * extra / (REQUESTS + 1):.1f} ms CPU per {kind} above its quiet rate "
+          f"({1000 * quiet_rate:.0f} ms/s); runnable but waiting for a CPU {wait:.2f} s over {seconds:.0f} s "
+          f"(quiet: {quiet_wait:.2f} s over as long)")
 
 
 def nginx_worker(master):
@@ -243,7 +270,8 @@ def main():
         h1, latencies, took1 = health(sock)
         rss, hwm = proc_kib(proc.pid, "VmRSS"), proc_kib(proc.pid, "VmHWM")
         metrics = scrape()
-        holds = {kind: hold_phase(kind, sock) for kind in ("status", "/metrics scrape")} if REQUESTS else {}
+        holds = {kind: hold_phase(kind, sock, proc.pid) for kind in ("status", "/metrics scrape")} if REQUESTS else {}
+        quiet = quiet_phase(proc.pid, holds["status"][4][2]) if REQUESTS else None
     finally:
         nginx_tls.stop(proc)
         os.killpg(nginx.pid, signal.SIGKILL)
@@ -291,7 +319,7 @@ def main():
         if line.startswith(("director_health_check_start_delay", "director_health_check_late_starts")):
             print("  " + line)
     for kind, phase in holds.items():
-        report_hold(kind, phase)
+        report_hold(kind, phase, quiet)
     ok = checks > 0 and failed == 0 and late == 0
     shutil.rmtree(WORK, ignore_errors=True)
     return 0 if ok else 1
