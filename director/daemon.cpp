@@ -216,12 +216,30 @@ void Daemon::on_signal(int signo) {
         case SignalAction::Reload:
             spdlog::info("{}: reloading {}", name, cfg_->path);
             return request_reload({});
+        // Built and logged by status_worker_ from a snapshot, as a `director status` is (spdlog is
+        // thread-safe); nothing comes back to the loop.
         case SignalAction::DumpStatus:
-            spdlog::info("{}: status {}", name, dump_json(status()));
-            return;
+            return status_worker_.run<bool>(
+                [name, build = status_snapshot()] {
+                    try {
+                        spdlog::info("{}: status {}", name, dump_json(build()));
+                    } catch (const std::exception& e) {
+                        spdlog::error("{}: status: {}", name, e.what());
+                    }
+                    return true;
+                },
+                [](bool) {});
         case SignalAction::DumpCounters:
-            spdlog::info("{}: counters {}", name, dump_json(counters_view(status())));
-            return;
+            return status_worker_.run<bool>(
+                [name, build = status_snapshot()] {
+                    try {
+                        spdlog::info("{}: counters {}", name, dump_json(counters_view(build())));
+                    } catch (const std::exception& e) {
+                        spdlog::error("{}: counters: {}", name, e.what());
+                    }
+                    return true;
+                },
+                [](bool) {});
         case SignalAction::Ignore:
             // SIGPIPE is routine (a reader went away); the others deserve a line saying nothing happened.
             if (signo == SIGPIPE) spdlog::debug("received {}: ignored", name);

@@ -115,8 +115,9 @@ private:
     WorkerThread reload_worker_{io_};  // reads and checks the new file
     // Builds and serializes status documents and /metrics texts from the loop's snapshots (a status at
     // 5,000 real servers is ~100 ms of JSON work), one at a time, never behind a reload's validation.
-    // Last, so it goes first: its jobs hold only their snapshot, never the daemon.
-    WorkerThread status_worker_{io_};
+    // Nice 10: with both cores busy the loop preempts it at once. Last, so it goes first: its jobs hold only
+    // their snapshot, never the daemon.
+    WorkerThread status_worker_{io_, 10};
     // "status" (or an empty line) from the control socket: the reply's text is made by status_worker_.
     void serve_status(const std::string& line, ControlServer::TextReply reply);
 };
