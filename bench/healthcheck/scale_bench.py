@@ -187,11 +187,14 @@ def loop_thread(pid):
 
 
 def quiet_phase(pid, seconds):
-    """The loop thread's CPU rate and CPU wait over `seconds` without requests: the health checks' own."""
+    """The loop thread's CPU rate and CPU wait over `seconds` without requests (the health checks' own), and
+    the probes later than 10 ms meanwhile (a scrape at each end: the first one's hold is in the interval)."""
+    before = histogram(scrape(), "director_event_loop_lag_seconds")
     cpu0, wait0 = loop_thread(pid)
     time.sleep(seconds)
     cpu1, wait1 = loop_thread(pid)
-    return (cpu1 - cpu0) / seconds, wait1 - wait0
+    after = histogram(scrape(), "director_event_loop_lag_seconds")
+    return (cpu1 - cpu0) / seconds, wait1 - wait0, interval(before, after)[1]
 
 
 def hold_phase(kind, sock, pid):
@@ -224,7 +227,7 @@ def hold_phase(kind, sock, pid):
 
 def report_hold(kind, phase, quiet):
     bounds, late_probes, late_starts, took, (cpu, wait, seconds) = phase
-    quiet_rate, quiet_wait = quiet
+    quiet_rate, quiet_wait, quiet_late = quiet
     ms = sorted(float("inf") if b in (None, "+Inf") else 1000 * float(b) for b in bounds)
     fmt = lambda v: "+Inf" if v == float("inf") else f"{v:g}"
     print(f"loop hold per {kind} ({REQUESTS} requests, {GAP} s apart): longest probe lag after each request "
@@ -236,7 +239,7 @@ def report_hold(kind, phase, quiet):
     extra = cpu - quiet_rate * seconds
     print(f"  event loop thread: {1000 * extra / (REQUESTS + 1):.1f} ms CPU per {kind} above its quiet rate "
           f"({1000 * quiet_rate:.0f} ms/s); runnable but waiting for a CPU {wait:.2f} s over {seconds:.0f} s "
-          f"(quiet: {quiet_wait:.2f} s over as long)")
+          f"(quiet: {quiet_wait:.2f} s over as long, with {quiet_late:.0f} probes later than 10 ms)")
 
 
 def nginx_worker(master):
