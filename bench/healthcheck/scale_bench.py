@@ -25,7 +25,7 @@ status document is read, again after WINDOW seconds (default DELAY, one whole ro
 The metrics endpoint is scraped once at the end to show the same figures as Prometheus families. Exits 1
 when a check failed or started later than connect_timeout in the window.
 
-Then the loop hold of one request (issue 16): REQUESTS (default 20) `director status --json` requests, then
+Then the loop hold of one request (issue 16): REQUESTS (default 20) status requests on the control socket, then
 as many /metrics scrapes, GAP seconds apart (default 0.5). Each reply carries the event loop lag probe's
 histogram (`event_loop`, director_event_loop_lag_seconds: a timer due every 10 ms, director/loop_lag.hpp) and the checks'
 start-delay histogram as they were when the request arrived, before the daemon did anything for it, so the
