@@ -591,8 +591,10 @@ std::function<nlohmann::json()> Daemon::status_snapshot() const {
     if (mailer_) j["mail"] = mailer_->status();
     std::vector<std::pair<std::string, Component::StatusBuilder>> parts;
     for (const auto& c : components_) parts.emplace_back(c->name(), c->status_snapshot());
-    return [j = std::move(j), parts = std::move(parts)]() mutable {
-        for (auto& [name, build] : parts) j[name] = build();
+    // Callable more than once: the components' parts go into a copy of the small head.
+    return [head = std::move(j), parts = std::move(parts)] {
+        nlohmann::json j = head;
+        for (const auto& [name, build] : parts) j[name] = build();
         return j;
     };
 }

@@ -547,8 +547,10 @@ Component::StatusBuilder LvsComponent::status_snapshot() const {
                         {"sysctls", sysctls_}};
     std::function<Membership::StatusParts()> membership;
     if (membership_) membership = membership_->status_snapshot();
-    return [j = std::move(j), membership = std::move(membership), seen = seen_, cfg = cfg_,
-            connected = connected_]() mutable {
+    // Callable more than once: the large parts go into a copy of the small head, never into `head`.
+    return [head = std::move(j), membership = std::move(membership), seen = seen_, cfg = cfg_,
+            connected = connected_] {
+        nlohmann::json j = head;
         std::map<ipvs::ServiceKey, const std::string*> group_of;
         for (const auto& vs : cfg->virtual_servers)
             for (const auto& k : vs.members) group_of[k] = &vs.group;
