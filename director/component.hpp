@@ -30,6 +30,14 @@ public:
     virtual void settled(std::function<void()> f) { f(); }
     // Merged into `director status --json`, under the component's own key.
     virtual nlohmann::json status() const = 0;
+    // status() in two halves: the call takes on the loop what the document shows; the function it returns
+    // builds the document from that alone, on any thread, even after the component is gone. Components
+    // whose status is small build it at once; those with a part per real server copy plain values and
+    // leave the JSON to the function, so a large document never holds the loop (VRRP adverts share it).
+    using StatusBuilder = std::function<nlohmann::json()>;
+    virtual StatusBuilder status_snapshot() const {
+        return [j = status()] { return j; };
+    }
     // A few words for systemd's STATUS= line ("VI_1 MASTER prio 110", "3/3 real servers up").
     virtual std::string summary() const { return ""; }
     virtual const char* name() const = 0;

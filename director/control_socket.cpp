@@ -24,6 +24,7 @@ struct ControlServer::Shared {
     std::string path;
     Handler handler;
     std::map<std::string, ControlServer::DeferredHandler> deferred;
+    std::map<std::string, ControlServer::DeferredTextHandler> deferred_text;
     ControlLimits limits;
     ControlCounters counters;
     // Kept open so that a client can still be let in once health checks have used up the open-files
@@ -79,21 +80,37 @@ struct Session : std::enable_shared_from_this<Session> {
         std::string line(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + (ec ? buf.size() : n));
         while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
         // "reload", or "switchover {json arguments}": the first word picks the deferred handler.
-        if (auto it = shared->deferred.find(line.substr(0, line.find(' '))); it != shared->deferred.end())
-            return serve_later(it->second, line);
+        const std::string word = line.substr(0, line.find(' '));
+        if (auto it = shared->deferred.find(word); it != shared->deferred.end()) {
+            ControlServer::DeferredHandler& handler = it->second;
+            return serve_later([&handler, &line](const std::shared_ptr<Session>& self, const std::shared_ptr<bool>& answered) {
+                handler(line, [self, answered](const nlohmann::json& j) { self->answer(*answered, dump_json(j)); });
+            });
+        }
+        if (auto it = shared->deferred_text.find(word); it != shared->deferred_text.end()) {
+            ControlServer::DeferredTextHandler& handler = it->second;
+            return serve_later([&handler, &line](const std::shared_ptr<Session>& self, const std::shared_ptr<bool>& answered) {
+                handler(line, [self, answered](std::string text) { self->answer(*answered, std::move(text)); });
+            });
+        }
         reply(serve(line));
     }
 
-    void serve_later(const ControlServer::DeferredHandler& handler, const std::string& line) {
+    // The one reply of a deferred request, whoever gives it first.
+    void answer(bool& answered, std::string text) {
+        if (std::exchange(answered, true)) return;
+        ++shared->counters.served;
+        text += '\n';
+        reply(std::move(text));
+    }
+
+    template <class Call>
+    void serve_later(Call&& call) {
         timer.cancel();
         auto self = shared_from_this();
         auto answered = std::make_shared<bool>(false);
         try {
-            handler(line, [self, answered](const nlohmann::json& j) {
-                if (std::exchange(*answered, true)) return;
-                ++self->shared->counters.served;
-                self->reply(dump_json(j) + "\n");
-            });
+            call(self, answered);
         } catch (const std::exception& e) {
             ++shared->counters.handler_errors;
             spdlog::warn("control socket {}: request failed: {}", shared->path, e.what());
@@ -213,6 +230,10 @@ void ControlServer::close() {
 
 void ControlServer::defer(const std::string& request, DeferredHandler handler) {
     shared_->deferred[request] = std::move(handler);
+}
+
+void ControlServer::defer_text(const std::string& request, DeferredTextHandler handler) {
+    shared_->deferred_text[request] = std::move(handler);
 }
 
 nlohmann::json ControlServer::status() const {

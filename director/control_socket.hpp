@@ -45,6 +45,11 @@ public:
     // Requests whose first word is `request` ("reload", "switchover {...}") go to `handler` instead of the
     // Handler, with the whole line.
     void defer(const std::string& request, DeferredHandler handler);
+    // The same for a reply serialized elsewhere (one JSON document, without the newline): a large
+    // document is dumped off the event loop and only its text comes back to be written.
+    using TextReply = std::function<void(std::string json_text)>;
+    using DeferredTextHandler = std::function<void(const std::string& request, TextReply reply)>;
+    void defer_text(const std::string& request, DeferredTextHandler handler);
     // Counters and limits, for `director status`.
     nlohmann::json status() const;
 

@@ -64,6 +64,10 @@ int lock_pid_file(const std::string& path) {
     return fd;
 }
 
+nlohmann::json unknown_request(const std::string& req) {
+    return {{"error", "unknown request '" + req + "' (known: status, events, reload, switchover, maintenance, backend)"}};
+}
+
 }  // namespace
 
 Daemon::Daemon(config::Config cfg, DaemonOptions opts)
@@ -99,11 +103,13 @@ int Daemon::run() {
     if (auto c = make_static_network_component(io_, *cfg_, opts_.run)) components_.push_back(std::move(c));
 
     control_ = std::make_unique<ControlServer>(io_, opts_.control_socket, [this](const std::string& req) {
-        if (req == "status" || req.empty()) return status();
         if (req == "events" || req.rfind("events ", 0) == 0) return events_reply(req);
-        return nlohmann::json{{"error", "unknown request '" + req +
-                                            "' (known: status, events, reload, switchover, maintenance, backend)"}};
+        return unknown_request(req);
     });
+    for (const char* word : {"status", ""})
+        control_->defer_text(word, [this](const std::string& line, ControlServer::TextReply reply) {
+            serve_status(line, std::move(reply));
+        });
     for (const char* word : {"switchover", "maintenance", "backend"})
         control_->defer(word, [this](const std::string& line, ControlServer::Reply reply) {
             serve_operator_request(line, std::move(reply));
@@ -124,9 +130,24 @@ int Daemon::run() {
     for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->start();
     announce_ready();
     trim_heap();
+    loop_lag_.start();
     run_guarded(io_, [this](const std::string& what) { on_internal_error(what); });
     spdlog::info("director stopped");
     return exit_code_;
+}
+
+void Daemon::serve_status(const std::string& line, ControlServer::TextReply reply) {
+    if (!line.empty() && line != "status") return reply(dump_json(unknown_request(line)));
+    status_worker_.run<std::string>(
+        [build = status_snapshot()] {
+            // On the worker thread: an exception must not leave it (that would end the process).
+            try {
+                return dump_json(build());
+            } catch (const std::exception& e) {
+                return dump_json({{"error", std::string("status: ") + e.what()}});
+            }
+        },
+        [reply = std::move(reply)](std::string text) { reply(std::move(text)); });
 }
 
 Component* Daemon::component(const char* name) const {
@@ -198,12 +219,30 @@ void Daemon::on_signal(int signo) {
         case SignalAction::Reload:
             spdlog::info("{}: reloading {}", name, cfg_->path);
             return request_reload({});
+        // Built and logged by status_worker_ from a snapshot, as a `director status` is (spdlog is
+        // thread-safe); nothing comes back to the loop.
         case SignalAction::DumpStatus:
-            spdlog::info("{}: status {}", name, dump_json(status()));
-            return;
+            return status_worker_.run<bool>(
+                [name, build = status_snapshot()] {
+                    try {
+                        spdlog::info("{}: status {}", name, dump_json(build()));
+                    } catch (const std::exception& e) {
+                        spdlog::error("{}: status: {}", name, e.what());
+                    }
+                    return true;
+                },
+                [](bool) {});
         case SignalAction::DumpCounters:
-            spdlog::info("{}: counters {}", name, dump_json(counters_view(status())));
-            return;
+            return status_worker_.run<bool>(
+                [name, build = status_snapshot()] {
+                    try {
+                        spdlog::info("{}: counters {}", name, dump_json(counters_view(build())));
+                    } catch (const std::exception& e) {
+                        spdlog::error("{}: counters: {}", name, e.what());
+                    }
+                    return true;
+                },
+                [](bool) {});
         case SignalAction::Ignore:
             // SIGPIPE is routine (a reader went away); the others deserve a line saying nothing happened.
             if (signo == SIGPIPE) spdlog::debug("received {}: ignored", name);
@@ -387,6 +426,7 @@ void Daemon::trim_heap() {
 void Daemon::stop_next(size_t index) {
     if (index >= components_.size()) {
         auto finish = [this] {
+            loop_lag_.stop();
             signals_.cancel();
             io_.stop();
         };
@@ -489,8 +529,18 @@ void Daemon::apply_metrics_listen() {
         return;
     }
     try {
-        metrics_ = std::make_unique<metrics::HttpServer>(io_, want,
-                                                         [this] { return metrics::render_daemon_metrics(status()); });
+        // The text is made from a snapshot on status_worker_; the connection answers once it is back.
+        metrics_ = std::make_unique<metrics::HttpServer>(io_, want, [this](metrics::HttpServer::Body done) {
+            status_worker_.run<metrics::HttpServer::Rendered>(
+                [build = status_snapshot()]() -> metrics::HttpServer::Rendered {
+                    try {
+                        return {true, metrics::render_daemon_metrics(build())};
+                    } catch (const std::exception& e) {
+                        return {false, e.what()};
+                    }
+                },
+                [done = std::move(done)](metrics::HttpServer::Rendered r) { done(std::move(r)); });
+        });
     } catch (const std::exception& e) {
         throw std::runtime_error(std::string(opts_.metrics_listen.empty() ? "metrics_listen " : "--metrics-listen ") +
                                  e.what());
@@ -529,7 +579,9 @@ void Daemon::serve_operator_request(const std::string& line, ControlServer::Repl
     lvs->backend_request(args, std::move(reply));
 }
 
-nlohmann::json Daemon::status() const {
+nlohmann::json Daemon::status() const { return status_snapshot()(); }
+
+std::function<nlohmann::json()> Daemon::status_snapshot() const {
     nlohmann::json j;
     j["pid"] = ::getpid();
     j["version"] = version();
@@ -539,6 +591,7 @@ nlohmann::json Daemon::status() const {
     if (!last_internal_error_.empty()) j["last_internal_error"] = last_internal_error_;
     j["signals"] = signals_received_;
     j["open_files"] = {{"limit", open_files_limit_}, {"needed", open_files_needed_}};
+    j["event_loop"] = loop_lag_.status();
     if (opts_.run.state) {
         j["state_dir"] = opts_.state_dir;
         if (!opts_.run.state->load_error().empty()) j["state_error"] = opts_.run.state->load_error();
@@ -553,8 +606,14 @@ nlohmann::json Daemon::status() const {
     if (control_) j["control_socket"] = control_->status();
     if (metrics_) j["metrics"] = metrics_->status();
     if (mailer_) j["mail"] = mailer_->status();
-    for (const auto& c : components_) j[c->name()] = c->status();
-    return j;
+    std::vector<std::pair<std::string, Component::StatusBuilder>> parts;
+    for (const auto& c : components_) parts.emplace_back(c->name(), c->status_snapshot());
+    // Callable more than once: the components' parts go into a copy of the small head.
+    return [head = std::move(j), parts = std::move(parts)] {
+        nlohmann::json j = head;
+        for (const auto& [name, build] : parts) j[name] = build();
+        return j;
+    };
 }
 
 }  // namespace director

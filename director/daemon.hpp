@@ -16,6 +16,7 @@
 #include "director/config/model.hpp"
 #include "director/control_socket.hpp"
 #include "director/guarded_loop.hpp"
+#include "director/loop_lag.hpp"
 #include "director/alerts/mailer.hpp"
 #include "director/metrics/http_server.hpp"
 #include "director/reload/config_diff.hpp"
@@ -32,6 +33,9 @@ struct DaemonOptions {
     std::string state_dir = "/var/lib/director";
     // --metrics-listen: overrides global_defs' metrics_listen.
     std::string metrics_listen;
+    // --loop-probe-ms: the event-loop lag probe's period (loop_lag.hpp). Each probe is a wakeup of the loop,
+    // so the default is a second; a benchmark looking for holds of a few ms asks for 10.
+    std::chrono::milliseconds loop_probe{1000};
     RunOptions run;
 };
 
@@ -43,6 +47,8 @@ public:
     // process exit code.
     int run();
     nlohmann::json status() const;
+    // status() in two halves (Component::status_snapshot): what the event loop takes, and the build.
+    std::function<nlohmann::json()> status_snapshot() const;
 
 private:
     void wait_signal();
@@ -73,6 +79,8 @@ private:
     DaemonOptions opts_;
     boost::asio::io_context io_;
     boost::asio::signal_set signals_;
+    // Every 10 ms: cheap (one timer), and fine enough that a hold of the loop worth looking at is seen.
+    LoopLagProbe loop_lag_{io_, opts_.loop_probe};
     std::vector<std::unique_ptr<Component>> components_;
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<metrics::HttpServer> metrics_;
@@ -109,7 +117,14 @@ private:
     std::optional<reload::ReloadOutcome> last_reload_;
     uint64_t reload_count_ = 0, reloads_rejected_ = 0;
     double reload_seconds_sum_ = 0;
-    WorkerThread reload_worker_{io_};  // reads and checks the new file; last, so it goes first
+    WorkerThread reload_worker_{io_};  // reads and checks the new file
+    // Builds and serializes status documents and /metrics texts from the loop's snapshots (a status at
+    // 5,000 real servers is ~100 ms of JSON work), one at a time, never behind a reload's validation.
+    // Nice 10: with both cores busy the loop preempts it at once. Last, so it goes first: its jobs hold only
+    // their snapshot, never the daemon.
+    WorkerThread status_worker_{io_, 10};
+    // "status" (or an empty line) from the control socket: the reply's text is made by status_worker_.
+    void serve_status(const std::string& line, ControlServer::TextReply reply);
 };
 
 }  // namespace director

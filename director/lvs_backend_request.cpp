@@ -117,7 +117,7 @@ void LvsComponent::backend_request(const nlohmann::json& args, std::function<voi
         nlohmann::json servers = nlohmann::json::array();
         uint64_t active = 0;
         std::map<ipvs::ServiceKey, const ipvs::ServiceState*> seen;
-        for (const auto& s : seen_) seen[s.service.key] = &s;
+        for (const auto& s : *seen_) seen[s.service.key] = &s;
         for (auto [v, r] : matches) {
             const auto& vs = cfg_->virtual_servers[v];
             const auto& rs = vs.real_servers[r];

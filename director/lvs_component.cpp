@@ -413,7 +413,7 @@ void LvsComponent::finish_pass(PassResult p) {
         if (last_error_ != p.error) spdlog::error("ipvs: {}", p.error);
         last_error_ = p.error;
         connected_ = false;
-        seen_.clear();
+        seen_ = std::make_shared<std::vector<ipvs::ServiceState>>();
         owned_ = draining_ = 0;
         set_availability(false, p.error);
     } else {
@@ -450,7 +450,7 @@ void LvsComponent::finish_pass(PassResult p) {
         last_ = r;
         last_error_.clear();
         connected_ = true;
-        seen_ = std::move(p.seen);
+        seen_ = std::make_shared<std::vector<ipvs::ServiceState>>(std::move(p.seen));
         owned_ = p.owned;
         draining_ = p.draining;
         set_availability(true, "");
@@ -511,17 +511,11 @@ std::string LvsComponent::summary() const {
     return std::to_string(up) + "/" + std::to_string(all) + " real servers up";
 }
 
-nlohmann::json LvsComponent::status() const {
-    std::map<ipvs::ServiceKey, const std::string*> group_of;
-    for (const auto& vs : cfg_->virtual_servers)
-        for (const auto& k : vs.members) group_of[k] = &vs.group;
-    nlohmann::json services = nlohmann::json::array();
-    for (const auto& s : seen_) {
-        services.push_back(ipvs::to_json(s));
-        if (auto g = group_of.find(s.service.key); g != group_of.end()) services.back()["group"] = *g->second;
-    }
-    size_t dests = 0;
-    for (const auto& s : services) dests += s["destinations"].size();
+nlohmann::json LvsComponent::status() const { return status_snapshot()(); }
+
+Component::StatusBuilder LvsComponent::status_snapshot() const {
+    // Everything per service or per real server (the kernel's table, the health checks) is turned into
+    // JSON by the returned function, off the loop; here only shared pointers and small values are taken.
     nlohmann::json last = {{"ok", last_.ok && last_error_.empty()},
                            {"added", last_.added},
                            {"edited", last_.edited},
@@ -536,10 +530,8 @@ nlohmann::json LvsComponent::status() const {
                         {"configured_virtual_servers", cfg_->virtual_servers.size()},
                         {"configured_services", configured_services()},
                         {"owned_services", owned_},
-                        {"destinations", dests},
                         {"delay_loop_ms", period_.count()},
                         {"keep_ipvs_on_exit", opts_.keep_ipvs_on_exit},
-                        {"services", services},
                         {"last_reconcile", last},
                         {"counters",
                          {{"reconciles", reconciles_},
@@ -553,13 +545,33 @@ nlohmann::json LvsComponent::status() const {
                         {"draining", draining_},
                         {"hand_drained", hand_drains_},
                         {"sysctls", sysctls_}};
-    if (membership_) {
-        j["membership"] = membership_->status();
-        j["health_checks"] = membership_->health_checks();
-        // Health decides what should be in the table; without a table nothing is in it.
-        if (!connected_) mark_not_in_table(j["membership"]);
-    }
-    return j;
+    std::function<Membership::StatusParts()> membership;
+    if (membership_) membership = membership_->status_snapshot();
+    // Callable more than once: the large parts go into a copy of the small head, never into `head`.
+    return [head = std::move(j), membership = std::move(membership), seen = seen_, cfg = cfg_,
+            connected = connected_] {
+        nlohmann::json j = head;
+        std::map<ipvs::ServiceKey, const std::string*> group_of;
+        for (const auto& vs : cfg->virtual_servers)
+            for (const auto& k : vs.members) group_of[k] = &vs.group;
+        nlohmann::json services = nlohmann::json::array();
+        size_t dests = 0;
+        for (const auto& s : *seen) {
+            services.push_back(ipvs::to_json(s));
+            if (auto g = group_of.find(s.service.key); g != group_of.end()) services.back()["group"] = *g->second;
+            dests += s.destinations.size();
+        }
+        j["destinations"] = dests;
+        j["services"] = std::move(services);
+        if (membership) {
+            auto parts = membership();
+            j["membership"] = std::move(parts.membership);
+            j["health_checks"] = std::move(parts.health_checks);
+            // Health decides what should be in the table; without a table nothing is in it.
+            if (!connected) mark_not_in_table(j["membership"]);
+        }
+        return j;
+    };
 }
 
 std::unique_ptr<Component> make_lvs_component(boost::asio::io_context& io, std::shared_ptr<const config::Config> cfg,

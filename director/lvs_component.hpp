@@ -53,6 +53,7 @@ public:
     // definition is unchanged keep running with their state.
     void apply(const std::shared_ptr<const config::Config>& next, const reload::ConfigDiff& diff) override;
     nlohmann::json status() const override;
+    StatusBuilder status_snapshot() const override;
     const char* name() const override { return "lvs"; }
     std::string summary() const override;
     // `f` runs once every pass asked for so far has reached the kernel (a reload answers after that).
@@ -138,7 +139,8 @@ private:
     std::vector<std::function<void()>> settled_;
     // The kernel as the last pass saw it, for status().
     bool connected_ = false;
-    std::vector<ipvs::ServiceState> seen_;
+    // Shared, never edited: a status snapshot keeps the table it was taken with without copying it.
+    std::shared_ptr<const std::vector<ipvs::ServiceState>> seen_ = std::make_shared<std::vector<ipvs::ServiceState>>();
     size_t owned_ = 0, draining_ = 0;
 
     WorkerThread worker_;  // last: destroyed (joined) before the kernel objects its jobs use

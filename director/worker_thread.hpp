@@ -17,7 +17,9 @@ namespace director {
 
 class WorkerThread {
 public:
-    explicit WorkerThread(boost::asio::io_context& home);
+    // `nice` > 0 lowers the thread's CPU priority (Linux: per thread), for work that must never compete
+    // with the loop for a CPU: with both cores busy the loop then preempts it at once.
+    explicit WorkerThread(boost::asio::io_context& home, int nice = 0);
     ~WorkerThread();
     WorkerThread(const WorkerThread&) = delete;
     WorkerThread& operator=(const WorkerThread&) = delete;

@@ -24,12 +24,24 @@ status document is read, again after WINDOW seconds (default DELAY, one whole ro
   - each checker's last latency, the nginx worker's CPU, and how long each status request took.
 The metrics endpoint is scraped once at the end to show the same figures as Prometheus families. Exits 1
 when a check failed or started later than connect_timeout in the window.
+
+Then the loop hold of one request (issue 16): REQUESTS (default 20) status requests on the control socket, then
+as many /metrics scrapes, GAP seconds apart (default 0.5). Each reply carries the event loop lag probe's
+histogram (`event_loop`, director_event_loop_lag_seconds: a timer due every 10 ms, director/loop_lag.hpp) and the checks'
+start-delay histogram as they were when the request arrived, before the daemon did anything for it, so the
+difference between consecutive replies holds exactly one request's hold of the loop (and GAP seconds of
+everything else). Per request it reports the bucket the longest lag fell in (an upper bound of the hold;
+the probe sees any hold longer than its 10 ms period), and over all requests the probes and check starts
+later than 10 ms. A lag is a hold of the loop or the loop thread waiting for a CPU (a busy machine), so
+it also reports the loop thread's CPU per request above its rate in a quiet phase as long without requests
+(the health checks' own work), and the time the thread was runnable but waited for a CPU.
 """
 import json
 import os
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -51,6 +63,8 @@ WINDOW = int(os.environ.get("WINDOW", str(DELAY)))
 KEEPALIVE_REQUESTS = os.environ.get("KEEPALIVE_REQUESTS", "")  # SSL_GET's keepalive_requests; unset: the default
 BASE_PORT = int(os.environ.get("BASE_PORT", "20000"))
 METRICS_PORT = 9650
+REQUESTS = int(os.environ.get("REQUESTS", "20"))
+GAP = float(os.environ.get("GAP", "0.5"))
 WORK = tempfile.mkdtemp(prefix="hc-scale-")
 
 
@@ -122,6 +136,112 @@ def health(sock):
     return lvs["health_checks"], latencies, took
 
 
+def status_raw(sock):
+    """The status document straight from the control socket: the lightest client (`director status` parses
+    and re-prints the whole document, CPU that on a 2-core host delays the loop thread it measures)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(60)
+        s.connect(sock)
+        s.sendall(b"status\n")
+        chunks = []
+        while chunk := s.recv(1 << 20):
+            chunks.append(chunk)
+    return json.loads(b"".join(chunks))
+
+
+def scrape():
+    return urllib.request.urlopen(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=60).read().decode()
+
+
+def histogram(text, family):
+    """[(le, cumulative count)] of one histogram in a /metrics text."""
+    out = []
+    prefix = family + '_bucket{le="'
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            le, value = line[len(prefix):].split('"}', 1)
+            out.append((le, float(value)))
+    return out
+
+
+def doc_histogram(buckets):
+    return [(b["le"] if isinstance(b["le"], str) else format(b["le"], "g"), b["count"]) for b in buckets]
+
+
+def interval(h0, h1):
+    """(upper bound of the bucket the largest value between two reads fell in, count above 10 ms); None
+    for the bound when nothing was recorded in between."""
+    diff = [(le, c1 - c0) for (le, c0), (_, c1) in zip(h0, h1)]
+    total = diff[-1][1]
+    bound = next((le for le, n in diff if n == total), "+Inf") if total else None
+    at_10ms = next(n for le, n in diff if float(le) == 0.01)
+    return bound, total - at_10ms
+
+
+def loop_thread(pid):
+    """(CPU seconds, seconds runnable but waiting for a CPU) of the daemon's event loop thread (its main
+    thread), from schedstat."""
+    with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
+        run, wait = f.read().split()[:2]
+    return int(run) / 1e9, int(wait) / 1e9
+
+
+def quiet_phase(pid, seconds):
+    """The loop thread's CPU rate and CPU wait over `seconds` without requests (the health checks' own), and
+    the probes later than 10 ms meanwhile (a scrape at each end: the first one's hold is in the interval)."""
+    before = histogram(scrape(), "director_event_loop_lag_seconds")
+    cpu0, wait0 = loop_thread(pid)
+    time.sleep(seconds)
+    cpu1, wait1 = loop_thread(pid)
+    after = histogram(scrape(), "director_event_loop_lag_seconds")
+    return (cpu1 - cpu0) / seconds, wait1 - wait0, interval(before, after)[1]
+
+
+def hold_phase(kind, sock, pid):
+    """REQUESTS requests of one kind, GAP s apart; each reply's loop lag and start-delay histograms."""
+    lags, starts, took = [], [], []
+    cpu0, wait0, t0 = *loop_thread(pid), time.time()
+    for _ in range(REQUESTS + 1):
+        t = time.time()
+        if kind == "status":
+            d = status_raw(sock)
+            lag = doc_histogram(d["event_loop"]["lag_buckets"])
+            start = doc_histogram(d["lvs"]["health_checks"]["start_delay_buckets"])
+        else:
+            text = scrape()
+            lag = histogram(text, "director_event_loop_lag_seconds")
+            start = histogram(text, "director_health_check_start_delay_seconds")
+        took.append(time.time() - t)
+        lags.append(lag)
+        starts.append(start)
+        time.sleep(GAP)
+    cpu1, wait1, t1 = *loop_thread(pid), time.time()
+    bounds, late_probes, late_starts = [], 0, 0
+    for i in range(REQUESTS):
+        bound, late = interval(lags[i], lags[i + 1])
+        bounds.append(bound)
+        late_probes += late
+        late_starts += interval(starts[i], starts[i + 1])[1]
+    return bounds, late_probes, late_starts, took[:REQUESTS], (cpu1 - cpu0, wait1 - wait0, t1 - t0)
+
+
+def report_hold(kind, phase, quiet):
+    bounds, late_probes, late_starts, took, (cpu, wait, seconds) = phase
+    quiet_rate, quiet_wait, quiet_late = quiet
+    ms = sorted(float("inf") if b in (None, "+Inf") else 1000 * float(b) for b in bounds)
+    fmt = lambda v: "+Inf" if v == float("inf") else f"{v:g}"
+    print(f"loop hold per {kind} ({REQUESTS} requests, {GAP} s apart): longest probe lag after each request "
+          f"<= {fmt(ms[len(ms) // 2])} ms (median), <= {fmt(ms[-1])} ms (worst); probes later than 10 ms: "
+          f"{late_probes:.0f}; check starts later than 10 ms: {late_starts:.0f}; request took "
+          f"{1000 * sorted(took)[len(took) // 2]:.0f} ms (median, client side)")
+    # The CPU the loop thread spent beyond its quiet rate is what the requests cost it: a bound on the
+    # hold that does not depend on how busy the machine is.
+    extra = cpu - quiet_rate * seconds
+    print(f"  event loop thread: {1000 * extra / (REQUESTS + 1):.1f} ms CPU per {kind} above its quiet rate "
+          f"({1000 * quiet_rate:.0f} ms/s); runnable but waiting for a CPU {wait:.2f} s over {seconds:.0f} s "
+          f"(quiet: {quiet_wait:.2f} s over as long, with {quiet_late:.0f} probes later than 10 ms)")
+
+
 def nginx_worker(master):
     for p in os.listdir("/proc"):
         if p.isdigit():
@@ -146,7 +266,7 @@ def main():
     nginx, access_log = nginx_tls.start(WORK, N, BASE_PORT, pki)
     sock = os.path.join(WORK, "d.sock")
     proc = subprocess.Popen([DIRECTOR, "run", "-f", conf, "--pid-file", f"{WORK}/d.pid", "--control-socket", sock,
-                             "--state-dir", WORK, "--metrics-listen", f"127.0.0.1:{METRICS_PORT}",
+                             "--state-dir", WORK, "--metrics-listen", f"127.0.0.1:{METRICS_PORT}", "--loop-probe-ms", "10",
                              "--log-level", "warn"],
                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(WORK, "director.log"), "w"),
                             start_new_session=True)
@@ -166,7 +286,9 @@ def main():
         wait1 = runqueue_wait_seconds(proc.pid)
         h1, latencies, took1 = health(sock)
         rss, hwm = proc_kib(proc.pid, "VmRSS"), proc_kib(proc.pid, "VmHWM")
-        metrics = urllib.request.urlopen(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=30).read().decode()
+        metrics = scrape()
+        holds = {kind: hold_phase(kind, sock, proc.pid) for kind in ("status", "/metrics scrape")} if REQUESTS else {}
+        quiet = quiet_phase(proc.pid, holds["status"][4][2]) if REQUESTS else None
     finally:
         nginx_tls.stop(proc)
         os.killpg(nginx.pid, signal.SIGKILL)
@@ -213,6 +335,8 @@ def main():
     for line in metrics.splitlines():
         if line.startswith(("director_health_check_start_delay", "director_health_check_late_starts")):
             print("  " + line)
+    for kind, phase in holds.items():
+        report_hold(kind, phase, quiet)
     ok = checks > 0 and failed == 0 and late == 0
     shutil.rmtree(WORK, ignore_errors=True)
     return 0 if ok else 1

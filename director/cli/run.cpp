@@ -42,6 +42,11 @@ void add_run(CLI::App& app, int& rc) {
             return parse_log_level(v) ? std::string() : v + " is not one of " + log_level_names();
         })
         ->capture_default_str();
+    cmd->add_option_function<int>(
+           "--loop-probe-ms", [a](int ms) { a->opts.loop_probe = std::chrono::milliseconds(ms); },
+           "Period of the event-loop lag probe (director_event_loop_lag_seconds); each probe wakes the daemon "
+           "(default 1000)")
+        ->check(CLI::Range(1, 60000));
     cmd->add_flag("--keep-ipvs", a->opts.run.keep_ipvs_on_exit,
                   "On a clean stop leave the IPVS rules this config owns in the kernel (a restart adopts them)");
     cmd->callback([a, &rc] {

@@ -254,6 +254,7 @@ public:
                     } else {
                         e.checker = make_checker(io_, *cfg_, v, r, c, tls);
                     }
+                    e.what = std::make_shared<const std::string>(e.checker->describe());
                     entries_.push_back(std::move(e));
                 }
             }
@@ -289,92 +290,141 @@ public:
     RealServerDecision decide(size_t vs, size_t rs, int32_t w) const override { return state_.decide(vs, rs, w); }
     bool use_sorry_server(size_t vs) const override { return state_.use_sorry_server(vs); }
 
-    nlohmann::json status() const override {
-        nlohmann::json out = nlohmann::json::array();
-        size_t next = 0;
+    nlohmann::json status() const override { return status_snapshot()().membership; }
+    nlohmann::json health_checks() const override { return status_snapshot()().health_checks; }
+
+    std::function<StatusParts()> status_snapshot() const override {
+        auto copy = std::make_shared<StatusCopy>();
+        copy->cfg = cfg_;
+        copy->vss.reserve(cfg_->virtual_servers.size());
+        copy->checkers.reserve(entries_.size());
         for (size_t v = 0; v < cfg_->virtual_servers.size(); ++v) {
             const auto& vs = cfg_->virtual_servers[v];
-            nlohmann::json rss = nlohmann::json::array();
+            copy->vss.push_back({state_.live_weight(v), state_.quorum_up(v), state_.use_sorry_server(v)});
             for (size_t r = 0; r < vs.real_servers.size(); ++r) {
-                const auto& rs = vs.real_servers[r];
-                auto d = state_.decide(v, r, rs.weight);
-                nlohmann::json checks = nlohmann::json::array();
-                for (size_t c = 0; c < rs.checkers.size(); ++c, ++next) {
-                    const auto& ch = *entries_[next].checker;
-                    nlohmann::json cj{{"check", ch.describe()},
-                                      {"up", ch.up()},
-                                      {"checks", ch.checks_done()},
-                                      {"failed", ch.checks_failed()},
-                                      {"starts", ch.start_delays().starts},
-                                      {"late_starts", ch.start_delays().late},
-                                      {"start_delay_max_ms", ch.start_delays().max.count() / 1000.0}};
-                    if (const auto& last = ch.last()) {
-                        cj["last"] = {{"ok", last->ok},
-                                      {"reason", last->reason},
-                                      {"latency_ms", last->latency.count() / 1000.0},
-                                      {"tls_resumed", last->tls_resumed},
-                                      {"connection_reused", last->connection_reused},
-                                      {"kernel_tls", last->kernel_tls}};
-                    }
-                    checks.push_back(std::move(cj));
-                }
-                nlohmann::json rj{{"address", ipvs::format_addr_port(rs.address, rs.port)},
-                                  {"state", to_string(state_.state(v, r))},
-                                  {"in_table", d.present},
-                                  {"weight", d.weight},
-                                  {"configured_weight", rs.weight},
-                                  {"checkers", std::move(checks)}};
-                if (auto dw = state_.dynamic_weight(v, r)) rj["dynamic_weight"] = *dw;
-                rss.push_back(std::move(rj));
+                auto d = state_.decide(v, r, vs.real_servers[r].weight);
+                copy->rss.push_back({state_.state(v, r), d.present, d.weight, state_.dynamic_weight(v, r)});
             }
-            nlohmann::json vj{{"virtual_server", vs.name()},
-                              {"quorum", vs.quorum},
-                              {"hysteresis", vs.hysteresis},
-                              {"live_weight", state_.live_weight(v)},
-                              {"quorum_up", state_.quorum_up(v)},
-                              {"sorry_server_active", state_.use_sorry_server(v)},
-                              {"real_servers", std::move(rss)}};
-            if (!vs.group.empty()) {
-                // These verdicts apply to each of the group's kernel services (lvs.services name the group).
-                vj["group"] = vs.group;
-                vj["services"] = vs.members.size();
-            }
-            out.push_back(std::move(vj));
         }
-        return out;
-    }
-
-    nlohmann::json health_checks() const override {
-        healthcheck::StartDelays all;
-        uint64_t checkers = 0, checks = 0, failed = 0;
         for (const auto& e : entries_) {
             if (!e.checker) continue;  // handed to the membership of a reloaded config
-            ++checkers;
-            checks += e.checker->checks_done();
-            failed += e.checker->checks_failed();
-            all.merge(e.checker->start_delays());
+            const auto& ch = *e.checker;
+            copy->checkers.push_back(
+                {e.what, ch.up(), ch.checks_done(), ch.checks_failed(), ch.start_delays(), ch.last()});
         }
-        // Cumulative, as Prometheus' histogram buckets are.
-        nlohmann::json buckets = nlohmann::json::array();
-        uint64_t below = 0;
-        for (size_t i = 0; i < all.buckets.size(); ++i) {
-            below += all.buckets[i];
-            nlohmann::json le = i < healthcheck::StartDelays::kBounds.size()
-                                    ? nlohmann::json(healthcheck::StartDelays::kBounds[i].count() / 1e6)
-                                    : nlohmann::json("+Inf");
-            buckets.push_back({{"le", le}, {"count", below}});
-        }
-        return {{"checkers", checkers},
-                {"checks", checks},
-                {"failed", failed},
-                {"starts", all.starts},
-                {"late_starts", all.late},
-                {"start_delay_max_ms", all.max.count() / 1000.0},
-                {"start_delay_sum_s", all.sum.count() / 1e6},
-                {"start_delay_buckets", std::move(buckets)}};
+        return [copy] { return copy->build(); };
     }
 
 private:
+    // What status() shows, copied on the loop: numbers, the checkers' last results, and the config
+    // (shared, never changed) for the names. Built into JSON by whoever holds it.
+    struct StatusCopy {
+        struct Vs {
+            int64_t live_weight;
+            bool quorum_up, sorry_active;
+        };
+        struct Rs {
+            RsState state;
+            bool present;
+            int32_t weight;
+            std::optional<int> dynamic_weight;
+        };
+        struct CheckerCopy {
+            std::shared_ptr<const std::string> what;
+            bool up;
+            uint64_t checks, failed;
+            healthcheck::StartDelays delays;
+            std::optional<healthcheck::CheckResult> last;
+        };
+        std::shared_ptr<const config::Config> cfg;
+        std::vector<Vs> vss;
+        std::vector<Rs> rss;                // every virtual_server's, in config order
+        std::vector<CheckerCopy> checkers;  // every real server's, in config order
+
+        StatusParts build() const {
+            StatusParts out{nlohmann::json::array(), health(checkers)};
+            size_t next_rs = 0, next = 0;
+            for (size_t v = 0; v < cfg->virtual_servers.size(); ++v) {
+                const auto& vs = cfg->virtual_servers[v];
+                nlohmann::json rss_json = nlohmann::json::array();
+                for (size_t r = 0; r < vs.real_servers.size(); ++r, ++next_rs) {
+                    const auto& rs = vs.real_servers[r];
+                    const auto& st = rss[next_rs];
+                    nlohmann::json checks = nlohmann::json::array();
+                    for (size_t c = 0; c < rs.checkers.size(); ++c, ++next) {
+                        const auto& ch = checkers[next];
+                        nlohmann::json cj{{"check", *ch.what},
+                                          {"up", ch.up},
+                                          {"checks", ch.checks},
+                                          {"failed", ch.failed},
+                                          {"starts", ch.delays.starts},
+                                          {"late_starts", ch.delays.late},
+                                          {"start_delay_max_ms", ch.delays.max.count() / 1000.0}};
+                        if (const auto& last = ch.last) {
+                            cj["last"] = {{"ok", last->ok},
+                                          {"reason", last->reason},
+                                          {"latency_ms", last->latency.count() / 1000.0},
+                                          {"tls_resumed", last->tls_resumed},
+                                          {"connection_reused", last->connection_reused},
+                                          {"kernel_tls", last->kernel_tls}};
+                        }
+                        checks.push_back(std::move(cj));
+                    }
+                    nlohmann::json rj{{"address", ipvs::format_addr_port(rs.address, rs.port)},
+                                      {"state", to_string(st.state)},
+                                      {"in_table", st.present},
+                                      {"weight", st.weight},
+                                      {"configured_weight", rs.weight},
+                                      {"checkers", std::move(checks)}};
+                    if (st.dynamic_weight) rj["dynamic_weight"] = *st.dynamic_weight;
+                    rss_json.push_back(std::move(rj));
+                }
+                nlohmann::json vj{{"virtual_server", vs.name()},
+                                  {"quorum", vs.quorum},
+                                  {"hysteresis", vs.hysteresis},
+                                  {"live_weight", vss[v].live_weight},
+                                  {"quorum_up", vss[v].quorum_up},
+                                  {"sorry_server_active", vss[v].sorry_active},
+                                  {"real_servers", std::move(rss_json)}};
+                if (!vs.group.empty()) {
+                    // These verdicts apply to each of the group's kernel services (lvs.services name the group).
+                    vj["group"] = vs.group;
+                    vj["services"] = vs.members.size();
+                }
+                out.membership.push_back(std::move(vj));
+            }
+            return out;
+        }
+
+        static nlohmann::json health(const std::vector<CheckerCopy>& checkers) {
+            healthcheck::StartDelays all;
+            uint64_t checks = 0, failed = 0;
+            for (const auto& c : checkers) {
+                checks += c.checks;
+                failed += c.failed;
+                all.merge(c.delays);
+            }
+            // Cumulative, as Prometheus' histogram buckets are.
+            nlohmann::json buckets = nlohmann::json::array();
+            uint64_t below = 0;
+            for (size_t i = 0; i < all.buckets.size(); ++i) {
+                below += all.buckets[i];
+                nlohmann::json le = i < healthcheck::StartDelays::kBounds.size()
+                                        ? nlohmann::json(healthcheck::StartDelays::kBounds[i].count() / 1e6)
+                                        : nlohmann::json("+Inf");
+                buckets.push_back({{"le", le}, {"count", below}});
+            }
+            return {{"checkers", checkers.size()},
+                    {"checks", checks},
+                    {"failed", failed},
+                    {"starts", all.starts},
+                    {"late_starts", all.late},
+                    {"start_delay_max_ms", all.max.count() / 1000.0},
+                    {"start_delay_sum_s", all.sum.count() / 1e6},
+                    {"start_delay_buckets", std::move(buckets)}};
+        }
+    };
+
     // Where a checker's reports go. Shared with the checker's listener, so a reload can hand the running
     // checker to the next membership by editing this instead of restarting the check.
     struct Slot {
@@ -385,6 +435,9 @@ private:
         std::shared_ptr<Checker> checker;
         std::shared_ptr<Slot> slot;
         bool running = false;
+        // checker->describe(), made once: status shows it for every checker, and a status snapshot shares
+        // it instead of formatting or copying 5,000 strings on the loop.
+        std::shared_ptr<const std::string> what;
     };
 
     // prev's real servers by key, and where each one's checkers are in prev.entries_.

@@ -24,6 +24,13 @@ public:
     // Daemon-wide figures over every running checker: checks done and how late they started
     // (healthcheck/start_delay.hpp), for `director status` and the metrics.
     virtual nlohmann::json health_checks() const = 0;
+    // status() and health_checks() in two halves, so a large document is not built on the event loop:
+    // the call copies on the loop what they show (plain values); the function it returns builds both
+    // from that copy alone, on any thread, any time later, even after this membership is gone.
+    struct StatusParts {
+        nlohmann::json membership, health_checks;
+    };
+    virtual std::function<StatusParts()> status_snapshot() const = 0;
     // The membership for the config a reload brings. Real servers whose health checks are defined as
     // before keep their running checker and its verdict; the rest start afresh at start(). Null when
     // `next` has no checks. The caller then destroys this one, which stops whatever it still runs.

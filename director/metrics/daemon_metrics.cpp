@@ -28,6 +28,14 @@ std::string str(const json& j, const char* key) {
     return "";
 }
 
+// A histogram bucket's "le" as Prometheus' own clients write it: the shortest form ("0.005", "5"), or "+Inf".
+std::string bucket_bound(const json& le) {
+    if (!le.is_number()) return le.is_string() ? le.get<std::string>() : "";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.15g", le.get<double>());
+    return buf;
+}
+
 void build_info(const json& s, Exposition& e) {
     e.family("director_build_info", T::Gauge, "The running director's version; always 1.");
     e.sample({{"version", str(s, "version")}}, 1);
@@ -40,6 +48,16 @@ void build_info(const json& s, Exposition& e) {
         e.sample({}, num(f, "limit"));
         e.family("director_open_files_needed", T::Gauge, "Descriptors the config may need: health checks and the daemon's own.");
         e.sample({}, num(f, "needed"));
+    }
+    if (const json& el = at(s, "event_loop"); el.is_object()) {
+        e.family("director_event_loop_lag_seconds", T::Histogram,
+                 "How late a probe timer due every probe period ran: time the event loop (VRRP adverts, health "
+                 "checks) was held by one handler or waited for a CPU.");
+        for (const auto& b : at(el, "lag_buckets")) e.sample({{"le", bucket_bound(at(b, "le"))}}, num(b, "count"), "_bucket");
+        e.sample({}, num(el, "lag_sum_s"), "_sum");
+        e.sample({}, num(el, "probes"), "_count");
+        e.family("director_event_loop_max_lag_seconds", T::Gauge, "The longest event loop lag since the daemon started.");
+        e.sample({}, num(el, "max_lag_ms") / 1000.0);
     }
     const json& r = at(s, "reload");
     if (r.is_object()) {
@@ -229,17 +247,8 @@ void lvs(const json& v, Exposition& e) {
         // Daemon-wide: one series each however many real servers are checked.
         e.family("director_health_check_start_delay_seconds", T::Histogram,
                  "How late health checks (and retries) started after they were due: time the event loop was busy.");
-        for (const auto& b : at(hc, "start_delay_buckets")) {
-            const json& le = at(b, "le");
-            std::string bound = str(b, "le");
-            if (le.is_number()) {
-                // The shortest form ("0.005", "5"), as Prometheus' own clients write bucket bounds.
-                char buf[32];
-                std::snprintf(buf, sizeof buf, "%.15g", le.get<double>());
-                bound = buf;
-            }
-            e.sample({{"le", bound}}, num(b, "count"), "_bucket");
-        }
+        for (const auto& b : at(hc, "start_delay_buckets"))
+            e.sample({{"le", bucket_bound(at(b, "le"))}}, num(b, "count"), "_bucket");
         e.sample({}, num(hc, "start_delay_sum_s"), "_sum");
         e.sample({}, num(hc, "starts"), "_count");
         e.family("director_health_check_start_delay_max_seconds", T::Gauge,

@@ -19,7 +19,7 @@ constexpr auto kDeadline = std::chrono::seconds(5);
 }  // namespace
 
 struct HttpServer::Shared {
-    Render render;
+    AsyncRender render;
     size_t connections = 0;
     uint64_t served = 0, refused = 0, bad_requests = 0, timeouts = 0;
 };
@@ -76,13 +76,17 @@ struct Connection : std::enable_shared_from_this<Connection> {
         if (req.method() != http::verb::get && req.method() != http::verb::head)
             return respond(http::status::method_not_allowed, "only GET\n", "text/plain");
         if (target == "/metrics" || target.rfind("/metrics?", 0) == 0) {
-            std::string body;
+            auto self = shared_from_this();
             try {
-                body = shared->render();
+                shared->render([self](HttpServer::Rendered r) {
+                    if (!self->sock.is_open()) return;  // the deadline passed meanwhile
+                    if (!r.ok) return self->respond(http::status::internal_server_error, r.text + "\n", "text/plain");
+                    self->respond(http::status::ok, std::move(r.text), "text/plain; version=0.0.4; charset=utf-8");
+                });
             } catch (const std::exception& e) {
-                return respond(http::status::internal_server_error, std::string(e.what()) + "\n", "text/plain");
+                respond(http::status::internal_server_error, std::string(e.what()) + "\n", "text/plain");
             }
-            return respond(http::status::ok, std::move(body), "text/plain; version=0.0.4; charset=utf-8");
+            return;
         }
         if (target == "/healthz") return respond(http::status::ok, "ok\n", "text/plain");
         respond(http::status::not_found, "not found: try /metrics or /healthz\n", "text/plain");
@@ -116,6 +120,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, const std::string& listen, Render render)
+    : HttpServer(io, listen, [render = std::move(render)](Body done) { done({true, render()}); }) {}
+
+HttpServer::HttpServer(asio::io_context& io, const std::string& listen, AsyncRender render)
     : acceptor_(io), listen_(listen), shared_(std::make_shared<Shared>()) {
     shared_->render = std::move(render);
     tcp::endpoint ep;

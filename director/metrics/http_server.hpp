@@ -18,9 +18,20 @@ boost::asio::ip::tcp::endpoint parse_listen(const std::string& text);
 
 class HttpServer {
 public:
+    // The /metrics body (ok) or why there is none (a 500 with that text).
+    struct Rendered {
+        bool ok = false;
+        std::string text;
+    };
+    // `render` hands the body to `done` on the event loop, at once or later (it may be made on another
+    // thread); the connection's 5 s deadline keeps running meanwhile. Throwing instead is a 500 too.
+    using Body = std::function<void(Rendered)>;
+    using AsyncRender = std::function<void(Body done)>;
+    // The body made on the loop at once (small documents: `director care`).
     using Render = std::function<std::string()>;
     // Binds at once; throws std::runtime_error "ADDR:PORT: cannot listen: why" when it cannot (in use, not
     // local); the caller adds which setting asked for it.
+    HttpServer(boost::asio::io_context& io, const std::string& listen, AsyncRender render);
     HttpServer(boost::asio::io_context& io, const std::string& listen, Render render);
     ~HttpServer();
     void close();

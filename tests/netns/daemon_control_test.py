@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -253,6 +254,72 @@ class DaemonControl(unittest.TestCase):
         raw = self.status(sock, "--json")
         self.assertEqual(json.loads(raw.stdout)["config"], self.conf)
         self.stop(p)
+
+    def test_status_requests_at_once_during_a_reload_and_a_stop_while_documents_are_built(self):
+        # Status documents and /metrics texts are built on a worker thread from snapshots the loop takes:
+        # many at once, a reload between snapshot and build, and a stop with builds still queued must all
+        # stay consistent and exit cleanly. 2,000 checked real servers (refused at once on 127.0.0.1, so
+        # quietly) make each build take long enough to overlap.
+        def config(n):
+            servers = "".join(f"    real_server 127.0.0.1 {2000 + i} {{\n        TCP_CHECK {{\n"
+                              f"            connect_timeout 1\n        }}\n    }}\n" for i in range(n))
+            return f"virtual_server 198.18.9.1 80 {{\n    protocol TCP\n    delay_loop 60\n{servers}}}\n"
+
+        with open(self.conf, "w") as f:
+            f.write(config(2000))
+        p, sock, log = self.start(("--metrics-listen", "127.0.0.1:19650"))
+        self.wait_ready(p, sock, log)
+        with open(self.conf, "w") as f:
+            f.write(config(2001))
+        replies, errors = {}, []
+
+        def ask(key, data):
+            try:
+                replies[key] = request(sock, data, timeout=60)
+            except Exception as e:  # noqa: BLE001 - reported below with the request that failed
+                errors.append(f"{key}: {e!r}")
+
+        def scrape(key):
+            try:
+                cmd = ["curl", "-sf", "--max-time", "30", "http://127.0.0.1:19650/metrics"]
+                replies[key] = self.h.run(cmd).stdout
+            except Exception as e:  # noqa: BLE001
+                errors.append(f"{key}: {e!r}")
+
+        threads = [threading.Thread(target=ask, args=(f"status{i}", b"status\n")) for i in range(12)]
+        threads.insert(6, threading.Thread(target=ask, args=("reload", b"reload\n")))
+        threads += [threading.Thread(target=scrape, args=(f"metrics{i}",)) for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(90)
+        self.assertEqual(errors, [])
+        self.assertTrue(replies["reload"]["reload"]["ok"], replies["reload"])
+        for i in range(12):
+            lvs = replies[f"status{i}"]["lvs"]
+            # Each document is one config's, whole: before the reload or after, never a mix.
+            n = len(lvs["membership"][0]["real_servers"])
+            self.assertIn(n, (2000, 2001))
+            self.assertEqual(lvs["health_checks"]["checkers"], n)
+        for i in range(3):
+            up = [line for line in replies[f"metrics{i}"].splitlines() if line.startswith("director_real_server_up{")]
+            self.assertIn(len(up), (2000, 2001))
+        after = request(sock, b"status\n")
+        self.assertEqual(len(after["lvs"]["membership"][0]["real_servers"]), 2001)
+        self.assertEqual(after["control_socket"]["handler_errors"], 0)
+        self.assertIn("unknown request 'status please'", request(sock, b"status please\n")["error"])
+
+        # A stop with builds queued: the daemon exits 0 without answering them, and nothing crashes.
+        clients = []
+        for _ in range(8):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(sock)
+            s.sendall(b"status\n")
+            clients.append(s)
+        self.stop(p)
+        for s in clients:
+            s.close()
+        self.assertNotIn("internal error", text(log))
 
 
 if __name__ == "__main__":
