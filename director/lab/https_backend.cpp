@@ -110,6 +110,7 @@ HttpsBackend::HttpsBackend(asio::io_context& io, const BackendOptions& o)
 }
 
 HttpsBackend::~HttpsBackend() {
+    *alive_ = false;
     boost::system::error_code ec;
     acceptor_.close(ec);
 }
@@ -117,8 +118,10 @@ HttpsBackend::~HttpsBackend() {
 unsigned short HttpsBackend::port() const { return acceptor_.local_endpoint().port(); }
 
 void HttpsBackend::start() {
-    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket sock) {
-        if (ec == asio::error::operation_aborted) return;
+    // An accept already completed is not cancelled by closing the acceptor: its handler may still run
+    // after the backend is gone (a test that stops a backend while a probe connects).
+    acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec, tcp::socket sock) {
+        if (!*alive || ec == asio::error::operation_aborted) return;
         if (!ec) {
             auto s = std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(sock), tls_);
             asio::co_spawn(io_, serve(s, opts_.name, served_), asio::detached);

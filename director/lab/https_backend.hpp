@@ -33,6 +33,7 @@ private:
     boost::asio::ssl::context tls_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::shared_ptr<unsigned long long> served_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 // The answer to one request line ("GET /healthz HTTP/1.1"): status line, headers and body.
