@@ -156,7 +156,7 @@ namespace healthcheck {
 void TlsSocket::kernel_read(asio::mutable_buffer into, Handler done, bool first) {
     for (;;) {
         iovec iov{into.data(), into.size()};
-        char control[CMSG_SPACE(sizeof(unsigned char))];
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(unsigned char))];
         msghdr m{};
         m.msg_iov = &iov;
         m.msg_iovlen = 1;
