@@ -7,6 +7,7 @@
 #include "director/lvs/membership.hpp"
 #include "tests/director/config_text.hpp"
 #include "tests/director/run_until.hpp"
+#include "tests/director/checked_server.hpp"
 #include "tests/healthcheck/test_server.hpp"
 
 using namespace director;
@@ -17,9 +18,7 @@ using testsupport::TestHttpServer;
 namespace {
 
 std::string real_server(const TestHttpServer& s, const std::string& extra = "") {
-    return "  real_server 127.0.0.1 " + std::to_string(s.port()) + " {\n    weight 3\n" + extra +
-           "    HTTP_GET {\n      url {\n        path /healthz\n        status_code 200\n      }\n"
-           "      delay_loop 0.05\n      connect_timeout 0.3\n      retry 0\n      warmup 0\n    }\n  }\n";
+    return testsupport::checked_real_server(s, 3, extra);
 }
 
 config::Config load(const std::string& text) { return testsupport::load_config(text, "membership.conf"); }

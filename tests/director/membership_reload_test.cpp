@@ -6,6 +6,7 @@
 #include "tests/director/config_text.hpp"
 #include "tests/director/shared_config.hpp"
 #include "tests/director/run_until.hpp"
+#include "tests/director/checked_server.hpp"
 #include "tests/healthcheck/test_server.hpp"
 
 using namespace director;
@@ -17,9 +18,7 @@ namespace {
 
 // rise 3: a server whose state were rebuilt would need three passed checks to come back.
 std::string real_server(const TestHttpServer& s, int weight) {
-    return "  real_server 127.0.0.1 " + std::to_string(s.port()) + " {\n    weight " + std::to_string(weight) +
-           "\n    HTTP_GET {\n      url {\n        path /healthz\n        status_code 200\n      }\n"
-           "      delay_loop 0.05\n      connect_timeout 0.3\n      retry 0\n      warmup 0\n      rise 3\n    }\n  }\n";
+    return testsupport::checked_real_server(s, weight, "", "      rise 3\n");
 }
 
 std::string config_text(const TestHttpServer& a, int weight_a, const TestHttpServer& b) {

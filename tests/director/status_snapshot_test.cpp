@@ -10,6 +10,7 @@
 #include "tests/director/config_text.hpp"
 #include "tests/director/lvs_component_harness.hpp"
 #include "tests/director/run_until.hpp"
+#include "tests/director/checked_server.hpp"
 #include "tests/healthcheck/test_server.hpp"
 
 using namespace director;
@@ -18,12 +19,6 @@ using testsupport::run_until;
 using testsupport::TestHttpServer;
 
 namespace {
-
-std::string checked_server(const TestHttpServer& s, int weight) {
-    return "  real_server 127.0.0.1 " + std::to_string(s.port()) + " {\n    weight " + std::to_string(weight) +
-           "\n    HTTP_GET {\n      url {\n        path /healthz\n        status_code 200\n      }\n"
-           "      delay_loop 0.05\n      connect_timeout 0.3\n      retry 0\n      warmup 0\n    }\n  }\n";
-}
 
 template <class Build>
 auto build_on_another_thread(Build& build) {
@@ -38,7 +33,7 @@ TEST(StatusSnapshot, MembershipSnapshotBuildsTheSameDocumentOnAnotherThreadAfter
     TestHttpServer up({}), down({});
     down.set_status(503);
     auto cfg = testsupport::load_config("virtual_server 198.18.0.100 443 {\n  delay_loop 1\n  lb_kind NAT\n"
-                                        "  protocol TCP\n" + checked_server(up, 3) + checked_server(down, 2) + "}\n",
+                                        "  protocol TCP\n" + testsupport::checked_real_server(up, 3) + testsupport::checked_real_server(down, 2) + "}\n",
                                         "snapshot.conf");
     boost::asio::io_context io;
     auto m = lvs::make_membership(io, cfg);
