@@ -1,6 +1,5 @@
 #include "director/control_socket.hpp"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -27,13 +26,8 @@ struct ControlServer::Shared {
     std::map<std::string, ControlServer::DeferredTextHandler> deferred_text;
     ControlLimits limits;
     ControlCounters counters;
-    // Kept open so that a client can still be let in once health checks have used up the open-files
-    // limit (-1: in use, or not yet taken back); given up when the server closes.
-    int reserve_fd = -1;
-    bool closed = false;
-    void take_reserve() {
-        if (reserve_fd < 0 && !closed) reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    }
+    // The accept loop's: lets a client in once health checks have used up the open-files limit.
+    std::shared_ptr<DescriptorReserve> reserve;
 };
 
 std::string dump_json(const nlohmann::json& j, int indent) {
@@ -57,7 +51,7 @@ struct Session : std::enable_shared_from_this<Session> {
         // client before a health check takes it.
         boost::system::error_code ignored;
         sock.close(ignored);
-        shared->take_reserve();
+        shared->reserve->take();
     }
 
     void start() {
@@ -190,8 +184,12 @@ void check_path_length(const std::string& path) {
 }  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, std::string path, Handler handler, ControlLimits limits)
-    : acceptor_(io), retry_(io), path_(std::move(path)), shared_(std::make_shared<Shared>()) {
+    : acceptor_(io),
+      path_(std::move(path)),
+      shared_(std::make_shared<Shared>()),
+      accept_loop_(acceptor_, "control socket " + path_, [this](stream::socket s) { serve(std::move(s)); }) {
     shared_->path = path_;
+    shared_->reserve = accept_loop_.reserve();
     shared_->handler = std::move(handler);
     shared_->limits = limits;
     check_path_length(path_);
@@ -212,16 +210,13 @@ ControlServer::ControlServer(asio::io_context& io, std::string path, Handler han
         throw std::runtime_error("control socket " + path_ + ": not created with mode 0600");
     }
     acceptor_.listen();
-    accept();
+    accept_loop_.start();
 }
 
 ControlServer::~ControlServer() { close(); }
 
 void ControlServer::close() {
-    shared_->closed = true;
-    if (shared_->reserve_fd >= 0) ::close(shared_->reserve_fd);
-    shared_->reserve_fd = -1;
-    retry_.cancel();
+    accept_loop_.stop();
     if (!acceptor_.is_open()) return;
     boost::system::error_code ec;
     acceptor_.close(ec);
@@ -248,63 +243,11 @@ nlohmann::json ControlServer::status() const {
             {"idle_timeouts", c.idle_timeouts},
             {"oversize", c.oversize},
             {"handler_errors", c.handler_errors},
-            {"accept_errors", c.accept_errors},
+            {"accept_errors", accept_loop_.errors()},
             {"limits",
              {{"idle_timeout_ms", l.idle_timeout.count()},
               {"max_request_bytes", l.max_request},
               {"max_clients", l.max_clients}}}};
-}
-
-void ControlServer::accept() {
-    shared_->take_reserve();
-    acceptor_.async_accept([this](boost::system::error_code ec, stream::socket s) {
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        if (!ec) {
-            out_of_descriptors_ = false;
-            serve(std::move(s));
-            return accept();
-        }
-        ++shared_->counters.accept_errors;
-        if (ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system)
-            return accept_with_reserve();
-        // Accepting again at once could fail again at once (a busy loop that floods the log): wait a second.
-        spdlog::warn("control socket {}: accept: {}; trying again in a second", path_, ec.message());
-        accept_later();
-    });
-}
-
-void ControlServer::accept_later() {
-    retry_.expires_after(std::chrono::seconds(1));
-    retry_.async_wait([this](boost::system::error_code ec) {
-        if (!ec && acceptor_.is_open()) accept();
-    });
-}
-
-// Out of descriptors, accept() fails at once whether a client waits or not (the kernel allocates the
-// descriptor first), so asking again would spin: wait until a client is there, then let it in with the
-// descriptor kept in reserve, so `director status` answers (and shows the open-files numbers) while
-// health checks hold the rest.
-void ControlServer::accept_with_reserve() {
-    if (!out_of_descriptors_) spdlog::warn("control socket {}: out of file descriptors; clients are served with one kept "
-                                           "in reserve", path_);
-    out_of_descriptors_ = true;
-    acceptor_.async_wait(stream::acceptor::wait_read, [this](boost::system::error_code ec) {
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        shared_->take_reserve();  // a descriptor may have come free meanwhile
-        int& reserve = shared_->reserve_fd;
-        if (reserve >= 0) ::close(reserve);
-        reserve = -1;
-        int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
-        const int err = errno;
-        if (fd >= 0) {
-            serve(stream::socket(acceptor_.get_executor(), stream(), fd));
-            return accept();
-        }
-        shared_->take_reserve();  // the slot just given up, before anything else can take it
-        if (err == EAGAIN || err == EWOULDBLOCK || err == ECONNABORTED || err == EINTR) return accept_with_reserve();
-        ++shared_->counters.accept_errors;
-        accept_later();  // no reserve to give: the client waits until a descriptor comes free
-    });
 }
 
 void ControlServer::serve(stream::socket s) {

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "director/accept_loop.hpp"
+
 namespace director {
 
 struct ControlLimits {
@@ -26,7 +28,6 @@ struct ControlLimits {
 struct ControlCounters {
     uint64_t accepted = 0, served = 0, refused_peer = 0, refused_busy = 0, idle_timeouts = 0, oversize = 0,
              handler_errors = 0;
-    uint64_t accept_errors = 0;  // out of descriptors, mostly
     size_t clients = 0;  // connected now
 };
 
@@ -56,16 +57,12 @@ public:
     struct Shared;
 
 private:
-    void accept();
-    void accept_later();
-    void accept_with_reserve();
     void serve(boost::asio::local::stream_protocol::socket s);
 
     boost::asio::local::stream_protocol::acceptor acceptor_;
-    boost::asio::steady_timer retry_;  // after an accept error, the next try
-    bool out_of_descriptors_ = false;  // said once per episode of running out
     std::string path_;
     std::shared_ptr<Shared> shared_;  // outlives the server while sessions still run
+    AcceptLoop<boost::asio::local::stream_protocol> accept_loop_;
 };
 
 // JSON text that is always valid UTF-8: invalid bytes in strings (an instance name in Latin-1, a request

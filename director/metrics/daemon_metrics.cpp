@@ -49,6 +49,17 @@ void build_info(const json& s, Exposition& e) {
         e.family("director_open_files_needed", T::Gauge, "Descriptors the config may need: health checks and the daemon's own.");
         e.sample({}, num(f, "needed"));
     }
+    // Out of descriptors, these count the clients let in with the one kept in reserve (and any other failure).
+    if (const json& m = at(s, "metrics"); m.is_object()) {
+        e.family("director_metrics_accept_errors_total", T::Counter,
+                 "Failed accepts on this /metrics endpoint (out of file descriptors, mostly).");
+        e.sample({}, num(m, "accept_errors"));
+    }
+    if (const json& c = at(s, "control_socket"); c.is_object()) {
+        e.family("director_control_socket_accept_errors_total", T::Counter,
+                 "Failed accepts on the control socket (out of file descriptors, mostly).");
+        e.sample({}, num(c, "accept_errors"));
+    }
     if (const json& el = at(s, "event_loop"); el.is_object()) {
         e.family("director_event_loop_lag_seconds", T::Histogram,
                  "How late a probe timer due every probe period ran: time the event loop (VRRP adverts, health "

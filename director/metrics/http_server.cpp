@@ -20,6 +20,7 @@ constexpr auto kDeadline = std::chrono::seconds(5);
 
 struct HttpServer::Shared {
     AsyncRender render;
+    std::shared_ptr<DescriptorReserve> reserve;  // the accept loop's
     size_t connections = 0;
     uint64_t served = 0, refused = 0, bad_requests = 0, timeouts = 0;
 };
@@ -47,7 +48,13 @@ struct Connection : std::enable_shared_from_this<Connection> {
         : sock(std::move(s)), shared(std::move(sh)), timer(sock.get_executor()) {
         ++shared->connections;
     }
-    ~Connection() { --shared->connections; }
+    ~Connection() {
+        --shared->connections;
+        // Out of descriptors, the one this connection frees is the only free slot: kept for the next scrape.
+        boost::system::error_code ignored;
+        sock.close(ignored);
+        shared->reserve->take();
+    }
 
     void start() {
         auto self = shared_from_this();
@@ -123,8 +130,12 @@ HttpServer::HttpServer(asio::io_context& io, const std::string& listen, Render r
     : HttpServer(io, listen, [render = std::move(render)](Body done) { done({true, render()}); }) {}
 
 HttpServer::HttpServer(asio::io_context& io, const std::string& listen, AsyncRender render)
-    : acceptor_(io), listen_(listen), shared_(std::make_shared<Shared>()) {
+    : acceptor_(io),
+      listen_(listen),
+      shared_(std::make_shared<Shared>()),
+      accept_loop_(acceptor_, "metrics " + listen, [this](tcp::socket s) { serve(std::move(s)); }) {
     shared_->render = std::move(render);
+    shared_->reserve = accept_loop_.reserve();
     tcp::endpoint ep;
     try {
         ep = parse_listen(listen);
@@ -138,12 +149,13 @@ HttpServer::HttpServer(asio::io_context& io, const std::string& listen, AsyncRen
     if (!ec) acceptor_.listen(64, ec);
     if (ec) throw std::runtime_error(listen + ": cannot listen: " + ec.message());
     spdlog::info("metrics: serving http://{}:{}/metrics", ep.address().to_string(), port());
-    accept();
+    accept_loop_.start();
 }
 
 HttpServer::~HttpServer() { close(); }
 
 void HttpServer::close() {
+    accept_loop_.stop();
     boost::system::error_code ignored;
     acceptor_.close(ignored);
 }
@@ -154,18 +166,12 @@ uint16_t HttpServer::port() const {
     return ec ? 0 : ep.port();
 }
 
-void HttpServer::accept() {
-    acceptor_.async_accept([this, shared = shared_](boost::system::error_code ec, tcp::socket s) {
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        if (!ec) {
-            if (shared->connections >= kMaxConnections) {
-                ++shared->refused;  // closing it is the answer: the scraper retries at its next interval
-            } else {
-                std::make_shared<Connection>(std::move(s), shared)->start();
-            }
-        }
-        accept();
-    });
+void HttpServer::serve(tcp::socket s) {
+    if (shared_->connections >= kMaxConnections) {
+        ++shared_->refused;  // closing it is the answer: the scraper retries at its next interval
+        return;
+    }
+    std::make_shared<Connection>(std::move(s), shared_)->start();
 }
 
 nlohmann::json HttpServer::status() const {
@@ -174,6 +180,7 @@ nlohmann::json HttpServer::status() const {
             {"refused", shared_->refused},
             {"bad_requests", shared_->bad_requests},
             {"timeouts", shared_->timeouts},
+            {"accept_errors", accept_loop_.errors()},
             {"connections", shared_->connections}};
 }
 

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "director/accept_loop.hpp"
+
 namespace director::metrics {
 
 // "127.0.0.1:9650" or ":9650" (every address); throws std::invalid_argument saying what is wrong.
@@ -42,10 +44,11 @@ public:
     struct Shared;
 
 private:
-    void accept();
+    void serve(boost::asio::ip::tcp::socket s);
     boost::asio::ip::tcp::acceptor acceptor_;
     std::string listen_;
     std::shared_ptr<Shared> shared_;
+    AcceptLoop<boost::asio::ip::tcp> accept_loop_;
 };
 
 }  // namespace director::metrics

@@ -19,6 +19,8 @@ nlohmann::json sample_status() {
     return nlohmann::json::parse(R"json({
       "version": "1.0 (abc\"def)", "uptime_s": 12.5, "internal_errors": 0,
       "reload": {"reloads": 3, "rejected": 1, "took_s_sum": 0.25},
+      "metrics": {"listen": "127.0.0.1:9650", "accept_errors": 4},
+      "control_socket": {"path": "/run/director.sock", "accept_errors": 2},
       "vrrp": {"instances": [{
           "name": "VI_1", "interface": "eth0", "vrid": 51, "state": "MASTER", "priority": 150,
           "effective_priority": 130, "maintenance": false, "adverts_sent": 42, "adverts_received": 7,
@@ -129,6 +131,8 @@ TEST(MetricsExposition, DaemonMetricsParseWithTheRealParserAndMapKeepalivedNames
     has("histogram director_health_check_start_delay_seconds_sum [] 6.75");
     has("gauge director_health_check_start_delay_max_seconds [] 6.5");
     has("counter director_health_check_late_starts_total [] 1.0");
+    has("counter director_metrics_accept_errors_total [] 4.0");
+    has("counter director_control_socket_accept_errors_total [] 2.0");
 }
 
 TEST(MetricsExposition, KeepalivedStateCodesAreTheExportersOnes) {

@@ -5,8 +5,8 @@ keep-alive each hold a socket, against one local HTTP/1.1 server, under `prlimit
 - one warning at start naming the limit (64), the need (100 kept + 64 for the daemon) and the fixes, and
   the same numbers in `director status --json`;
 - the daemon keeps running: checks that got a socket pass, the others fail with a clear "Too many open
-  files" error and are counted as failed checks; the control socket still answers, again and again,
-  without a busy loop (CPU time stays low);
+  files" error and are counted as failed checks; the control socket and the /metrics endpoint still
+  answer, again and again, without a busy loop (CPU time stays low), and say so once in the log;
 - a reload weighs the new config again (warned again when it does not fit, silent when it does; a reload
   that cannot even open the file for want of descriptors is rejected with that reason); with a limit that
   suffices there is no warning at all."""
@@ -25,6 +25,7 @@ from vrrp_harness import Topology, director_binary, make_workdir, remove_workdir
 CHECKERS = 100
 PORT = 8080
 DAEMON_ALLOWANCE = 64  # kDaemonDescriptors in director/open_files_budget.hpp
+METRICS = "127.0.0.1:9650"
 
 # HTTP/1.1 with Content-Length, so the daemon keeps each checker's connection between checks.
 SERVER = r"""
@@ -39,6 +40,21 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+# One scrape in its own process (its descriptors are not the daemon's): the status line, then the body;
+# "refused" when the connection was closed or reset without an answer, "timeout" when none came in 10 s.
+SCRAPE = r"""
+import sys, urllib.request
+try:
+    r = urllib.request.urlopen("http://%s/metrics" % sys.argv[1], timeout=10)
+    sys.stdout.write("%d\n" % r.status + r.read().decode())
+except urllib.error.HTTPError as e:
+    sys.stdout.write("%d\n" % e.code)
+except (ConnectionError, urllib.error.URLError) as e:
+    sys.stdout.write("refused\n%s" % e)
+except TimeoutError as e:
+    sys.stdout.write("timeout\n%s" % e)
 """
 
 
@@ -91,10 +107,10 @@ class OpenFilesLimit(unittest.TestCase):
             self.p.wait()
         remove_workdir(self.wd)
 
-    def start(self, nofile):
+    def start(self, nofile, extra=()):
         argv = ["prlimit", f"--nofile={nofile}:{nofile}", director_binary(), "run", "-f", self.conf,
                 "--control-socket", self.sock, "--pid-file", os.path.join(self.wd, "pid"),
-                "--state-dir", os.path.join(self.wd, "state")]
+                "--state-dir", os.path.join(self.wd, "state"), *extra]
         with open(self.log, "wb") as out:
             self.p = self.h.popen(argv, stdout=out, stderr=subprocess.STDOUT)
         wait_until(lambda: self.p.poll() is not None or "starting: config" in text(self.log), 10, "daemon started")
@@ -108,6 +124,12 @@ class OpenFilesLimit(unittest.TestCase):
                            text=True, timeout=15)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr + text(self.log)[-3000:])
         return json.loads(r.stdout)
+
+    def scrape(self):
+        r = self.h.run(["/usr/bin/python3", "-c", SCRAPE, METRICS], check=False, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        status, _, body = r.stdout.partition("\n")
+        return status, body
 
     def warnings(self):
         return [line for line in text(self.log).splitlines() if "open files limit" in line and "is below" in line]
@@ -147,6 +169,37 @@ class OpenFilesLimit(unittest.TestCase):
         wait_until(lambda: "reload #1 rejected" in text(self.log), 15, "reload rejected")
         self.assertIn("cannot open config file: Too many open files", text(self.log))
         self.assertEqual(self.status()["lvs"]["health_checks"]["checkers"], CHECKERS)
+        self.p.send_signal(signal.SIGTERM)
+        self.assertEqual(self.p.wait(timeout=15), 0, text(self.log)[-3000:])
+
+    def test_scrapes_out_of_descriptors_are_answered_without_a_busy_loop(self):
+        self.start(64, ["--metrics-listen", METRICS])
+        wait_until(lambda: "socket: Too many open files (open files limit reached" in text(self.log), 15,
+                   "a check failing for want of a descriptor")
+        pid = self.daemon_pid()
+        cpu_before, t0 = cpu_seconds(pid), time.monotonic()
+        answered = 0
+        for _ in range(6):
+            status, body = self.scrape()
+            self.assertIn(status, ("200", "refused"), body)
+            if status == "200":
+                answered += 1
+                self.assertIn("director_open_files_limit 64", body)
+            time.sleep(0.5)
+        used, elapsed = cpu_seconds(pid) - cpu_before, time.monotonic() - t0
+        self.assertLess(used, 0.5 * elapsed, f"{used:.2f} s of CPU in {elapsed:.1f} s: a busy loop")
+        # Each scrape is let in with the descriptor kept in reserve, and taken back when it closes.
+        self.assertEqual(answered, 6)
+        self.assertIsNone(self.p.poll(), text(self.log)[-3000:])
+        self.assertEqual(text(self.log).count(f"metrics {METRICS}: out of file descriptors; clients are served"), 1,
+                         text(self.log)[-3000:])
+        # The failed accepts are counted, in the status and as a metric.
+        errors = self.status()["metrics"]["accept_errors"]
+        self.assertGreaterEqual(errors, 6)
+        status, body = self.scrape()
+        self.assertEqual(status, "200")
+        (line,) = [x for x in body.splitlines() if x.startswith("director_metrics_accept_errors_total ")]
+        self.assertGreaterEqual(float(line.split()[1]), errors)
         self.p.send_signal(signal.SIGTERM)
         self.assertEqual(self.p.wait(timeout=15), 0, text(self.log)[-3000:])
 
