@@ -1,5 +1,6 @@
 #include "director/accept_loop.hpp"
 
+#include <cerrno>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -22,7 +23,9 @@ void DescriptorReserve::close() {
 }
 
 bool out_of_descriptors(const boost::system::error_code& ec) {
-    return ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system;
+    // The errno values themselves: comparing with errc conditions makes a virtual call on Boost 1.74's
+    // constexpr generic category, which UBSan's vptr check reports as an invalid object.
+    return ec.category() == boost::system::system_category() && (ec.value() == EMFILE || ec.value() == ENFILE);
 }
 
 void AcceptErrors::failed(const boost::system::error_code& ec) {
