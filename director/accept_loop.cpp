@@ -23,8 +23,7 @@ void DescriptorReserve::close() {
 }
 
 bool out_of_descriptors(const boost::system::error_code& ec) {
-    // The errno values themselves: comparing with errc conditions makes a virtual call on Boost 1.74's
-    // constexpr generic category, which UBSan's vptr check reports as an invalid object.
+    // What accept() fails with when the process (EMFILE) or the system (ENFILE) has no descriptor left.
     return ec.category() == boost::system::system_category() && (ec.value() == EMFILE || ec.value() == ENFILE);
 }
 

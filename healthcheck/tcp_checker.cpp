@@ -14,7 +14,6 @@ std::optional<std::string> open_and_bind(tcp::socket& s, const TcpTarget& t) {
     boost::system::error_code ec;
     s.open(t.endpoint.protocol(), ec);
     // Out of descriptors: the check fails like any other, and says which limit to look at.
-    // (errno values compared: an errc condition makes a virtual call UBSan's vptr check rejects on Boost 1.74)
     if (ec.category() == boost::system::system_category() && (ec.value() == EMFILE || ec.value() == ENFILE))
         return "socket: " + ec.message() + " (open files limit reached: see the director's open-files warning)";
     if (ec) return "socket: " + ec.message();
