@@ -150,7 +150,10 @@ class DaemonSignals(ThreeHostCase):
 
     def test_scripts_still_start_with_default_signal_dispositions(self):
         out = os.path.join(self.wd, "sig")
-        script = write_script(self.wd, "sig.sh", f"grep -E '^Sig(Blk|Ign):' /proc/$$/status > {out}.tmp && mv {out}.tmp {out}\n")
+        # Read with shell builtins only: while the shell forks a command (dash uses vfork) it blocks every
+        # signal itself, and a command reading /proc/$$/status then would see the shell's mask of the moment.
+        script = write_script(self.wd, "sig.sh", 'while read -r k v; do case $k in SigBlk:|SigIgn:) echo "$k$v";; esac; '
+                              f'done < /proc/$$/status > {out}.tmp && mv {out}.tmp {out}\n')
         scripts = f"vrrp_script sig {{\n    script \"{script}\"\n    interval 1\n}}"
         track = "    track_script {\n        sig\n    }"
         da = self.daemon(self.a, "a", instance_conf(110, "MASTER", scripts=scripts, track=track))
