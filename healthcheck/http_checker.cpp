@@ -70,13 +70,10 @@ void HttpChecker::retire(const std::shared_ptr<HttpConnection>& c) {
 }
 
 void HttpChecker::hand_to_kernel(HttpConnection& c) {
-    switch (c.tls->hand_to_kernel()) {
-        case KernelTls::Installed: ++kernel_tls_; break;
-        case KernelTls::Unsupported: break;
-        case KernelTls::Broken:  // the kernel took one direction only: no TLS left to carry on with
-            retire(kept_);
-            kept_.reset();
-            break;
+    // Broken: the kernel took one direction only, so no TLS is left to carry on with.
+    if (c.tls->hand_to_kernel() == KernelTls::Broken) {
+        retire(kept_);
+        kept_.reset();
     }
 }
 

@@ -46,7 +46,6 @@ public:
     std::string request_for(const UrlCheck& u) const;
     // Kept connections the server had closed by the next check, so a new one was made.
     uint64_t stale_connections() const { return stale_; }
-    uint64_t kernel_tls_connections() const { return kernel_tls_; }  // kept connections given to the kernel
 
 protected:
     void exchange(Done done) override;
@@ -70,7 +69,6 @@ private:
     std::shared_ptr<HttpExchange> current_;
     std::shared_ptr<HttpConnection> kept_;  // open between checks, with keep-alive
     uint64_t stale_ = 0;
-    uint64_t kernel_tls_ = 0;
 };
 
 }  // namespace healthcheck
