@@ -28,14 +28,14 @@ CheckState::Step CheckState::on_result(bool ok) {
 }
 
 Checker::Checker(boost::asio::io_context& io, Policy p)
-    : io_(io), policy_(p), state_(p), timer_(io), rng_(std::random_device{}()) {}
+    : io_(io), state_(p), timer_(io), rng_(std::random_device{}()) {}
 
 void Checker::start(Listener listener) {
     listener_ = std::move(listener);
     running_ = true;
     Millis first{0};
-    if (policy_.warmup.count() > 0)
-        first = Millis(std::uniform_int_distribution<long long>(0, policy_.warmup.count())(rng_));
+    if (policy().warmup.count() > 0)
+        first = Millis(std::uniform_int_distribution<long long>(0, policy().warmup.count())(rng_));
     schedule(first);
 }
 
@@ -56,7 +56,7 @@ std::chrono::steady_clock::time_point Checker::on_slot(std::chrono::steady_clock
     return past.count() == 0 ? due : due + (s - past);
 }
 
-Millis Checker::timer_slot() const { return std::min(policy_.interval / 64, Millis(500)); }
+Millis Checker::timer_slot() const { return std::min(policy().interval / 64, Millis(500)); }
 
 void Checker::schedule(Millis after) {
     timer_.expires_at(on_slot(std::chrono::steady_clock::now() + after, timer_slot()));
@@ -66,7 +66,7 @@ void Checker::schedule(Millis after) {
         // Due at the timer's expiry; whatever the loop did since then is this check's start delay.
         self->start_delays_.record(std::chrono::duration_cast<std::chrono::microseconds>(
                                        std::chrono::steady_clock::now() - self->timer_.expiry()),
-                                   self->policy_.timeout);
+                                   self->policy().timeout);
         self->run_once();
     });
 }

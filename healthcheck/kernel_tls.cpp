@@ -131,7 +131,9 @@ bool hkdf_expand_label(const EVP_MD* md, const unsigned char* secret, size_t sec
     return derive("HKDF", params, out, out_len);
 }
 
-bool kernel_tls_available() {
+namespace {
+
+bool probe_kernel_tls() {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     // On a socket that is not connected the ULP is looked up (and its module loaded) before it refuses.
@@ -139,6 +141,13 @@ bool kernel_tls_available() {
     int err = errno;
     close(fd);
     return rc == 0 || err != ENOENT;
+}
+
+}  // namespace
+
+bool kernel_tls_available() {
+    static const bool available = probe_kernel_tls();
+    return available;
 }
 
 KernelTls install_kernel_tls(int fd, SSL* ssl, const TrafficSecrets& secrets, RecordCounts after) {

@@ -35,7 +35,8 @@ enum class KernelTls {
 };
 
 // Whether this kernel has kTLS. The first ask loads the `tls` module (through modprobe, which can take a
-// while): ask once, when the checks are set up, not per connection.
+// while, and on the event loop, where the checks are set up): the kernel is asked once per process, and
+// the answer kept for every later TlsClient (each reload builds new ones).
 bool kernel_tls_available();
 
 // Installs kTLS for both directions of the connection `ssl` negotiated on `fd`, whose handshake is done.

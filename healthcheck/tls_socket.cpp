@@ -50,6 +50,14 @@ size_t from_hex(const char* hex, unsigned char* out, size_t cap) {
     return n / 2;
 }
 
+// Hands an operation's result to its handler. A result found on the first try, inside the initiating
+// call, is posted: as with every Asio completion, the handler never runs before that call returns.
+template <class Handler, class... Results>
+void complete(asio::ip::tcp::socket& sock, bool first, Handler done, Results... results) {
+    if (first) asio::post(sock.get_executor(), [done = std::move(done), results...] { done(results...); });
+    else done(results...);
+}
+
 }  // namespace
 
 TlsSocket::TlsSocket(asio::ip::tcp::socket& sock, asio::ssl::context& ctx) : sock_(sock), ssl_(SSL_new(ctx.native_handle())) {
@@ -67,8 +75,13 @@ TlsSocket::TlsSocket(asio::ip::tcp::socket& sock, asio::ssl::context& ctx) : soc
 }
 
 TlsSocket::~TlsSocket() {
-    secrets_.wipe();
+    drop_secrets();
     SSL_free(ssl_);
+}
+
+void TlsSocket::drop_secrets() {
+    if (secrets_) secrets_->wipe();
+    secrets_.reset();
 }
 
 // "<LABEL> <client random> <secret>" lines (NSS key log format); only the first application traffic
@@ -82,8 +95,9 @@ void TlsSocket::on_key_log(const SSL* ssl, const char* line) {
         const char* secret = std::strchr(line + l + 1, ' ');
         if (secret) len = from_hex(secret + 1, into.data(), into.size());
     };
-    take("CLIENT_TRAFFIC_SECRET_0", self->secrets_.client, self->secrets_.client_len);
-    take("SERVER_TRAFFIC_SECRET_0", self->secrets_.server, self->secrets_.server_len);
+    if (!self->secrets_) self->secrets_ = std::make_unique<TrafficSecrets>();
+    take("CLIENT_TRAFFIC_SECRET_0", self->secrets_->client, self->secrets_->client_len);
+    take("SERVER_TRAFFIC_SECRET_0", self->secrets_->server, self->secrets_->server_len);
 }
 
 // Every record OpenSSL reads or writes passes here with its header first: the sequence numbers the kernel
@@ -98,8 +112,9 @@ KernelTls TlsSocket::hand_to_kernel() {
     if (!ssl_ || kernel_tried_ || !SSL_is_init_finished(ssl_)) return KernelTls::Unsupported;
     kernel_tried_ = true;
     RecordCounts after{records_.sent - at_handshake_.sent, records_.received - at_handshake_.received};
-    KernelTls r = install_kernel_tls(static_cast<int>(sock_.native_handle()), ssl_, secrets_, after);
-    secrets_.wipe();
+    KernelTls r = install_kernel_tls(static_cast<int>(sock_.native_handle()), ssl_,
+                                     secrets_ ? *secrets_ : TrafficSecrets{}, after);
+    drop_secrets();
     if (r == KernelTls::Installed) {
         // The socket's BIO does not own the descriptor: freeing the SSL object leaves the connection open.
         SSL_free(ssl_);
@@ -122,9 +137,7 @@ void TlsSocket::drive(std::function<int()> op, std::function<void(const error_co
         return;
     }
     error_code ec = ret > 0 ? error_code{} : error_of(ssl_, ret);
-    // The first try completes inside the caller's call: deferred, as every Asio completion is.
-    if (first) asio::post(sock_.get_executor(), [done = std::move(done), ec, ret] { done(ec, ret > 0 ? ret : 0); });
-    else done(ec, ret > 0 ? ret : 0);
+    complete(sock_, first, std::move(done), ec, ret > 0 ? ret : 0);
 }
 
 void TlsSocket::async_handshake(std::function<void(const error_code&)> done) {
@@ -184,8 +197,7 @@ void TlsSocket::kernel_read(asio::mutable_buffer into, Handler done, bool first)
         else if (type == kTlsApplicationData) got = static_cast<size_t>(n);
         else if (type == kTlsAlert && n >= 2 && p[1] == SSL_AD_CLOSE_NOTIFY) ec = asio::error::eof;
         else ec = {EPROTO, boost::system::system_category()};               // another alert, a key update
-        if (first) asio::post(sock_.get_executor(), [done = std::move(done), ec, got] { done(ec, got); });
-        else done(ec, got);
+        complete(sock_, first, std::move(done), ec, got);
         return;
     }
 }

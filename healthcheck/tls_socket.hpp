@@ -6,6 +6,7 @@
 // OpenSSL's own state only (its record buffers are released while idle: SSL_MODE_RELEASE_BUFFERS), and
 // nothing of OpenSSL's once hand_to_kernel() gave the records to the kernel (kernel_tls.hpp).
 #include <functional>
+#include <memory>
 #include <openssl/ssl.h>
 
 #include <boost/asio/buffer.hpp>
@@ -56,7 +57,11 @@ private:
 
     boost::asio::ip::tcp::socket& sock_;
     SSL* ssl_;
-    TrafficSecrets secrets_;
+    void drop_secrets();  // wiped first
+
+    // Only from the handshake to the hand-off (TLS 1.3's key-log lines): a kept connection idles for a
+    // delay_loop between checks, and 144 bytes on each of thousands of them add up.
+    std::unique_ptr<TrafficSecrets> secrets_;
     RecordCounts records_, at_handshake_;
     bool kernel_tried_ = false;
 };

@@ -43,6 +43,9 @@ ONLY = os.environ.get("ONLY", "")  # "director": director alone (its checks need
 # director's runs: "keepalive" (its default: each checker keeps its connection between checks) and/or
 # "per-check" (`keepalive_requests 1`: a new, resumed, connection per check, as keepalived connects anew).
 MODES = os.environ.get("MODES", "keepalive").split(",")
+# DIRECTOR_PREFIX="heaptrack -o /tmp/director.heaptrack": director's runs under a profiler (its figures
+# are then the profiler's and the daemon's together).
+PREFIX = os.environ.get("DIRECTOR_PREFIX", "").split()
 BASE_PORT = 20000
 WORK = tempfile.mkdtemp(prefix="hc-bench-")
 
@@ -123,6 +126,8 @@ def measure(name, argv, access_log, pids_of):
         nginx_tls.stop(proc)
     checks = req1 - req0
     cpu = cpu1 - cpu0
+    if PREFIX:
+        time.sleep(20)  # a profiler writes its data after the daemon stopped
     return {
         "name": name,
         "checks": checks,
@@ -153,10 +158,10 @@ def main():
             elif mode != "keepalive":
                 raise SystemExit(f"MODES: unknown mode {mode} (keepalive, per-check)")
             results.append(measure(name,
-                                   [DIRECTOR, "run", "-f", dconf, "--pid-file", f"{WORK}/d.pid",
+                                   PREFIX + [DIRECTOR, "run", "-f", dconf, "--pid-file", f"{WORK}/d.pid",
                                     "--control-socket", f"{WORK}/d.sock", "--state-dir", f"{WORK}/state",
                                     "--log-level", "warn"],
-                                   access_log, lambda pid: [pid]))
+                                   access_log, lambda pid: [pid] + children(pid)))
         # keepalived -C: parent + healthcheck child; both counted.
         if ONLY != "director":
             results.append(measure("keepalived",

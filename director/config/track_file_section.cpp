@@ -47,7 +47,7 @@ void parse_track_file(const Node& s, Config& cfg, Diagnostics& diag) {
                 continue;
             }
             // Relative paths mean the config's directory, as include does, not wherever the daemon was started.
-            if (p.is_relative()) p = std::filesystem::path(n.where.file).parent_path() / p;
+            if (p.is_relative()) p = std::filesystem::path(n.where.file.str()).parent_path() / p;
             tf.path = p.lexically_normal().string();
             have_file = true;
         } else if (k == "weight") {

@@ -257,7 +257,7 @@ private:
             return;
         }
         std::filesystem::path pattern = n.args[0];
-        if (pattern.is_relative()) pattern = std::filesystem::path(name_).parent_path() / pattern;
+        if (pattern.is_relative()) pattern = std::filesystem::path(name_.str()).parent_path() / pattern;
         glob_t g{};
         int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
         if (rc == GLOB_NOMATCH) {
@@ -277,7 +277,7 @@ private:
 
     Diagnostics& diag_;
     Budget& budget_;
-    std::string name_;
+    FileName name_;  // shared by every node's Location
     std::vector<Token> toks_;
     size_t pos_ = 0;
 };

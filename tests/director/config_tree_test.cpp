@@ -52,7 +52,7 @@ TEST(ConfigTree, IncludeGlobsAreExpandedRelativeToTheIncludingFile) {
     ASSERT_EQ(nodes.size(), 3u);
     EXPECT_EQ(nodes[0].keyword, "from_a");
     EXPECT_EQ(nodes[1].keyword, "from_b");
-    EXPECT_EQ(nodes[1].where.file, (dir / "conf.d/b.conf").string());
+    EXPECT_EQ(nodes[1].where.file.str(), (dir / "conf.d/b.conf").string());
     EXPECT_EQ(nodes[2].keyword, "last");
 }
 

@@ -14,6 +14,8 @@ what is asserted, not the check result). The namespace's /proc/net/tls_stat coun
 sockets and decryption errors; director's status says kernel_tls per check. A server that ends a
 connection after 4 requests is reconnected with its TLS session resumed, and one whose idle connections
 time out (keepalive_timeout shorter than delay_loop) is seen closed before the next request goes out.
+Two SIGHUP reloads of the same config, back to back and while checks run, keep every checker and its
+kernel TLS connection: no connection in nginx's log ends before its 4th request.
 """
 import json
 import os
@@ -111,6 +113,21 @@ def run(director, pki):
             want = 3 * PER_CONNECTION + 1  # three whole connections, and the fourth begun
             wait_until(lambda: all(len(access_log(work).get(p, [])) >= want for p in SERVERS), 60,
                        f"{want} checks logged by nginx on every port")
+            # Two reloads back to back, the second arriving while the first is under way, with checks in
+            # flight (one a second per server): the config is the same, so each checker carries on with its
+            # kernel TLS connection; one that was closed early and remade would show in the log below.
+            status_now = lambda: json.loads(h.run([director, "status", "--json", "--control-socket", sock]).stdout)
+            reloads = status_now().get("reload", {}).get("reloads", 0)
+            d.send_signal(signal.SIGHUP)
+            d.send_signal(signal.SIGHUP)
+            wait_until(lambda: status_now().get("reload", {}).get("reloads", 0) >= reloads + 2, 30, "two reloads done")
+            last = status_now()["reload"].get("last", {})
+            if last.get("ok") is not True:
+                print(f"FAIL reload with kernel TLS connections open: {last}", flush=True)
+                failures += 1
+            seen = {p: len(v) for p, v in access_log(work).items()}
+            wait_until(lambda: all(len(access_log(work).get(p, [])) >= seen.get(p, 0) + 2 * PER_CONNECTION
+                                   for p in SERVERS), 60, "checks after the reloads")
             stat = tls_stat(h)
             status = json.loads(h.run([director, "status", "--json", "--control-socket", sock]).stdout)
         except Exception as e:
@@ -134,6 +151,8 @@ def run(director, pki):
             deepest = max((ln[1] for ln in lines), default=0)
             conns = sorted({ln[0] for ln in lines})
             resumed = [ln for ln in lines if ln[1] == 1 and ln[4] == "r"]
+            # Every connection but the last one open carries PER_CONNECTION requests, reloads or not.
+            early = [c for c in conns[:-1] if max(ln[1] for ln in lines if ln[0] == c) < PER_CONNECTION]
             what = f"port {port} {proto} {lines[0][3] if lines else '?'}"
             if bad or not lines:
                 print(f"FAIL {what}: requests not answered 200 over {proto}: {bad[:3]}", flush=True)
@@ -141,6 +160,10 @@ def run(director, pki):
             elif idle == "60s" and deepest < PER_CONNECTION:
                 # Request 2 and later went out sealed by the kernel: nginx read them, so the keys were right.
                 print(f"FAIL {what}: no connection carried more than {deepest} request(s): {lines[:6]}", flush=True)
+                failures += 1
+            elif idle == "60s" and early:
+                print(f"FAIL {what}: connection(s) {early} ended before request {PER_CONNECTION} (dropped by a "
+                      f"reload?): {lines}", flush=True)
                 failures += 1
             elif idle == "60s" and not resumed:
                 print(f"FAIL {what}: no reconnection resumed its TLS session: {lines[:8]}", flush=True)
