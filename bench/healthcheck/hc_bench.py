@@ -138,6 +138,7 @@ def measure(name, argv, access_log, pids_of):
         "rss_kib_by_pid": rss,
         "rss_kib_window_max": max(samples),
         "rss_kib_window_min": min(samples),
+        "rss_kib_samples": samples,
         "hwm_kib": hwm,
         "by_mapping": by_mapping,
     }
@@ -180,6 +181,8 @@ def main():
               f"{r['rss_kib_window_min'] / 1024:>9.1f}-{r['rss_kib_window_max'] / 1024:<6.1f}{r['hwm_kib'] / 1024:>12.1f}")
     for r in results:
         print(f"{r['name']} RSS by pid (KiB): {r['rss_kib_by_pid']}")
+        print(f"{r['name']} RSS every 5 s over the window (MiB): "
+              + " ".join(f"{k / 1024:.1f}" for k in r['rss_kib_samples']))
     for r in results:
         for pid, objs in r["by_mapping"].items():
             print(f"\n{r['name']} pid {pid}: RSS by mapping (KiB)   Rss  Private_Dirty  Anonymous")
