@@ -89,7 +89,9 @@ if [ ${#tsan_labels[@]} -gt 0 ]; then
     -- "${tsan_labels[@]}"
 fi
 if [ ${#plain_labels[@]} -gt 0 ]; then
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  # Release, as install.sh builds it: the suites run the binary that ships (and, without debug info, it
+  # builds in 4 minutes instead of 6.5 on two cores).
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
   if [ "${plain_labels[*]}" = vm ]; then
     # The VM suites run the program only; the test binaries are the sanitized build's business.
     cmake --build build -j"$(nproc)" --target director
