@@ -124,7 +124,10 @@ def run(director, pki):
             d.send_signal(signal.SIGHUP)
             d.send_signal(signal.SIGHUP)
             wait_until(lambda: reloads() >= before + 1, 30, "a reload done")
-            time.sleep(1.5)  # let a check or two run on the reloaded daemon before the next reload
+            # A check on every server by the reloaded daemon before the next reload.
+            done = {p: len(v) for p, v in access_log(work).items()}
+            wait_until(lambda: all(len(access_log(work).get(p, [])) > done.get(p, 0) for p in SERVERS), 30,
+                       "a check on every server after the first reload")
             middle = reloads()
             d.send_signal(signal.SIGHUP)
             wait_until(lambda: reloads() >= middle + 1, 30, "another reload done")
