@@ -86,6 +86,20 @@ def children(pid):
     return out
 
 
+def stop(proc, profiled):
+    """Stops a daemon started by measure(). Under a profiler (DIRECTOR_PREFIX) only director itself is
+    signalled: the profiler's own processes, in the same group, write its data once director exited."""
+    if not profiled:
+        return nginx_tls.stop(proc)
+    for pid in children(proc.pid):
+        try:
+            if os.path.realpath(f"/proc/{pid}/exe") == os.path.realpath(DIRECTOR):
+                os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
+    proc.wait(timeout=300)
+
+
 def write_config(pki, name="bench.conf", extra=""):
     path = os.path.join(WORK, name)
     with open(path, "w") as f:
@@ -123,11 +137,9 @@ def measure(name, argv, access_log, pids_of):
         hwm = sum(rss_kib(p, "VmHWM") for p in pids)
         by_mapping = {p: rss_by_mapping(p) for p in pids} if BY_MAPPING else {}
     finally:
-        nginx_tls.stop(proc)
+        stop(proc, bool(PREFIX) and argv[:len(PREFIX)] == PREFIX)
     checks = req1 - req0
     cpu = cpu1 - cpu0
-    if PREFIX:
-        time.sleep(20)  # a profiler writes its data after the daemon stopped
     return {
         "name": name,
         "checks": checks,
